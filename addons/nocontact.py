@@ -1,0 +1,147 @@
+"""The nocontact mitmproxy addon: thin glue between mitmproxy's hooks and the agent.
+
+Embedded by `nocontact run`, or on its own:
+
+    mitmdump -s addons/nocontact.py [--set nocontact_config=PATH]
+
+Only hosts under some rule are decrypted; every other TLS connection passes
+through untouched. A blocked request gets the gentle page (or a small JSON
+body for a background request) after its urge is committed, and never reaches
+the origin.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+try:
+    import agent  # noqa: F401
+except ImportError:  # run from a checkout that is not installed
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mitmproxy import ctx, exceptions, http, tls
+
+from agent import paths
+from agent.config import ConfigError
+from agent.core import Agent, describe
+from agent.pages import CLOSE_PATH, block_json, block_page, closed_page
+from agent.policy import Decision
+from agent.urls import parse
+
+log = logging.getLogger("nocontact")
+
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+PAGE_HEADERS = NO_STORE | {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "form-action 'self'; base-uri 'none'",
+}
+JSON_HEADERS = NO_STORE | {"Content-Type": "application/json"}
+# Background calls that send their query (GraphQL variables) as a form body.
+FORM_BODY_PATHS = ("/api/graphql", "/graphql")
+
+
+class NoContact:
+    def __init__(self, agent: Agent | None = None):
+        self.agent = agent
+        self.standalone = agent is None
+
+    def load(self, loader) -> None:
+        loader.add_option(
+            "nocontact_config", str, "",
+            "The nocontact config file (default: config.yaml in the nocontact data directory).",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if not self.standalone or not ({"nocontact_config"} & updated or self.agent is None):
+            return
+        path = Path(ctx.options.nocontact_config) if ctx.options.nocontact_config else paths.config_path()
+        try:
+            new = Agent(path)
+        except ConfigError as err:
+            raise exceptions.OptionsError(str(err)) from None
+        if self.agent:
+            self.agent.close()
+        self.agent = new
+
+    def done(self) -> None:
+        if self.standalone and self.agent:
+            self.agent.close()
+
+    def tls_clienthello(self, data: tls.ClientHelloData) -> None:
+        # Decrypt only hosts that some rule needs to see; the rest passes untouched.
+        host = data.client_hello.sni or (data.context.server.address or ("",))[0]
+        if not self.agent.policy.watches(host or ""):
+            data.ignore_connection = True
+
+    async def request(self, flow: http.HTTPFlow) -> None:
+        if flow.response or flow.error or not flow.live:
+            return
+        request = flow.request
+        if request.path.startswith(CLOSE_PATH):
+            await self._close(flow)
+            return
+        try:
+            decision = self.agent.policy.decide(_decision_url(request))
+        except Exception as err:  # fail closed for hosts under rules, open for the rest
+            if not self.agent.policy.watches(request.pretty_host):
+                return
+            log.warning("nocontact could not read a request (%s); it was paused to be safe.", type(err).__name__)
+            decision = Decision(request.pretty_url, "block", "site", rule="unreadable request", site=request.pretty_host)
+        if decision.blocked:
+            await self._block(flow, decision)
+
+    async def _block(self, flow: http.HTTPFlow, decision: Decision) -> None:
+        request = flow.request
+        try:
+            url = parse(request.pretty_url).without_query()
+        except ValueError:
+            url = f"{request.scheme}://{request.pretty_host}"
+        urge_id = await self.agent.record(decision, url)
+        what = describe(decision)
+        if not _wants_page(request):
+            flow.response = http.Response.make(403, block_json(what), JSON_HEADERS)
+            return
+        body = block_page(
+            urge_id=urge_id or 0,
+            token=self.agent.token(urge_id) if urge_id else "",
+            what=what,
+            plan=self.agent.plan_for(decision),
+            help_lines=self.agent.help_lines(),
+        )
+        flow.response = http.Response.make(403, body, PAGE_HEADERS)
+
+    async def _close(self, flow: http.HTTPFlow) -> None:
+        request = flow.request
+        form = dict(parse_qsl(request.get_text(strict=False) or "")) if request.method == "POST" else {}
+        same_origin = request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
+        urge = form.get("urge", "")
+        ok = same_origin and urge.isdigit() and await self.agent.close_urge(int(urge), form.get("token", ""))
+        flow.response = http.Response.make(200 if ok else 403, closed_page(int(urge) if ok else 0), PAGE_HEADERS)
+
+
+def _decision_url(request: http.Request) -> str:
+    """The URL to decide on; for GraphQL POSTs the form body joins the query."""
+    url = request.pretty_url
+    if request.method == "POST" and request.path.split("?", 1)[0].rstrip("/").endswith(FORM_BODY_PATHS):
+        if "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
+            body = request.get_text(strict=False) or ""
+            url += ("&" if "?" in url else "?") + body[:65536]
+    return url
+
+
+def _wants_page(request: http.Request) -> bool:
+    """A page load gets the gentle page; a background call (XHR/fetch) gets JSON."""
+    mode = request.headers.get("sec-fetch-mode")
+    if mode:
+        return mode == "navigate" or request.headers.get("sec-fetch-dest") in ("document", "iframe")
+    if request.headers.get("x-requested-with"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "json" not in accept or "html" in accept
+
+
+addons = [NoContact()]

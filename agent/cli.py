@@ -1,0 +1,226 @@
+"""The `nocontact` command: a thin layer over the agent's Python API.
+
+Exit codes: 0 success, 1 an error (one clear line, no traceback unless
+--debug), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import logging
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from tabulate import tabulate
+
+from agent import paths
+from agent.config import ConfigError, load_config
+from agent.core import CATEGORY_LABELS
+from agent.store import UrgeLog
+from agent.urls import UrlError
+
+
+class UsageError(Exception):
+    pass
+
+
+def _duration(text: str) -> datetime:
+    """`7d`, `12h`, `30m`, `2w`, or a date like 2026-11-01 -> the moment it names."""
+    match = re.fullmatch(r"(\d+)\s*([mhdw])", text.strip())
+    if match:
+        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
+        return datetime.now(timezone.utc) - timedelta(**{unit: int(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a span like 7d, 12h, 30m or a date like 2026-11-01")
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _config_path(args) -> Path:
+    return Path(args.config) if args.config else paths.config_path()
+
+
+# --- commands -----------------------------------------------------------------
+
+
+def cmd_run(args) -> int:
+    from agent.core import Agent
+    from agent.run import serve
+
+    agent = Agent(_config_path(args))
+    try:
+        asyncio.run(serve(agent, args.host, args.port, args.pages_port, args.set))
+    finally:
+        agent.close()
+    return 0
+
+
+def cmd_check(args) -> int:
+    from agent.policy import Policy
+
+    path = _config_path(args)
+    config = load_config(path)
+    policy = Policy(config)
+    print(f"{path}: the config is valid.")
+    if config.people:
+        for person in config.people:
+            platforms = sorted({i.platform for i in person.identities})
+            extra = [f"{len(v)} {k}" for k, v in (("names", person.names), ("emails", person.emails), ("phones", person.phones)) if v]
+            print(f"  {person.alias}: profiles on {', '.join(platforms) or 'no platform'}"
+                  + (f"; searches for {', '.join(extra)}" if extra else ""))
+    else:
+        print("  No person is set up yet: add one under 'people:' to block their profiles.")
+    categories = [CATEGORY_LABELS[c].split(" ", 1)[1] + "s" for c in config.block.categories]
+    print(f"  Whole categories blocked: {', '.join(categories) or 'none'}")
+    if config.block.sites or config.block.urls:
+        print(f"  Your own blocks: {len(config.block.sites)} sites, {len(config.block.urls)} URLs")
+    if config.allow:
+        print(f"  Never blocked: {', '.join(config.allow)}")
+    print(f"  Hosts watched by the proxy: {len(policy.watched_domains)} domains (everything else goes direct)")
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from agent.policy import Policy
+
+    policy = Policy(load_config(_config_path(args)))
+    urls = [line.strip() for line in sys.stdin if line.strip()] if args.urls == ["-"] else args.urls
+    if not urls:
+        raise UsageError("give at least one URL, or - to read them from standard input")
+    failed = False
+    for url in urls:
+        try:
+            decision = policy.decide(url)
+        except UrlError as err:
+            failed = True
+            if args.json:
+                print(json.dumps({"url": url, "error": str(err)}))
+            else:
+                print(f"{url}\n  cannot be checked: {err}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(decision.as_json()))
+        else:
+            verdict = "blocked" if decision.blocked else "allowed"
+            why = decision.rule or ("not watched by any rule" if decision.reason == "none" else decision.reason)
+            print(f"{url}\n  {verdict}: {why}")
+    return 1 if failed else 0
+
+
+def cmd_urges(args) -> int:
+    log = UrgeLog(paths.database_path())
+    try:
+        urges = log.urges(since=args.since)
+    finally:
+        log.close()
+    if args.json:
+        print(json.dumps([u.as_json() for u in urges], indent=2))
+        return 0
+    if args.csv:
+        fields = ["id", "time", "target", "person", "platform", "category", "site", "url", "rule", "source", "outcome", "repeats", "note"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for urge in urges:
+            writer.writerow(urge.as_json())
+        return 0
+    if not urges:
+        print("No urges logged in this period.")
+        return 0
+    rows = [
+        (u.time.astimezone().strftime("%a %d %b %H:%M"), u.target, u.source, u.outcome, u.repeats)
+        for u in urges
+    ]
+    print(tabulate(rows, headers=["when", "what", "source", "outcome", "repeats"]))
+    ridden = sum(1 for u in urges if u.outcome in ("closed", "waited"))
+    print(f"\n{len(urges)} urges; {ridden} ridden out by closing the page.")
+    return 0
+
+
+def cmd_status(args) -> int:
+    import os
+
+    state_file = paths.state_path()
+    info = json.loads(state_file.read_text()) if state_file.exists() else None
+    running = False
+    if info:
+        try:
+            os.kill(info["pid"], 0)
+            running = True
+        except (OSError, KeyError):
+            running = False
+    if args.json:
+        print(json.dumps({"running": running, **(info or {}), "pending": []}))
+        return 0
+    if not running:
+        print("nocontact is not running. Start it with: nocontact run")
+        return 0
+    print(f"nocontact is running (pid {info['pid']}).\n  proxy   {info['proxy']}\n"
+          f"  PAC     {info['pac_url']}\n  CA      {info['ca_cert']}\n  pending nothing")
+    return 0
+
+
+# --- parser -------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nocontact", description="Keep the no-contact rule, gently.")
+    parser.add_argument("--debug", action="store_true", help="show full error details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(p):
+        p.add_argument("--config", metavar="FILE", help="config file (default: the data directory's config.yaml)")
+        return p
+
+    run = with_config(sub.add_parser("run", help="run the agent in the foreground"))
+    run.add_argument("--host", default="127.0.0.1", help="address the proxy listens on (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=8080, help="proxy port (default 8080)")
+    run.add_argument("--pages-port", type=int, default=None, help="port of the PAC file and pages (default: proxy port + 1)")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a mitmproxy option, as mitmdump --set")
+    run.set_defaults(func=cmd_run)
+
+    check = with_config(sub.add_parser("check", help="validate the config and say what it blocks"))
+    check.set_defaults(func=cmd_check)
+
+    explain = with_config(sub.add_parser("explain", help="say whether URLs would be blocked, and why"))
+    explain.add_argument("--json", action="store_true", help="one JSON object per line")
+    explain.add_argument("urls", nargs="+", metavar="URL", help="URLs to check, or - to read them from standard input")
+    explain.set_defaults(func=cmd_explain)
+
+    urges = sub.add_parser("urges", help="list the urge log")
+    urges.add_argument("--since", type=_duration, default=None, metavar="SPAN", help="e.g. 7d, 12h, or a date")
+    fmt = urges.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
+    urges.set_defaults(func=cmd_urges)
+
+    status = sub.add_parser("status", help="is the agent running, and where")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s")
+    try:
+        return args.func(args)
+    except UsageError as err:
+        parser.error(str(err))
+    except (ConfigError, OSError) as err:
+        if args.debug:
+            raise
+        print(f"nocontact: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Where things live: the data directory and the files shipped with the package."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import platformdirs
+
+import agent
+
+CATEGORIES = ("dating", "social", "people_search", "viewers", "messaging")
+
+
+def shipped_dir() -> Path:
+    """`config/` of the checkout, or its copy inside the installed wheel."""
+    inside_wheel = Path(agent.__file__).parent / "_config"
+    return inside_wheel if inside_wheel.is_dir() else Path(agent.__file__).parent.parent / "config"
+
+
+def default_config() -> Path:
+    return shipped_dir() / "default.yaml"
+
+
+def list_file(category: str) -> Path:
+    return shipped_dir() / "lists" / f"{category}.txt"
+
+
+def home() -> Path:
+    """The data directory, created with mode 0700 (it holds the urge log and the CA key)."""
+    env = os.environ.get("NOCONTACT_HOME")
+    path = Path(env).expanduser() if env else Path(platformdirs.user_data_dir("nocontact", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def config_path() -> Path:
+    """The person's config; copied from the shipped default on first use."""
+    path = home() / "config.yaml"
+    if not path.exists():
+        shutil.copyfile(default_config(), path)
+        os.chmod(path, 0o600)
+    return path
+
+
+def database_path() -> Path:
+    return home() / "nocontact.sqlite3"
+
+
+def ca_dir() -> Path:
+    path = home() / "ca"
+    path.mkdir(exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def state_path() -> Path:
+    """Written by a running agent so that `nocontact status` can find it."""
+    return home() / "state.json"
+
+
+def secret_path() -> Path:
+    return home() / "secret"

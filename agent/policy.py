@@ -1,0 +1,210 @@
+"""The policy engine: URL in, decision out. Pure: no I/O, no mitmproxy.
+
+Compiling a config builds dicts keyed by host suffix and by identity, so one
+decision costs a few lookups whatever the size of the lists. The same compiled
+sets decide which hosts are watched at all (PAC routing, TLS interception),
+so `explain`, the PAC file and the proxy can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Iterable, Mapping
+
+from agent.config import Config, Person
+from agent.identity import Identity
+from agent.platforms import GENERIC, PLATFORMS, platform_for_host, recognise
+from agent.search import SEARCH_ENGINES, SearchIndex, engine_searches
+from agent.sitelists import builtin_lists
+from agent.urls import Url, UrlError, host_suffixes, normalise_host, parse
+from agent.wrappers import WRAPPER_DOMAINS, inner_urls
+
+MAX_WRAPPING = 5  # wrappers inside wrappers, unwrapped this deep
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    url: str
+    action: str  # "block" | "allow"
+    reason: str  # "person" | "category" | "site" | "allow_list" | "none"
+    category: str | None = None
+    person: str | None = None  # the alias, never a name
+    platform: str | None = None
+    rule: str | None = None
+    site: str | None = None  # the listed domain or URL prefix that matched
+
+    @property
+    def blocked(self) -> bool:
+        return self.action == "block"
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """What the urge was about: (alias, platform) or (category, site)."""
+        if self.person:
+            return self.person, self.platform or "web"
+        return self.category or self.reason, self.site or ""
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data.pop("site")
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class _Site:
+    reason: str  # "category" | "site"
+    category: str | None
+    domain: str
+
+
+class Policy:
+    def __init__(self, config: Config, lists: Mapping[str, Iterable[str]] | None = None):
+        self.config = config
+        if lists is None:
+            lists = builtin_lists(config.block.categories)
+        self._people: dict[Identity, Person] = {}
+        self._search: SearchIndex[Person] = SearchIndex()
+        self._sites: dict[str, _Site] = {}
+        self._urls: dict[str, str] = {}  # generic prefix key -> the configured URL
+        self._allow_hosts: set[str] = set()
+        self._allow_urls: set[str] = set()
+        self._watched: set[str] = set()
+
+        for category, domains in lists.items():
+            for domain in domains:
+                self._sites.setdefault(domain, _Site("category", category, domain))
+        for domain in config.block.sites:
+            self._sites[domain] = _Site("site", None, domain)
+        for url in config.block.urls:
+            self._urls[recognise_generic(url)] = url
+        for entry in config.allow:
+            if "/" in entry.split("://", 1)[-1].rstrip("/"):
+                self._allow_urls.add(recognise_generic(entry))
+            else:
+                self._allow_hosts.add(normalise_host(entry.split("://", 1)[-1].strip("/")))
+        for person in config.people:
+            self._add_person(person)
+
+        self._watched.update(self._sites)
+        self._watched.update(key.split("/", 1)[0] for key in self._urls)
+        if self._people or self._search.names or self._search.emails or self._search.phones:
+            for platform in PLATFORMS:
+                self._watched.update(platform.domains)
+            self._watched.update(SEARCH_ENGINES)
+            self._watched.update(WRAPPER_DOMAINS)
+        self._watched.update(
+            ident.key.split("/", 1)[0] for ident in self._people if ident.platform == GENERIC.name
+        )
+
+    def _add_person(self, person: Person) -> None:
+        for identity in person.identities:
+            self._people[identity] = person
+            if identity.platform not in (GENERIC.name, "phone"):
+                self._search.add_handle(identity.key, person)
+        for name in person.names:
+            self._search.add_name(name, person)
+        for email in person.emails:
+            self._search.add_email(email, person)
+        for phone in person.phones:
+            self._search.add_phone(identity_digits(phone), person)
+
+    # --- which hosts are watched at all -----------------------------------
+
+    def watches(self, host: str) -> bool:
+        """Does any rule need to see requests to `host`? (PAC routing and TLS interception.)"""
+        suffixes = host_suffixes(normalise_host(host))
+        if any(s in self._allow_hosts for s in suffixes):
+            return False
+        return any(s in self._watched for s in suffixes)
+
+    @property
+    def watched_domains(self) -> set[str]:
+        return set(self._watched)
+
+    @property
+    def allowed_domains(self) -> set[str]:
+        return set(self._allow_hosts)
+
+    # --- decisions ---------------------------------------------------------
+
+    def decide(self, url: str | Url) -> Decision:
+        """The decision for one URL. Raises UrlError for text that is not a URL."""
+        parsed = parse(url) if isinstance(url, str) else url
+        text = url if isinstance(url, str) else parsed.origin + parsed.path
+        return self._decide(parsed, text, 0)
+
+    def _decide(self, url: Url, text: str, depth: int) -> Decision:
+        if not self.watches(url.host):
+            allowed = any(s in self._allow_hosts for s in host_suffixes(url.host))
+            if allowed:
+                return Decision(text, "allow", "allow_list", rule=f"allow {url.host}")
+            return Decision(text, "allow", "none")
+        web_keys = [ident.key for ident in GENERIC.reaches(url)]
+        for key in web_keys:
+            if key in self._allow_urls:
+                return Decision(text, "allow", "allow_list", rule=f"allow {key}")
+        found = self._person(url, text, web_keys) or self._site(url, text, web_keys)
+        if found:
+            return found
+        if depth < MAX_WRAPPING:
+            for inner in inner_urls(url):
+                try:
+                    decision = self._decide(parse(inner), text, depth + 1)
+                except UrlError:
+                    continue
+                if decision.blocked:
+                    return _wrapped(decision, url.host)
+        return Decision(text, "allow", "none")
+
+    def _person(self, url: Url, text: str, web_keys: list[str]) -> Decision | None:
+        platform = platform_for_host(url.host)
+        if platform is not None:
+            for identity in platform.reaches(url):
+                person = self._people.get(identity)
+                if person:
+                    return _person_decision(text, person, identity.platform, f"profile {identity}")
+            for query in platform.searches(url):
+                match = self._search.match(query)
+                if match:
+                    return _person_decision(text, match[1], platform.name, f"{platform.name} search for their {match[0]}")
+        for query in engine_searches(url):
+            match = self._search.match(query)
+            if match:
+                return _person_decision(text, match[1], "search", f"web search for their {match[0]}")
+        for key in web_keys:
+            person = self._people.get(Identity(GENERIC.name, key))
+            if person:
+                return _person_decision(text, person, GENERIC.name, f"profile web:{key}")
+        return None
+
+    def _site(self, url: Url, text: str, web_keys: list[str]) -> Decision | None:
+        for suffix in host_suffixes(url.host):
+            site = self._sites.get(suffix)
+            if site:
+                rule = f"{site.category} list: {site.domain}" if site.category else f"block.sites: {site.domain}"
+                return Decision(text, "block", site.reason, site.category, rule=rule, site=site.domain)
+        for key in web_keys:
+            if key in self._urls:
+                return Decision(text, "block", "site", rule=f"block.urls: {self._urls[key]}", site=key)
+        return None
+
+
+def _person_decision(text: str, person: Person, platform: str, rule: str) -> Decision:
+    return Decision(text, "block", "person", person=person.alias, platform=platform, rule=rule)
+
+
+def _wrapped(inner: Decision, wrapper_host: str) -> Decision:
+    return Decision(
+        inner.url, inner.action, inner.reason, inner.category, inner.person, inner.platform,
+        f"{inner.rule} (inside {wrapper_host})", inner.site,
+    )
+
+
+def recognise_generic(url: str) -> str:
+    return GENERIC.profile(parse(url)).key
+
+
+def identity_digits(phone: str) -> str:
+    from agent.identity import phone_key
+
+    return "+" + phone_key(phone)

@@ -1,0 +1,127 @@
+"""`nocontact run`: mitmproxy embedded, the pages server, and the config watcher, in one loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Callable
+
+from mitmproxy import ctx, exceptions, options
+from mitmproxy.tools.dump import DumpMaster
+
+from addons.nocontact import NoContact
+from agent import paths
+from agent.config import ConfigError
+from agent.core import Agent
+from agent.web import PAC_PATH, PagesServer
+
+log = logging.getLogger("nocontact")
+
+CONFIG_POLL_SECONDS = 2.0
+
+
+class Ready:
+    """Signals once the proxy listens; starts what needs the real port."""
+
+    def __init__(self, on_ready: Callable[[tuple[str, int]], None]):
+        self.on_ready = on_ready
+
+    def running(self) -> None:
+        addrs = ctx.master.addons.get("proxyserver").listen_addrs()
+        self.on_ready(addrs[0][:2])
+
+
+def build_master(agent: Agent, host: str, port: int, sets: list[str], confdir: Path) -> DumpMaster:
+    opts = options.Options(listen_host=host, listen_port=port, confdir=str(confdir))
+    master = DumpMaster(opts, with_termlog=True, with_dumper=False)
+    master.addons.add(NoContact(agent))
+    # lazy: a blocked host is never contacted upstream (no DNS, no TCP).
+    opts.update(connection_strategy="lazy", termlog_verbosity="warn")
+    if sets:
+        try:
+            opts.set(*sets)
+        except exceptions.OptionsError as err:
+            raise ConfigError(f"--set: {err}") from None
+    return master
+
+
+def _secure_ca(confdir: Path) -> None:
+    for key_file in confdir.glob("mitmproxy-ca*.p*"):
+        if key_file.name in ("mitmproxy-ca.pem", "mitmproxy-ca.p12"):
+            os.chmod(key_file, 0o600)
+
+
+async def watch_config(agent: Agent) -> None:
+    """Reload the config when its file changes; a bad one keeps the last good one."""
+    def stamp() -> float | None:
+        try:
+            return agent.config_path.stat().st_mtime_ns
+        except OSError:
+            return None
+
+    seen = stamp()
+    while True:
+        await asyncio.sleep(CONFIG_POLL_SECONDS)
+        now = stamp()
+        if now == seen:
+            continue
+        seen = now
+        try:
+            await asyncio.to_thread(agent.reload)
+            log.warning("Config reloaded from %s.", agent.config_path)
+        except ConfigError as err:
+            log.warning("The changed config could not be used, so the last good one stays in force:\n%s", err)
+
+
+async def serve(
+    agent: Agent, host: str, port: int, pages_port: int | None, sets: list[str],
+    announce: Callable[[str], None] = print, extra_addons: tuple = (),
+) -> None:
+    confdir = paths.ca_dir()
+    master = build_master(agent, host, port, sets, confdir)
+    master.addons.add(*extra_addons)
+    pages: PagesServer | None = None
+    state = paths.state_path()
+
+    def on_ready(address: tuple[str, int]) -> None:
+        nonlocal pages
+        proxy_host = "127.0.0.1" if address[0] in ("0.0.0.0", "::", "") else address[0]
+        wanted = pages_port if pages_port is not None else (address[1] + 1 if port else 0)
+        pages = PagesServer(agent, proxy_host, wanted, proxy_host, address[1])
+        pages.start()
+        _secure_ca(confdir)
+        info = {
+            "pid": os.getpid(),
+            "proxy": f"{proxy_host}:{address[1]}",
+            "pac_url": f"http://{proxy_host}:{pages.port}{PAC_PATH}",
+            "ca_cert": str(confdir / "mitmproxy-ca-cert.pem"),
+            "config": str(agent.config_path),
+        }
+        state.write_text(json.dumps(info, indent=2))
+        agent.address = info
+        announce(
+            "nocontact is running.\n"
+            f"  proxy   {info['proxy']}\n  PAC     {info['pac_url']}\n  CA      {info['ca_cert']}\n"
+            "Stop with Ctrl+C."
+        )
+
+    master.addons.add(Ready(on_ready))
+    agent.shutdown = master.shutdown
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, master.shutdown)
+        except (NotImplementedError, RuntimeError):
+            pass  # Windows, or not the main thread (tests)
+    watcher = asyncio.create_task(watch_config(agent))
+    try:
+        await master.run()
+    finally:
+        watcher.cancel()
+        if pages:
+            pages.stop()
+        state.unlink(missing_ok=True)

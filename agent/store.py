@@ -1,0 +1,140 @@
+"""The urge log: SQLite in the data directory, one row per urge.
+
+Repeats for the same target within DEBOUNCE_SECONDS are one urge with a repeat
+count (a single-page app fires a dozen requests for one profile view). Every
+write is committed with synchronous=FULL before it returns, so an urge the
+person was shown survives a crash. The schema is plain, documented in the
+README, and readable with any SQLite tool.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+DEBOUNCE_SECONDS = 60.0
+OUTCOMES = ("blocked", "closed", "waited", "overridden")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS urges (
+    id        INTEGER PRIMARY KEY,
+    time      TEXT NOT NULL,    -- first attempt, UTC, ISO 8601
+    last_time TEXT NOT NULL,    -- latest repeat, UTC, ISO 8601
+    person    TEXT,             -- the alias (never a name)
+    platform  TEXT,
+    category  TEXT,
+    site      TEXT,
+    url       TEXT NOT NULL,    -- without its query string
+    rule      TEXT,
+    source    TEXT NOT NULL,    -- proxy, process, ...
+    outcome   TEXT NOT NULL,    -- blocked, closed, waited, overridden
+    repeats   INTEGER NOT NULL DEFAULT 1,
+    note      TEXT
+);
+CREATE INDEX IF NOT EXISTS urges_by_time ON urges(time);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Urge:
+    id: int
+    time: datetime  # UTC
+    last_time: datetime
+    person: str | None
+    platform: str | None
+    category: str | None
+    site: str | None
+    url: str
+    rule: str | None
+    source: str
+    outcome: str
+    repeats: int
+    note: str | None
+
+    @property
+    def target(self) -> str:
+        if self.person:
+            return f"{self.person} · {self.platform or 'web'}"
+        return f"{self.category or 'site'} · {self.site or ''}"
+
+    def as_json(self) -> dict:
+        data = {name: getattr(self, name) for name in self.__slots__}
+        data["time"] = self.time.isoformat()
+        data["last_time"] = self.last_time.isoformat()
+        data["target"] = self.target
+        return data
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
+
+
+class UrgeLog:
+    """One connection, guarded by a lock; the proxy calls it from a worker thread."""
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time):
+        self.path = Path(path)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._recent: dict[tuple, tuple[int, float]] = {}  # target -> (urge id, last seen)
+        new = not self.path.exists()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        if new:
+            os.chmod(self.path, 0o600)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def record(self, decision, url: str, source: str = "proxy") -> tuple[int, bool]:
+        """Log one attempt; return (urge id, whether it is a new urge rather than a repeat)."""
+        now = self._clock()
+        target = (source, *decision.target)
+        with self._lock:
+            recent = self._recent.get(target)
+            if recent and now - recent[1] < DEBOUNCE_SECONDS:
+                urge_id = recent[0]
+                self._db.execute(
+                    "UPDATE urges SET repeats = repeats + 1, last_time = ? WHERE id = ?", (_iso(now), urge_id)
+                )
+                self._recent[target] = (urge_id, now)
+                return urge_id, False
+            cursor = self._db.execute(
+                "INSERT INTO urges (time, last_time, person, platform, category, site, url, rule, source, outcome)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'blocked')",
+                (_iso(now), _iso(now), decision.person, decision.platform, decision.category,
+                 decision.site, url, decision.rule, source),
+            )
+            urge_id = cursor.lastrowid
+            self._recent[target] = (urge_id, now)
+            return urge_id, True
+
+    def set_outcome(self, urge_id: int, outcome: str) -> bool:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        with self._lock:
+            cursor = self._db.execute("UPDATE urges SET outcome = ? WHERE id = ?", (outcome, urge_id))
+            return cursor.rowcount == 1
+
+    def urges(self, since: datetime | None = None) -> list[Urge]:
+        query = "SELECT * FROM urges"
+        args: tuple = ()
+        if since is not None:
+            query += " WHERE time >= ?"
+            args = (since.astimezone(timezone.utc).isoformat(timespec="seconds"),)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY time, id", args).fetchall()
+        return [
+            Urge(row[0], datetime.fromisoformat(row[1]), datetime.fromisoformat(row[2]), *row[3:])
+            for row in rows
+        ]

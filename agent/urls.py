@@ -1,0 +1,138 @@
+"""URL parsing and normalisation for the policy engine (pure, no I/O).
+
+Every rule compares normalised forms, so the tricks that change how a URL is
+spelt but not where it leads (case, a trailing dot, a default port, doubled
+slashes, percent-encoding applied twice, dot segments, backslashes) all land
+on the same `Url`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+# Decoding rounds for percent-encoding: enough for "encoded twice" (and thrice),
+# bounded so a hostile URL cannot make us loop.
+DECODE_ROUNDS = 3
+# Longer URLs are cut before parsing; no real profile or search needs more.
+MAX_URL_CHARS = 16_384
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+class UrlError(ValueError):
+    """The text is not a URL we can read."""
+
+
+def decode(text: str, plus: bool = False) -> str:
+    """Percent-decode until stable (at most DECODE_ROUNDS rounds)."""
+    if plus:
+        text = text.replace("+", " ")
+    for _ in range(DECODE_ROUNDS):
+        if "%" not in text:
+            break
+        decoded = unquote(text, errors="replace")
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def normalise_host(host: str) -> str:
+    """Lower case, no trailing dot, IDN as punycode, IPv6 without brackets."""
+    host = decode(host).strip().lower().rstrip(".")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if host and not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass  # keep the Unicode form: it still matches nothing by accident
+    return host
+
+
+def host_suffixes(host: str) -> list[str]:
+    """`a.b.example.com` -> [`a.b.example.com`, `b.example.com`, `example.com`, `com`]."""
+    parts = host.split(".")
+    return [".".join(parts[i:]) for i in range(len(parts))]
+
+
+def _normalise_path(raw: str) -> str:
+    path = decode(raw).replace("\\", "/")
+    if not path.startswith("/"):
+        path = "/" + path
+    trailing = path.endswith("/") and path != "/"
+    path = posixpath.normpath(path)  # collapses //, resolves . and ..
+    if path.startswith("//"):
+        path = "/" + path.lstrip("/")
+    return path + "/" if trailing else path
+
+
+@dataclass(frozen=True, slots=True)
+class Url:
+    scheme: str
+    host: str
+    port: int | None  # None when it is the scheme's default
+    path: str  # decoded, normalised, starts with "/"
+    query: tuple[tuple[str, str], ...]  # decoded (name, value) pairs, in order
+    raw_query: str
+
+    @property
+    def segments(self) -> list[str]:
+        return [s for s in self.path.split("/") if s]
+
+    def param(self, *names: str) -> str | None:
+        """The first value of the first of `names` present (names are case-insensitive)."""
+        wanted = {n.lower() for n in names}
+        for key, value in self.query:
+            if key.lower() in wanted:
+                return value
+        return None
+
+    def params(self, *names: str) -> list[str]:
+        wanted = {n.lower() for n in names}
+        return [value for key, value in self.query if key.lower() in wanted]
+
+    @property
+    def origin(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = f":{self.port}" if self.port else ""
+        return f"{self.scheme}://{host}{port}"
+
+    def without_query(self) -> str:
+        """The URL as the urge log keeps it: no query string, no fragment."""
+        return self.origin + self.path
+
+
+def parse(text: str) -> Url:
+    """Parse and normalise `text`; a missing scheme means https.
+
+    Raises UrlError for text that cannot name a web address.
+    """
+    if not isinstance(text, str):
+        raise UrlError("a URL must be text")
+    text = text.strip()[:MAX_URL_CHARS]
+    if not text:
+        raise UrlError("the URL is empty")
+    head, sep, tail = text.partition("?")
+    text = head.replace("\\", "/") + sep + tail  # browsers read "\" as "/" in web addresses
+    if "://" not in text.split("?", 1)[0]:
+        text = "https://" + text.lstrip("/")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as err:
+        raise UrlError(f"not a readable URL ({err})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise UrlError(f"only http and https addresses can be checked, not {scheme}:")
+    host = normalise_host(parts.hostname or "")
+    if not host or " " in host:
+        raise UrlError("the URL has no host name")
+    if port == DEFAULT_PORTS[scheme]:
+        port = None
+    query = tuple(
+        (decode(k), decode(v))
+        for k, v in parse_qsl(parts.query, keep_blank_values=True, errors="replace")
+    )
+    return Url(scheme, host, port, _normalise_path(parts.path or "/"), query, parts.query)

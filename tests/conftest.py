@@ -1,0 +1,111 @@
+"""Shared fixtures: a temporary data directory, real local origins, and one real proxy for the session."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+# Every test runs against a temporary data directory, never the person's own.
+os.environ["NOCONTACT_HOME"] = tempfile.mkdtemp(prefix="nocontact-test-home-")
+
+from agent.core import Agent  # noqa: E402
+from agent.notifier import Notifier  # noqa: E402
+from agent.run import serve  # noqa: E402
+from tests.origins import fetch, start_origin  # noqa: E402
+
+TEST_CONFIG = """
+people:
+  - alias: "J"
+    profiles:
+      - https://www.instagram.com/casey.lindqvist/
+      - https://www.facebook.com/profile.php?id=100098765432101
+      - https://x.com/caseylindq
+    names: ["Casey Lindqvist"]
+    emails: ["casey.l@example.org"]
+    phones: ["+44 7700 900123"]
+    plan: "If I want to check, I text Sam."
+block:
+  dating: true
+  sites: [blocked-site.test]
+  urls: [https://blog.test/casey]
+allow: [coparent.test, "https://www.facebook.com/groups/coparenting"]
+"""
+
+
+class RouteToOrigin:
+    """Test-only addon: every upstream connection goes to the local origin (no DNS, no internet).
+
+    It also records which hosts the proxy tried to reach, so a test can prove a
+    blocked host was never contacted.
+    """
+
+    def __init__(self, origin):
+        self.origin = origin
+        self.contacted: list[str] = []
+
+    def server_connect(self, data) -> None:
+        host, port = data.server.address
+        self.contacted.append(host)
+        data.server.address = ("127.0.0.1", self.origin.https_port if port == 443 else self.origin.http_port)
+
+
+class RunningProxy:
+    def __init__(self, agent: Agent, route: RouteToOrigin, origin, loop, thread):
+        self.agent, self.route, self.origin, self.loop, self.thread = agent, route, origin, loop, thread
+        host, port = agent.address["proxy"].rsplit(":", 1)
+        self.address = (host, int(port))
+        self.pac_url = agent.address["pac_url"]
+
+    def fetch(self, url: str, **kwargs):
+        return fetch(self.address, url, **kwargs)
+
+
+def start_proxy(config_text: str, folder: Path, origin, notifications: list) -> RunningProxy:
+    config = folder / "config.yaml"
+    config.write_text(config_text)
+    notifier = Notifier(send=lambda title, body: notifications.append((title, body)))
+    agent = Agent(config, notifier=notifier, database=folder / "urges.sqlite3")
+    route = RouteToOrigin(origin)
+    ready = threading.Event()
+    loop = asyncio.new_event_loop()
+
+    def main() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(
+            serve(agent, "127.0.0.1", 0, 0, ["ssl_insecure=true"], announce=lambda _: ready.set(),
+                  extra_addons=(route,))
+        )
+
+    thread = threading.Thread(target=main, daemon=True, name="proxy")
+    thread.start()
+    while not ready.wait(0.1):
+        if not thread.is_alive():
+            raise RuntimeError("the proxy stopped while starting (see the thread's traceback above)")
+    return RunningProxy(agent, route, origin, loop, thread)
+
+
+@pytest.fixture(scope="session")
+def origin(tmp_path_factory):
+    origin, servers = start_origin(tmp_path_factory.mktemp("origin"))
+    yield origin
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def notifications() -> list:
+    return []
+
+
+@pytest.fixture(scope="session")
+def proxy(tmp_path_factory, origin, notifications) -> RunningProxy:
+    running = start_proxy(TEST_CONFIG, tmp_path_factory.mktemp("proxy"), origin, notifications)
+    yield running
+    running.loop.call_soon_threadsafe(running.agent.shutdown)
+    running.thread.join(10)
+    running.agent.close()

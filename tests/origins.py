@@ -1,0 +1,145 @@
+"""Real local origin servers (HTTP and HTTPS) and a plain client that goes through a proxy.
+
+The origins answer for any host name and record every request, so a test can
+prove that a blocked request never reached them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import ssl
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+ORIGIN_CN = "nocontact test origin"
+
+
+def make_cert(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for the test origin (so its issuer is recognisable)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ORIGIN_CN)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("*.test"), x509.DNSName("localhost")]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "origin-cert.pem", folder / "origin-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@dataclass
+class Origin:
+    http_port: int = 0
+    https_port: int = 0
+    seen: list[tuple[str, str, str, bytes]] = field(default_factory=list)  # (method, host, path, body)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def hosts(self) -> set[str]:
+        with self.lock:
+            return {host.split(":")[0] for _, host, _, _ in self.seen}
+
+    def requests_to(self, host: str) -> list[tuple[str, str, str, bytes]]:
+        with self.lock:
+            return [r for r in self.seen if r[1].split(":")[0] == host]
+
+
+def start_origin(folder: Path) -> tuple[Origin, list[ThreadingHTTPServer]]:
+    origin = Origin()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else b""
+            host = self.headers.get("host", "")
+            with origin.lock:
+                origin.seen.append((self.command, host, self.path, body))
+            if self.path.startswith("/api/"):
+                payload, kind = b'{"origin": true}', "application/json"
+            else:
+                payload = f"<!doctype html><title>origin</title><h1>origin page</h1><p id=where>{host}{self.path}</p>".encode()
+                kind = "text/html; charset=utf-8"
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_HEAD = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    plain = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    secure = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    cert, key = make_cert(folder)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    secure.socket = context.wrap_socket(secure.socket, server_side=True)
+    for server in (plain, secure):
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin.http_port = plain.server_address[1]
+    origin.https_port = secure.server_address[1]
+    return origin, [plain, secure]
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    issuer: str | None  # the common name of the certificate the client saw (HTTPS)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def fetch(proxy: tuple[str, int], url: str, method: str = "GET", headers: dict | None = None,
+          body: bytes | None = None) -> Reply:
+    """One request through the proxy, as a plain client would make it (CONNECT for https)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    headers = {"Accept": "text/html", **(headers or {})}
+    if parts.scheme == "https":
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # we inspect which certificate came back instead
+        conn = http.client.HTTPSConnection(*proxy, context=context, timeout=10)
+        conn.set_tunnel(parts.hostname, parts.port or 443)
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+    else:
+        conn = http.client.HTTPConnection(*proxy, timeout=10)
+        target = url
+    try:
+        conn.request(method, target, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        issuer = None
+        if parts.scheme == "https":
+            der = conn.sock.getpeercert(binary_form=True)
+            cert = x509.load_der_x509_certificate(der)
+            issuer = cert.issuer.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, data, issuer)
+    finally:
+        conn.close()

@@ -1,0 +1,138 @@
+"""Browser: real headless Chromium through the real proxy, and through the PAC file."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         # Nothing may resolve to the internet; the proxy itself is on loopback.
+         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
+
+def _require_browser():
+    if CHROMIUM is None:
+        if os.environ.get("NOCONTACT_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required here (NOCONTACT_REQUIRE_BROWSER is set) but was not found")
+        pytest.skip("no Chromium on this machine")
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: F401
+    except ImportError:
+        if os.environ.get("NOCONTACT_REQUIRE_BROWSER"):
+            pytest.fail("playwright is required for browser tests: pip install -e '.[test]'")
+        pytest.skip("playwright is not installed")
+
+
+def _spki(ca_cert: Path) -> str:
+    cert = x509.load_pem_x509_certificate(ca_cert.read_bytes())
+    der = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as runner:
+        yield runner
+
+
+def _launch(playwright, proxy, routing: str):
+    spki = _spki(Path(proxy.agent.address["ca_cert"]))
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*FLAGS, routing, f"--ignore-certificate-errors-spki-list={spki}"],
+    )
+
+
+@pytest.fixture(scope="module")
+def browser(playwright, proxy):
+    browser = _launch(playwright, proxy, f"--proxy-server=http://{proxy.address[0]}:{proxy.address[1]}")
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def pac_browser(playwright, proxy):
+    browser = _launch(playwright, proxy, f"--proxy-pac-url={proxy.pac_url}")
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def artifacts(tmp_path_factory) -> Path:
+    return tmp_path_factory.getbasetemp() / "screenshots"
+
+
+def test_profile_shows_the_gentle_page_with_the_calm_exit_focused(page, proxy, artifacts):
+    response = page.goto("https://www.instagram.com/casey.lindqvist/")
+    assert response.status == 403
+    assert page.get_by_role("button", name="Close - I'm OK").is_visible()
+    assert page.evaluate("document.activeElement.textContent") == "Close - I'm OK"
+    assert "J (Instagram)" in page.inner_text("main")
+    assert "casey" not in page.content().lower()
+    page.screenshot(path=str(artifacts / "block-page.png"))
+
+
+def test_close_records_the_urge_as_ridden_out(page, proxy):
+    page.goto("https://www.instagram.com/casey.lindqvist/tagged/")
+    urge = int(page.get_attribute("input[name=urge]", "value"))
+    page.get_by_role("button", name="Close - I'm OK").click()
+    page.wait_for_load_state()
+    assert "stepped away" in page.inner_text("main") or "Closed" in page.inner_text("main") or "kind" in page.inner_text("main")
+    outcome = sqlite3.connect(proxy.agent.urges.path).execute(
+        "SELECT outcome FROM urges WHERE id = ?", (urge,)).fetchone()[0]
+    assert outcome == "closed"
+
+
+def test_dating_site_shows_the_gentle_page(page):
+    response = page.goto("https://www.hinge.co/")
+    assert response.status == 403
+    assert "a dating site (hinge.co)" in page.inner_text("main")
+
+
+def test_allowed_url_on_a_watched_host_shows_the_origin(page):
+    response = page.goto("https://www.instagram.com/someone.else/")
+    assert response.status == 200
+    assert page.inner_text("h1") == "origin page"
+
+
+def test_spa_background_request_gets_json_not_the_page(page):
+    page.goto("https://www.instagram.com/someone.else/")
+    result = page.evaluate("""async () => {
+        const r = await fetch('/api/v1/users/web_profile_info/?username=casey.lindqvist');
+        return [r.status, r.headers.get('content-type'), (await r.json()).blocked];
+    }""")
+    assert result == [403, "application/json", True]
+
+
+def test_through_the_pac_file(pac_browser, proxy, artifacts):
+    context = pac_browser.new_context()
+    page = context.new_page()
+    try:
+        assert page.goto("https://m.instagram.com/Casey.Lindqvist").status == 403
+        assert page.get_by_role("button", name="Close - I'm OK").is_visible()
+        assert page.goto("https://tinder.com/").status == 403
+        assert page.goto("https://www.instagram.com/someone.else/").status == 200
+        assert page.inner_text("h1") == "origin page"
+        page.screenshot(path=str(artifacts / "pac-block.png"))
+    finally:
+        context.close()

@@ -1,0 +1,128 @@
+"""Integration: the real proxy on a loopback port, in front of real local HTTP and HTTPS origins."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from tests.origins import ORIGIN_CN
+
+MITM_CN = "mitmproxy"  # the common name of the per-install CA mitmproxy creates
+
+
+def test_profile_over_https_gets_the_gentle_page(proxy):
+    reply = proxy.fetch("https://www.instagram.com/casey.lindqvist/")
+    assert reply.status == 403
+    assert reply.headers["cache-control"] == "no-store"
+    assert "Close - I&#x27;m OK" in reply.text or "Close - I'm OK" in reply.text
+    assert "J (Instagram)" in reply.text
+    assert "Casey" not in reply.text and "casey" not in reply.text  # the alias, never the name or handle
+    assert "If I want to check, I text Sam." in reply.text
+    assert reply.issuer == MITM_CN
+    assert not proxy.origin.requests_to("www.instagram.com")
+
+
+def test_other_forms_of_the_profile_are_blocked_too(proxy):
+    for url in (
+        "https://m.instagram.com/Casey.Lindqvist",
+        "https://www.instagram.com//casey.lindqvist/reels/",
+        "https://www.instagram.com/%2563asey.lindqvist/",
+        "https://www.facebook.com/profile.php?id=100098765432101",
+        "https://mobile.twitter.com/CaseyLindq/with_replies",
+        "https://www.google.com/search?q=%22casey+lindqvist%22",
+        "https://web.archive.org/web/2024/https://x.com/caseylindq",
+    ):
+        assert proxy.fetch(url).status == 403, url
+
+
+def test_background_request_gets_json(proxy):
+    reply = proxy.fetch(
+        "https://www.instagram.com/api/v1/users/web_profile_info/?username=casey.lindqvist",
+        headers={"Accept": "application/json", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"},
+    )
+    assert reply.status == 403
+    assert reply.headers["content-type"] == "application/json"
+    assert json.loads(reply.body)["blocked"] is True
+
+
+def test_allowed_url_on_a_watched_host_reaches_the_origin(proxy):
+    reply = proxy.fetch("https://www.instagram.com/someone.else/")
+    assert reply.status == 200
+    assert "origin page" in reply.text
+    assert reply.issuer == MITM_CN  # watched host: decrypted, then passed on
+    assert proxy.origin.requests_to("www.instagram.com")
+
+
+def test_allow_list_wins_on_a_watched_host(proxy):
+    reply = proxy.fetch("https://www.facebook.com/groups/coparenting/posts/1")
+    assert reply.status == 200
+
+
+def test_host_without_rules_is_never_decrypted(proxy):
+    reply = proxy.fetch("https://bank.test/account")
+    assert reply.status == 200
+    assert reply.issuer == ORIGIN_CN  # the origin's own certificate, not ours
+
+
+def test_plain_http_passes_for_hosts_without_rules(proxy):
+    reply = proxy.fetch("http://news.test/article?about=casey")
+    assert reply.status == 200
+    assert "origin page" in reply.text
+
+
+def test_blocked_whole_host_is_never_contacted(proxy):
+    for url in ("https://tinder.com/app/recs", "http://www.tinder.com/", "https://blocked-site.test/x"):
+        reply = proxy.fetch(url)
+        assert reply.status == 403, url
+    assert not any(h.endswith("tinder.com") or h == "blocked-site.test" for h in proxy.route.contacted)
+    assert not any(h.endswith("tinder.com") for h in proxy.origin.hosts())
+
+
+def test_each_attempt_is_an_urge_and_repeats_are_folded(proxy, notifications):
+    database = proxy.agent.urges.path
+    before = sqlite3.connect(database).execute("SELECT COUNT(*) FROM urges").fetchone()[0]
+    for _ in range(3):
+        assert proxy.fetch("https://match.com/profile").status == 403
+    rows = sqlite3.connect(database).execute(
+        "SELECT category, site, url, source, outcome, repeats FROM urges WHERE site = 'match.com'"
+    ).fetchall()
+    assert rows == [("dating", "match.com", "https://match.com/profile", "proxy", "blocked", 3)]
+    after = sqlite3.connect(database).execute("SELECT COUNT(*) FROM urges").fetchone()[0]
+    assert after == before + 1
+    assert any("match.com" in body for _, body in notifications)
+
+
+def test_urge_url_is_stored_without_its_query(proxy):
+    proxy.fetch("https://www.okcupid.com/profile/abc?cf=secret-query")
+    url = sqlite3.connect(proxy.agent.urges.path).execute(
+        "SELECT url FROM urges WHERE site = 'okcupid.com'").fetchone()[0]
+    assert url == "https://www.okcupid.com/profile/abc"
+
+
+def test_close_button_records_the_urge_as_ridden_out(proxy):
+    import re
+
+    page = proxy.fetch("https://bumble.com/app").text
+    urge = re.search(r"name='urge' value='(\d+)'", page).group(1)
+    token = re.search(r"name='token' value='([0-9a-f]+)'", page).group(1)
+    bad = proxy.fetch("https://bumble.com/.well-known/nocontact/close", method="POST",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"},
+                      body=f"urge={urge}&token={'0' * 32}".encode())
+    assert bad.status == 403
+    good = proxy.fetch("https://bumble.com/.well-known/nocontact/close", method="POST",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"},
+                       body=f"urge={urge}&token={token}".encode())
+    assert good.status == 200
+    outcome = sqlite3.connect(proxy.agent.urges.path).execute(
+        "SELECT outcome FROM urges WHERE id = ?", (int(urge),)).fetchone()[0]
+    assert outcome == "closed"
+
+
+def test_pac_file_routes_only_watched_hosts(proxy):
+    import urllib.request
+
+    pac = urllib.request.urlopen(proxy.pac_url, timeout=5).read().decode()
+    assert "FindProxyForURL" in pac
+    assert f"PROXY {proxy.address[0]}:{proxy.address[1]}" in pac
+    assert '"tinder.com":1' in pac and '"instagram.com":1' in pac
+    assert "DIRECT" in pac and "bank.test" not in pac

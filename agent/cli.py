@@ -208,7 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s")
+    # Our own messages only; mitmproxy's go through its own (quiet) terminal log.
+    ours = logging.getLogger("nocontact")
+    ours.addHandler(logging.StreamHandler())
+    ours.setLevel(logging.DEBUG if args.debug else logging.INFO)
+    ours.propagate = False
     try:
         return args.func(args)
     except UsageError as err:

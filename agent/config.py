@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from agent import yamlmarks
 from agent.identity import Identity, ProfileError, email_key, phone_key
+from agent.paths import CATEGORIES
 from agent.platforms import recognise
 from agent.urls import UrlError, normalise_host, parse
 
@@ -23,47 +24,70 @@ class ConfigError(ValueError):
     """A config that cannot be used; `str()` is the message for the person."""
 
 
+def _profile(value: str) -> str:
+    try:
+        recognise(value)
+    except UrlError as err:
+        raise ValueError(f"{value!r} is not a link: {err}") from None
+    except ProfileError as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
+def _email(value: str) -> str:
+    email_key(value)
+    return value
+
+
+def _phone(value: str) -> str:
+    try:
+        phone_key(value)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a phone number in international form; "
+            "write it with the country code, like +44 7700 900123"
+        ) from None
+    return value
+
+
+def _domain(value: str) -> str:
+    host = normalise_host(value.split("://", 1)[-1].strip("/"))
+    if "/" in host or "." not in host or " " in host:
+        raise ValueError(f"{value!r} is not a domain name (expected something like example.com)")
+    return host
+
+
+def _url(value: str) -> str:
+    try:
+        parse(value)
+    except UrlError as err:
+        raise ValueError(f"{value!r} is not a web address: {err}") from None
+    return value
+
+
+def _domain_or_url(value: str) -> str:
+    return _url(value) if "/" in value.split("://", 1)[-1].rstrip("/") else _domain(value)
+
+
+ProfileUrl = Annotated[str, AfterValidator(_profile)]
+Email = Annotated[str, AfterValidator(_email)]
+Phone = Annotated[str, AfterValidator(_phone)]
+Domain = Annotated[str, AfterValidator(_domain)]
+UrlPrefix = Annotated[str, AfterValidator(_url)]
+DomainOrUrl = Annotated[str, AfterValidator(_domain_or_url)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class Person(Strict):
     alias: Annotated[str, Field(min_length=1, max_length=40)]
-    profiles: list[str] = []
+    profiles: list[ProfileUrl] = []
     names: list[Text] = []
-    emails: list[str] = []
-    phones: list[str] = []
+    emails: list[Email] = []
+    phones: list[Phone] = []
     plan: Text | None = None  # their own if-then plan, shown on block pages
-
-    @field_validator("profiles")
-    @classmethod
-    def _profiles(cls, values: list[str]) -> list[str]:
-        for value in values:
-            try:
-                recognise(value)
-            except (ProfileError, UrlError) as err:
-                raise ValueError(f"{value!r}: {err}") from None
-        return values
-
-    @field_validator("emails")
-    @classmethod
-    def _emails(cls, values: list[str]) -> list[str]:
-        for value in values:
-            email_key(value)
-        return values
-
-    @field_validator("phones")
-    @classmethod
-    def _phones(cls, values: list[str]) -> list[str]:
-        for value in values:
-            try:
-                phone_key(value)
-            except ValueError:
-                raise ValueError(
-                    f"{value!r} is not a phone number in international form; "
-                    "write it with the country code, like +44 7700 900123"
-                ) from None
-        return values
 
     @property
     def identities(self) -> list[Identity]:
@@ -78,25 +102,12 @@ class Block(Strict):
     people_search: bool = True
     viewers: bool = True
     messaging: bool = False
-    sites: list[str] = []
-    urls: list[str] = []
-
-    @field_validator("sites")
-    @classmethod
-    def _sites(cls, values: list[str]) -> list[str]:
-        return [_domain(v) for v in values]
-
-    @field_validator("urls")
-    @classmethod
-    def _urls(cls, values: list[str]) -> list[str]:
-        for value in values:
-            parse(value)
-        return values
+    sites: list[Domain] = []
+    urls: list[UrlPrefix] = []
 
     @property
     def categories(self) -> list[str]:
-        names = ("dating", "social", "people_search", "viewers", "messaging")
-        return [name for name in names if getattr(self, name)]
+        return [name for name in CATEGORIES if getattr(self, name)]
 
 
 class Help(Strict):
@@ -107,31 +118,14 @@ class Help(Strict):
 
 class Messages(Strict):
     plan: Text | None = None  # shown on every block page when no person has their own
-    help: list[Help] = []  # the small "if you need someone" link
+    help: list[Help] = []  # the small "if you need someone" line
 
 
 class Config(Strict):
     people: list[Person] = []
     block: Block = Block()
-    allow: list[str] = []
+    allow: list[DomainOrUrl] = []
     messages: Messages = Messages()
-
-    @field_validator("allow")
-    @classmethod
-    def _allow(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if "/" in value.split("://", 1)[-1]:
-                parse(value)
-            else:
-                _domain(value)
-        return values
-
-
-def _domain(value: str) -> str:
-    host = normalise_host(value.split("://", 1)[-1].strip("/"))
-    if "/" in host or "." not in host or " " in host:
-        raise ValueError(f"{value!r} is not a domain name (expected something like example.com)")
-    return host
 
 
 # --- loading ---------------------------------------------------------------

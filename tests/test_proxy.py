@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from tests.origins import ORIGIN_CN
 
 MITM_CN = "mitmproxy"  # the common name of the per-install CA mitmproxy creates
@@ -126,3 +128,66 @@ def test_pac_file_routes_only_watched_hosts(proxy):
     assert f"PROXY {proxy.address[0]}:{proxy.address[1]}" in pac
     assert '"tinder.com":1' in pac and '"instagram.com":1' in pac
     assert "DIRECT" in pac and "bank.test" not in pac
+
+
+def test_a_log_that_cannot_be_written_still_blocks_and_serves(proxy):
+    db = proxy.agent.urges._db
+    db.execute("PRAGMA query_only = ON")  # SQLite's answer for a read-only file or a full disk
+    try:
+        reply = proxy.fetch("https://www.zoosk.com/")
+        assert reply.status == 403
+        assert "Close - I" in reply.text
+        assert proxy.fetch("https://www.instagram.com/someone.else/").status == 200
+    finally:
+        db.execute("PRAGMA query_only = OFF")
+    assert proxy.fetch("https://www.eharmony.com/").status == 403
+    sites = {row[0] for row in db.execute("SELECT site FROM urges")}
+    assert "eharmony.com" in sites and "zoosk.com" not in sites
+
+
+def test_malformed_and_hostile_requests_do_not_stop_the_proxy(proxy):
+    import socket
+
+    for raw in (b"GARBAGE\r\n\r\n", b"GET http://tinder.com/ HTTP/1.1\r\nHost: tinder.com\r\nContent-Length: x\r\n\r\n",
+                b"\x16\x03\x01\x00\x05hello", b"GET / HTTP/9.9\r\n\r\n"):
+        with socket.create_connection(proxy.address, timeout=5) as sock:
+            sock.sendall(raw)
+            try:
+                sock.recv(1024)
+            except (TimeoutError, ConnectionError):
+                pass
+    hostile = [
+        "https://www.instagram.com/" + "a" * 60_000,
+        "https://www.instagram.com/%ff%fe/%C3%28?q=%E0%A4%A",
+        "https://www.instagram.com/casey.lindqvist/?x=%%%%",
+        "http://xn--bcher-kva.test/",
+    ]
+    for url in hostile:
+        assert proxy.fetch(url).status in (200, 403, 414), url
+    assert proxy.fetch("https://www.instagram.com/casey.lindqvist/?x=%%%%").status == 403
+    assert proxy.fetch("https://tinder.com/").status == 403
+    assert proxy.fetch("https://www.instagram.com/someone.else/").status == 200
+
+
+def test_config_reload_keeps_the_last_good_one_when_the_new_one_is_bad(tmp_path):
+    import asyncio
+
+    from agent.core import Agent
+    from agent.notifier import Notifier
+    from agent.config import ConfigError
+    from tests.conftest import TEST_CONFIG
+
+    path = tmp_path / "config.yaml"
+    path.write_text(TEST_CONFIG)
+    agent = Agent(path, notifier=Notifier(enabled=False), database=tmp_path / "u.sqlite3")
+    try:
+        path.write_text("block:\n  datting: true\n")
+        with pytest.raises(ConfigError):
+            agent.reload()
+        assert agent.policy.decide("https://tinder.com/").blocked
+        path.write_text("block:\n  sites: [newly-blocked.test]\n")
+        agent.reload()
+        assert agent.policy.decide("https://newly-blocked.test/").blocked
+        assert asyncio.run(agent.close_urge(1, "0" * 32)) is False
+    finally:
+        agent.close()

@@ -1,0 +1,192 @@
+"""The `nocontact` command as a person or a script uses it: outputs, exit codes, messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import TEST_CONFIG
+from tests.origins import fetch
+
+
+def nocontact(*args: str, home, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NOCONTACT_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "agent", *args], input=stdin, capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+@pytest.fixture
+def home(tmp_path):
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def config(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(TEST_CONFIG)
+    return path
+
+
+def test_explain_json_one_object_per_line(home, config):
+    result = nocontact("explain", "--config", str(config), "--json",
+                       "https://m.instagram.com/Casey.Lindqvist/reels/", "https://www.bbc.co.uk/news", home=home)
+    assert result.returncode == 0, result.stderr
+    first, second = map(json.loads, result.stdout.splitlines())
+    assert first == {"url": "https://m.instagram.com/Casey.Lindqvist/reels/", "action": "block", "reason": "person",
+                     "category": None, "person": "J", "platform": "instagram",
+                     "rule": "profile instagram:casey.lindqvist"}
+    assert second["action"] == "allow" and second["reason"] == "none"
+
+
+def test_explain_reads_stdin(home, config):
+    result = nocontact("explain", "--config", str(config), "--json", "-", home=home,
+                       stdin="https://tinder.com/\n\nhttps://coparent.test/\n")
+    reasons = [json.loads(line)["reason"] for line in result.stdout.splitlines()]
+    assert reasons == ["category", "allow_list"]
+
+
+def test_explain_plain_text_and_a_bad_url(home, config):
+    result = nocontact("explain", "--config", str(config), "https://tinder.com/", "ftp://x", home=home)
+    assert result.returncode == 1
+    assert "blocked: dating list: tinder.com" in result.stdout
+    assert "cannot be checked: only http and https" in result.stderr
+
+
+def test_explain_works_on_the_shipped_default(home):
+    result = nocontact("explain", "https://www.match.com/", home=home)
+    assert result.returncode == 0 and "blocked" in result.stdout
+    assert (home / "config.yaml").exists()
+    assert oct((home).stat().st_mode & 0o777) == "0o700"
+
+
+def test_check_summarises(home, config):
+    result = nocontact("check", "--config", str(config), home=home)
+    assert result.returncode == 0
+    assert "J: profiles on facebook, instagram, phone, x; searches for 1 names, 1 emails, 1 phones" in result.stdout
+    assert "Casey" not in result.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "run", "explain"])
+def test_bad_config_is_one_clear_line_and_exit_1(home, tmp_path, command):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("block:\n  datting: yes\n")
+    args = [command, "--config", str(bad)] + (["https://x.test/"] if command == "explain" else [])
+    result = nocontact(*args, home=home)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"nocontact: {bad}:2: block.datting: unknown key "
+        "(expected one of: dating, social, people_search, viewers, messaging, sites, urls)"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_wrong_usage_exits_2(home):
+    assert nocontact("explain", home=home).returncode == 2
+    assert nocontact("frobnicate", home=home).returncode == 2
+    assert nocontact("urges", "--since", "sometime", home=home).returncode == 2
+
+
+def test_urges_formats(home):
+    from agent.policy import Decision
+    from agent.store import UrgeLog
+
+    home.mkdir(parents=True)
+    log = UrgeLog(home / "nocontact.sqlite3", clock=lambda: time.time() - 3600)
+    log.record(Decision("u", "block", "person", person="J", platform="instagram", rule="r"), "https://i.test/x")
+    log.record(Decision("u", "block", "category", category="dating", rule="r", site="tinder.com"), "https://tinder.com/")
+    log.close()
+    as_json = json.loads(nocontact("urges", "--json", home=home).stdout)
+    assert [u["target"] for u in as_json] == ["J · instagram", "dating · tinder.com"]
+    rows = list(csv.DictReader(io.StringIO(nocontact("urges", "--csv", "--since", "7d", home=home).stdout)))
+    assert [r["site"] for r in rows] == ["", "tinder.com"]
+    table = nocontact("urges", home=home).stdout
+    assert "J · instagram" in table and "2 urges" in table
+    assert "No urges" in nocontact("urges", "--since", "1m", home=home).stdout
+
+
+def test_status_when_not_running(home):
+    result = nocontact("status", "--json", home=home)
+    assert json.loads(result.stdout)["running"] is False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(process.stdout.read())
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError("did not start listening")
+
+
+def test_run_prints_where_it_listens_and_status_sees_it(home, config):
+    port = _free_port()
+    env = {**os.environ, "NOCONTACT_HOME": str(home)}
+    process = subprocess.Popen([sys.executable, "-m", "agent", "run", "--config", str(config), "--port", str(port),
+                                "--pages-port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        lines = [process.stdout.readline() for _ in range(4)]
+        assert lines[0].strip() == "nocontact is running."
+        assert lines[1].split() == ["proxy", f"127.0.0.1:{port}"]
+        assert lines[2].split()[0] == "PAC" and lines[2].split()[1].endswith("/proxy.pac")
+        assert lines[3].split()[1].endswith("mitmproxy-ca-cert.pem")
+        status = json.loads(nocontact("status", "--json", home=home).stdout)
+        assert status["running"] is True and status["proxy"] == f"127.0.0.1:{port}"
+        assert oct(os.stat(home / "ca" / "mitmproxy-ca.pem").st_mode & 0o777) == "0o600"
+        assert fetch(("127.0.0.1", port), "https://tinder.com/").status == 403
+    finally:
+        process.terminate()
+        assert process.wait(15) == 0
+    assert not (home / "state.json").exists()
+
+
+def test_addon_works_alone_in_mitmdump(home, config, tmp_path):
+    import shutil
+
+    mitmdump = shutil.which("mitmdump")
+    assert mitmdump, "mitmdump comes with mitmproxy"
+    port = _free_port()
+    env = {**os.environ, "NOCONTACT_HOME": str(home)}
+    addon = os.path.join(os.path.dirname(__file__), "..", "addons", "nocontact.py")
+    process = subprocess.Popen(
+        [mitmdump, "-q", "-s", addon, "--listen-host", "127.0.0.1", "--listen-port", str(port),
+         "--set", f"nocontact_config={config}", "--set", "connection_strategy=lazy",
+         "--set", f"confdir={tmp_path / 'ca'}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        _wait_for_port(port, process)
+        reply = fetch(("127.0.0.1", port), "https://www.instagram.com/casey.lindqvist/")
+        assert reply.status == 403 and "J (Instagram)" in reply.text
+        assert fetch(("127.0.0.1", port), "http://tinder.com/").status == 403
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def test_addon_in_mitmdump_refuses_a_bad_config(home, tmp_path):
+    import shutil
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("people: [{alias: J, profiles: ['https://www.instagram.com/explore/']}]\n")
+    addon = os.path.join(os.path.dirname(__file__), "..", "addons", "nocontact.py")
+    result = subprocess.run([shutil.which("mitmdump"), "-s", addon, "--listen-port", "0", "--set",
+                             f"nocontact_config={bad}"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "NOCONTACT_HOME": str(home)})
+    assert result.returncode != 0
+    assert "is not a profile link" in result.stdout + result.stderr

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tabulate import tabulate
@@ -34,11 +34,13 @@ def _duration(text: str) -> datetime:
     match = re.fullmatch(r"(\d+)\s*([mhdw])", text.strip())
     if match:
         unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
-        return datetime.now(timezone.utc) - timedelta(**{unit: int(match.group(1))})
+        return datetime.now(UTC) - timedelta(**{unit: int(match.group(1))})
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a span like 7d, 12h, 30m or a date like 2026-11-01")
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected a span like 7d, 12h, 30m or a date like 2026-11-01"
+        ) from None
     return moment if moment.tzinfo else moment.astimezone()
 
 
@@ -49,10 +51,28 @@ def _config_path(args) -> Path:
 # --- commands -----------------------------------------------------------------
 
 
+def _port_free(host: str, port: int) -> None:
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            raise ConfigError(
+                f"port {port} on {host} is already in use (is nocontact already running? "
+                f"`nocontact status` tells; or choose another with --port)"
+            ) from None
+
+
 def cmd_run(args) -> int:
     from agent.core import Agent
     from agent.run import serve
 
+    _port_free(args.host, args.port)
+    if args.pages_port is not None or args.port:
+        _port_free(args.host, args.pages_port if args.pages_port is not None else args.port + 1)
     agent = Agent(_config_path(args))
     try:
         asyncio.run(serve(agent, args.host, args.port, args.pages_port, args.set))

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from agent import yamlmarks
 from agent.identity import Identity, ProfileError, email_key, phone_key
 from agent.paths import CATEGORIES
-from agent.platforms import recognise
+from agent.platforms import GENERIC, recognise
 from agent.urls import UrlError, normalise_host, parse
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -59,9 +59,11 @@ def _domain(value: str) -> str:
 
 def _url(value: str) -> str:
     try:
-        parse(value)
+        GENERIC.profile(parse(value))  # the same reading the policy gives a URL prefix
     except UrlError as err:
         raise ValueError(f"{value!r} is not a web address: {err}") from None
+    except ProfileError as err:
+        raise ValueError(str(err)) from None
     return value
 
 

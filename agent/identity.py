@@ -7,8 +7,8 @@ the identities it reaches; the policy then needs one dict lookup per identity.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import phonenumbers
 

@@ -8,18 +8,19 @@ so `explain`, the PAC file and the proxy can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Iterable, Mapping
 
 from agent.config import Config, Person
-from agent.identity import Identity
-from agent.platforms import GENERIC, PLATFORMS, platform_for_host, recognise
+from agent.identity import Identity, phone_key
+from agent.platforms import GENERIC, PLATFORMS, platform_for_host
 from agent.search import SEARCH_ENGINES, SearchIndex, engine_searches
 from agent.sitelists import builtin_lists
 from agent.urls import Url, UrlError, host_suffixes, normalise_host, parse
 from agent.wrappers import WRAPPER_DOMAINS, inner_urls
 
 MAX_WRAPPING = 5  # wrappers inside wrappers, unwrapped this deep
+DOTLESS_PLATFORMS = {"facebook"}  # handles compared without their dots
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,9 @@ class Policy:
         for identity in person.identities:
             self._people[identity] = person
             if identity.platform not in (GENERIC.name, "phone"):
-                self._search.add_handle(identity.key, person)
+                # "id:123", "@name", "user/name", "artist:abc" -> the bare handle a search would name
+                handle = identity.key.rsplit(":", 1)[-1].rsplit("/", 1)[-1].lstrip("@")
+                self._search.add_handle(handle, person, ignore_dots=identity.platform in DOTLESS_PLATFORMS)
         for name in person.names:
             self._search.add_name(name, person)
         for email in person.emails:
@@ -161,8 +164,8 @@ class Policy:
         if platform is not None:
             for identity in platform.reaches(url):
                 person = self._people.get(identity)
-                if person:
-                    return _person_decision(text, person, identity.platform, f"profile {identity}")
+                if person:  # shown as the platform of the page (Threads), the rule names the identity
+                    return _person_decision(text, person, platform.name, f"profile {identity}")
             for query in platform.searches(url):
                 match = self._search.match(query)
                 if match:
@@ -205,6 +208,4 @@ def recognise_generic(url: str) -> str:
 
 
 def identity_digits(phone: str) -> str:
-    from agent.identity import phone_key
-
     return "+" + phone_key(phone)

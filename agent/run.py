@@ -7,8 +7,8 @@ import json
 import logging
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from mitmproxy import ctx, exceptions, options
 from mitmproxy.tools.dump import DumpMaster

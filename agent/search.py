@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Generic, Iterable, TypeVar
+from typing import Generic, TypeVar
 
 import phonenumbers
 
@@ -92,6 +92,7 @@ class SearchIndex(Generic[T]):
 
     names: dict[tuple[str, ...], T] = field(default_factory=dict)
     handles: dict[str, T] = field(default_factory=dict)
+    dotless_handles: dict[str, T] = field(default_factory=dict)  # platforms that ignore dots (Facebook)
     emails: dict[str, T] = field(default_factory=dict)
     phones: dict[str, tuple[str, T]] = field(default_factory=dict)  # national digits -> (country code, owner)
     longest_name: int = 0
@@ -102,9 +103,11 @@ class SearchIndex(Generic[T]):
             self.names[key] = owner
             self.longest_name = max(self.longest_name, len(key))
 
-    def add_handle(self, handle: str, owner: T) -> None:
+    def add_handle(self, handle: str, owner: T, ignore_dots: bool = False) -> None:
         if len(handle) >= 3 and "/" not in handle:
             self.handles[handle.casefold()] = owner
+            if ignore_dots:
+                self.dotless_handles[handle.casefold().replace(".", "")] = owner
 
     def add_email(self, email: str, owner: T) -> None:
         self.emails[email_key(email)] = owner
@@ -122,8 +125,9 @@ class SearchIndex(Generic[T]):
                 if owner is not None:
                     return "name", owner
         for token in tokens(text):
-            if token in self.handles:
-                return "handle", self.handles[token]
+            owner = self.handles.get(token) or self.dotless_handles.get(token.replace(".", ""))
+            if owner is not None:
+                return "handle", owner
         for email in EMAIL_RE.findall(text):
             owner = self.emails.get(email_key(email))
             if owner is not None:

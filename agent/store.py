@@ -13,10 +13,10 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 DEBOUNCE_SECONDS = 60.0
 OUTCOMES = ("blocked", "closed", "waited", "overridden")
@@ -72,7 +72,7 @@ class Urge:
 
 
 def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
 
 
 class UrgeLog:
@@ -131,7 +131,7 @@ class UrgeLog:
         args: tuple = ()
         if since is not None:
             query += " WHERE time >= ?"
-            args = (since.astimezone(timezone.utc).isoformat(timespec="seconds"),)
+            args = (since.astimezone(UTC).isoformat(timespec="seconds"),)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY time, id", args).fetchall()
         return [

@@ -26,7 +26,7 @@ def make_cert(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for the test origin (so its issuer is recognisable)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ORIGIN_CN)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name).issuer_name(name).public_key(key.public_key())

@@ -157,3 +157,30 @@ def test_decisions_never_carry_the_name(policy):
     for url in BLOCK_PERSON:
         decision = policy.decide(url)
         assert "Casey Lindqvist" not in str(decision.target)
+
+
+@pytest.mark.parametrize("query, blocked", [
+    ("casey.lindqvist", True),  # Facebook ignores dots: this names caseylindqvist
+    ("caseylindqvist", True),
+    ("@caseyl", True),  # YouTube handle without its @
+    ("100098765432101", True),  # a numeric id
+    ("casey.lindqvist2", False),
+    ("caseyl2", False),
+])
+def test_searches_for_handles_use_the_bare_handle(query, blocked):
+    config = parse_config("""
+people:
+  - alias: J
+    profiles:
+      - https://www.facebook.com/casey.lindqvist
+      - https://www.facebook.com/profile.php?id=100098765432101
+      - https://www.youtube.com/@CaseyL
+""")
+    policy = Policy(config, lists={})
+    decision = policy.decide(f"https://www.google.com/search?q={query}")
+    assert decision.blocked is blocked, decision
+
+
+def test_threads_page_shows_as_threads_and_names_the_instagram_identity(policy):
+    decision = policy.decide("https://www.threads.net/@casey.lindqvist")
+    assert decision.platform == "threads" and decision.rule == "profile instagram:casey.lindqvist"

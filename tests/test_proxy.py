@@ -21,7 +21,7 @@ def test_profile_over_https_gets_the_gentle_page(proxy):
     assert "Casey" not in reply.text and "casey" not in reply.text  # the alias, never the name or handle
     assert "If I want to check, I text Sam." in reply.text
     assert reply.issuer == MITM_CN
-    assert not proxy.origin.requests_to("www.instagram.com")
+    assert not [r for r in proxy.origin.requests_to("www.instagram.com") if "casey" in r[2].lower()]
 
 
 def test_other_forms_of_the_profile_are_blocked_too(proxy):
@@ -172,9 +172,9 @@ def test_malformed_and_hostile_requests_do_not_stop_the_proxy(proxy):
 def test_config_reload_keeps_the_last_good_one_when_the_new_one_is_bad(tmp_path):
     import asyncio
 
+    from agent.config import ConfigError
     from agent.core import Agent
     from agent.notifier import Notifier
-    from agent.config import ConfigError
     from tests.conftest import TEST_CONFIG
 
     path = tmp_path / "config.yaml"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from datetime import UTC
 
 import pytest
 
@@ -81,12 +82,12 @@ def test_outcome(log):
 
 
 def test_since_filters(log, clock):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     log.record(DATING, "u")
     clock.now += 3600
     log.record(PROFILE, "u")
-    since = datetime.fromtimestamp(clock.now - 10, timezone.utc)
+    since = datetime.fromtimestamp(clock.now - 10, UTC)
     assert [u.person for u in log.urges(since=since)] == ["J"]
 
 

@@ -12,14 +12,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 from agent.config import Config, Person
-from agent.identity import Identity, phone_key
+from agent.identity import Identity, Platform, phone_key
 from agent.platforms import GENERIC, PLATFORMS, platform_for_host
-from agent.search import SEARCH_ENGINES, SearchIndex, engine_searches
+from agent.search import SEARCH_ENGINES, SearchIndex, engine_params
 from agent.sitelists import builtin_lists
-from agent.urls import Url, UrlError, host_suffixes, normalise_host, parse
-from agent.wrappers import WRAPPER_DOMAINS, inner_urls
+from agent.urls import Url, UrlError, host_suffixes, normalise_host, parse, quick_host
+from agent.wrappers import WRAPPER_DOMAINS, inner_urls, is_wrapper
 
 MAX_WRAPPING = 5  # wrappers inside wrappers, unwrapped this deep
+HOST_CACHE_SIZE = 50_000  # hosts remembered; browsing revisits few, so this is rarely cleared
 DOTLESS_PLATFORMS = {"facebook"}  # handles compared without their dots
 
 
@@ -49,6 +50,19 @@ class Decision:
         data = asdict(self)
         data.pop("site")
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class _Host:
+    """What the rules say about one host; computed once per host and cached."""
+
+    allowed: bool  # on the allow list: never watched
+    watched: bool
+    site: _Site | None
+    platform: Platform | None
+    engine: tuple[str, ...] | None  # search-engine query parameters
+    web: bool  # some generic prefix rule (web profile, block.urls, allow URL) is on this host
+    wrapper: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +107,12 @@ class Policy:
                 self._watched.update(platform.domains)
             self._watched.update(SEARCH_ENGINES)
             self._watched.update(WRAPPER_DOMAINS)
-        self._watched.update(
-            ident.key.split("/", 1)[0] for ident in self._people if ident.platform == GENERIC.name
-        )
+        web_hosts = [ident.key for ident in self._people if ident.platform == GENERIC.name]
+        web_hosts += [*self._urls, *self._allow_urls]
+        self._web_hosts = {key.split("/", 1)[0] for key in web_hosts}
+        self._watched.update(key.split("/", 1)[0] for ident in self._people
+                             if ident.platform == GENERIC.name for key in [ident.key])
+        self._hosts: dict[str, _Host] = {}
 
     def _add_person(self, person: Person) -> None:
         for identity in person.identities:
@@ -115,10 +132,25 @@ class Policy:
 
     def watches(self, host: str) -> bool:
         """Does any rule need to see requests to `host`? (PAC routing and TLS interception.)"""
-        suffixes = host_suffixes(normalise_host(host))
-        if any(s in self._allow_hosts for s in suffixes):
-            return False
-        return any(s in self._watched for s in suffixes)
+        return self._host(normalise_host(host)).watched
+
+    def _host(self, host: str) -> _Host:
+        info = self._hosts.get(host)
+        if info is None:
+            if len(self._hosts) >= HOST_CACHE_SIZE:
+                self._hosts.clear()
+            suffixes = host_suffixes(host)
+            allowed = any(s in self._allow_hosts for s in suffixes)
+            info = self._hosts[host] = _Host(
+                allowed=allowed,
+                watched=not allowed and any(s in self._watched for s in suffixes),
+                site=next((self._sites[s] for s in suffixes if s in self._sites), None),
+                platform=platform_for_host(host),
+                engine=engine_params(host),
+                web=any(s in self._web_hosts for s in suffixes),
+                wrapper=is_wrapper(host),
+            )
+        return info
 
     @property
     def watched_domains(self) -> set[str]:
@@ -132,24 +164,31 @@ class Policy:
 
     def decide(self, url: str | Url) -> Decision:
         """The decision for one URL. Raises UrlError for text that is not a URL."""
-        parsed = parse(url) if isinstance(url, str) else url
-        text = url if isinstance(url, str) else parsed.origin + parsed.path
-        return self._decide(parsed, text, 0)
+        if isinstance(url, str):
+            host = quick_host(url)
+            if host is not None and not self._host(host).watched:
+                return self._unwatched(url, host)  # most traffic: no need to read the rest
+            parsed = parse(url)
+            return self._decide(parsed, url, 0)
+        return self._decide(url, url.origin + url.path, 0)
+
+    def _unwatched(self, text: str, host: str) -> Decision:
+        if self._host(host).allowed:
+            return Decision(text, "allow", "allow_list", rule=f"allow {host}")
+        return Decision(text, "allow", "none")
 
     def _decide(self, url: Url, text: str, depth: int) -> Decision:
-        if not self.watches(url.host):
-            allowed = any(s in self._allow_hosts for s in host_suffixes(url.host))
-            if allowed:
-                return Decision(text, "allow", "allow_list", rule=f"allow {url.host}")
-            return Decision(text, "allow", "none")
-        web_keys = [ident.key for ident in GENERIC.reaches(url)]
+        info = self._host(url.host)
+        if not info.watched:
+            return self._unwatched(text, url.host)
+        web_keys = [ident.key for ident in GENERIC.reaches(url)] if info.web else []
         for key in web_keys:
             if key in self._allow_urls:
                 return Decision(text, "allow", "allow_list", rule=f"allow {key}")
-        found = self._person(url, text, web_keys) or self._site(url, text, web_keys)
+        found = self._person(url, info, text, web_keys) or self._site(info, text, web_keys)
         if found:
             return found
-        if depth < MAX_WRAPPING:
+        if info.wrapper and depth < MAX_WRAPPING:
             for inner in inner_urls(url):
                 try:
                     decision = self._decide(parse(inner), text, depth + 1)
@@ -159,8 +198,8 @@ class Policy:
                     return _wrapped(decision, url.host)
         return Decision(text, "allow", "none")
 
-    def _person(self, url: Url, text: str, web_keys: list[str]) -> Decision | None:
-        platform = platform_for_host(url.host)
+    def _person(self, url: Url, info: _Host, text: str, web_keys: list[str]) -> Decision | None:
+        platform = info.platform
         if platform is not None:
             for identity in platform.reaches(url):
                 person = self._people.get(identity)
@@ -170,7 +209,7 @@ class Policy:
                 match = self._search.match(query)
                 if match:
                     return _person_decision(text, match[1], platform.name, f"{platform.name} search for their {match[0]}")
-        for query in engine_searches(url):
+        for query in url.params(*info.engine) if info.engine else ():
             match = self._search.match(query)
             if match:
                 return _person_decision(text, match[1], "search", f"web search for their {match[0]}")
@@ -180,12 +219,11 @@ class Policy:
                 return _person_decision(text, person, GENERIC.name, f"profile web:{key}")
         return None
 
-    def _site(self, url: Url, text: str, web_keys: list[str]) -> Decision | None:
-        for suffix in host_suffixes(url.host):
-            site = self._sites.get(suffix)
-            if site:
-                rule = f"{site.category} list: {site.domain}" if site.category else f"block.sites: {site.domain}"
-                return Decision(text, "block", site.reason, site.category, rule=rule, site=site.domain)
+    def _site(self, info: _Host, text: str, web_keys: list[str]) -> Decision | None:
+        site = info.site
+        if site:
+            rule = f"{site.category} list: {site.domain}" if site.category else f"block.sites: {site.domain}"
+            return Decision(text, "block", site.reason, site.category, rule=rule, site=site.domain)
         for key in web_keys:
             if key in self._urls:
                 return Decision(text, "block", "site", rule=f"block.urls: {self._urls[key]}", site=key)

@@ -51,15 +51,16 @@ SEARCH_ENGINES: dict[str, tuple[str, ...]] = {
 }
 
 
-def engine_params(url: Url) -> tuple[str, ...] | None:
-    for suffix in host_suffixes(url.host):
+def engine_params(host: str) -> tuple[str, ...] | None:
+    """The query parameters that carry the search text, if `host` is a search engine."""
+    for suffix in host_suffixes(host):
         if suffix in SEARCH_ENGINES:
             return SEARCH_ENGINES[suffix]
     return None
 
 
 def engine_searches(url: Url) -> list[str]:
-    params = engine_params(url)
+    params = engine_params(url.host)
     return url.params(*params) if params else []
 
 

@@ -9,7 +9,9 @@ on the same `Url`.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 # Decoding rounds for percent-encoding: enough for "encoded twice" (and thrice),
@@ -38,8 +40,14 @@ def decode(text: str, plus: bool = False) -> str:
     return text
 
 
+_PLAIN_HOST = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*")
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9_@$!:;,=+~*'()\-]*(?:\.?[A-Za-z0-9_@$!:;,=+~*'()\-]+|/)*")
+
+
 def normalise_host(host: str) -> str:
     """Lower case, no trailing dot, IDN as punycode, IPv6 without brackets."""
+    if _PLAIN_HOST.fullmatch(host):
+        return host  # the common case, already normal
     host = decode(host).strip().lower().rstrip(".")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
@@ -51,13 +59,19 @@ def normalise_host(host: str) -> str:
     return host
 
 
-def host_suffixes(host: str) -> list[str]:
-    """`a.b.example.com` -> [`a.b.example.com`, `b.example.com`, `example.com`, `com`]."""
+@lru_cache(maxsize=16_384)
+def host_suffixes(host: str) -> tuple[str, ...]:
+    """`a.b.example.com` -> (`a.b.example.com`, `b.example.com`, `example.com`, `com`).
+
+    Cached: browsing asks about the same few hosts over and over.
+    """
     parts = host.split(".")
-    return [".".join(parts[i:]) for i in range(len(parts))]
+    return tuple(".".join(parts[i:]) for i in range(len(parts)))
 
 
 def _normalise_path(raw: str) -> str:
+    if _PLAIN_PATH.fullmatch(raw) and "//" not in raw:
+        return raw  # nothing encoded, no dot segments, no doubled slashes
     path = decode(raw).replace("\\", "/")
     if not path.startswith("/"):
         path = "/" + path
@@ -104,6 +118,18 @@ class Url:
         return self.origin + self.path
 
 
+_QUICK = re.compile(r"https?://([a-z0-9.-]+)(?::\d+)?(?:[/?#]|$)", re.IGNORECASE)
+
+
+def quick_host(text: str) -> str | None:
+    """The host of an ordinary absolute http(s) URL, cheaply; None when it needs a full parse."""
+    match = _QUICK.match(text)
+    if match is None:
+        return None
+    host = match.group(1).lower()
+    return None if host.endswith(".") or ".." in host or not host else host
+
+
 def parse(text: str) -> Url:
     """Parse and normalise `text`; a missing scheme means https.
 
@@ -134,5 +160,5 @@ def parse(text: str) -> Url:
     query = tuple(
         (decode(k), decode(v))
         for k, v in parse_qsl(parts.query, keep_blank_values=True, errors="replace")
-    )
+    ) if parts.query else ()
     return Url(scheme, host, port, _normalise_path(parts.path or "/"), query, parts.query)

@@ -57,6 +57,12 @@ _EMBEDDED = re.compile(r"(https?):/+(.+)", re.IGNORECASE)
 _BARE_HOST = re.compile(r"^([a-z0-9-]+\.)+[a-z]{2,}(/|$)", re.IGNORECASE)
 
 
+def is_wrapper(host: str) -> bool:
+    return host.endswith(TRANSLATE_SUFFIX) or any(
+        s in REDIRECTORS or s in TRANSLATORS or s in _ARCHIVE_SET for s in host_suffixes(host)
+    )
+
+
 def _lookup(host: str, table: dict):
     for suffix in host_suffixes(host):
         if suffix in table:

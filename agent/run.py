@@ -74,7 +74,10 @@ async def watch_config(agent: Agent) -> None:
             await asyncio.to_thread(agent.reload)
             log.warning("Config reloaded from %s.", agent.config_path)
         except ConfigError as err:
-            log.warning("The changed config could not be used, so the last good one stays in force:\n%s", err)
+            # Where, not what: the log may leave the data directory (journald), the values must not.
+            where = "; ".join(": ".join(line.split(": ")[:2]) for line in str(err).splitlines())
+            log.warning("The changed config has a mistake (%s), so the last good one stays in force. "
+                        "`nocontact check` shows what to fix.", where)
 
 
 async def serve(

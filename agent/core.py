@@ -73,6 +73,9 @@ class Agent:
 
     async def record(self, decision: Decision, url: str, source: str = "proxy") -> int | None:
         """Commit the urge (off the event loop) and notify on a new one; None if the log failed."""
+        repeat = self.urges.repeat(decision, source)  # in memory: no disk, no thread hop
+        if repeat is not None:
+            return repeat
         loop = asyncio.get_running_loop()
         try:
             urge_id, new = await loop.run_in_executor(self._writer, self.urges.record, decision, url, source)
@@ -96,6 +99,13 @@ class Agent:
         except Exception as err:
             log.error("The urge log could not be written (%s).", err)
             return False
+
+    async def flush(self) -> None:
+        """Write repeats counted in memory (called now and then by the runner)."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._writer, self.urges.flush)
+        except Exception as err:
+            log.debug("Repeats could not be written yet (%s).", err)
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from agent.config import Config, Person
 from agent.identity import Identity, Platform, phone_key
 from agent.platforms import GENERIC, PLATFORMS, platform_for_host
-from agent.search import SEARCH_ENGINES, SearchIndex, engine_params
+from agent.search import SEARCH_ENGINES, SearchIndex, engine_params, is_search
 from agent.sitelists import builtin_lists
 from agent.urls import Url, UrlError, host_suffixes, normalise_host, parse, quick_host
 from agent.wrappers import WRAPPER_DOMAINS, inner_urls, is_wrapper
@@ -67,9 +67,12 @@ class _Host:
 
 @dataclass(frozen=True, slots=True)
 class _Site:
-    reason: str  # "category" | "site"
-    category: str | None
     domain: str
+    category: str | None  # None for the person's own block.sites
+
+    @property
+    def reason(self) -> str:
+        return "category" if self.category else "site"
 
 
 class Policy:
@@ -79,7 +82,9 @@ class Policy:
             lists = builtin_lists(config.block.categories)
         self._people: dict[Identity, Person] = {}
         self._search: SearchIndex[Person] = SearchIndex()
-        self._sites: dict[str, _Site] = {}
+        # domain -> category name ("" for the person's own block.sites); plain strings, so the
+        # garbage collector has nothing to walk even with hundreds of thousands of domains.
+        self._sites: dict[str, str] = {}
         self._urls: dict[str, str] = {}  # generic prefix key -> the configured URL
         self._allow_hosts: set[str] = set()
         self._allow_urls: set[str] = set()
@@ -87,9 +92,9 @@ class Policy:
 
         for category, domains in lists.items():
             for domain in domains:
-                self._sites.setdefault(domain, _Site("category", category, domain))
+                self._sites.setdefault(domain, category)
         for domain in config.block.sites:
-            self._sites[domain] = _Site("site", None, domain)
+            self._sites[domain] = ""
         for url in config.block.urls:
             self._urls[recognise_generic(url)] = url
         for entry in config.allow:
@@ -144,7 +149,7 @@ class Policy:
             info = self._hosts[host] = _Host(
                 allowed=allowed,
                 watched=not allowed and any(s in self._watched for s in suffixes),
-                site=next((self._sites[s] for s in suffixes if s in self._sites), None),
+                site=next((_Site(s, self._sites[s] or None) for s in suffixes if s in self._sites), None),
                 platform=platform_for_host(host),
                 engine=engine_params(host),
                 web=any(s in self._web_hosts for s in suffixes),
@@ -166,8 +171,13 @@ class Policy:
         """The decision for one URL. Raises UrlError for text that is not a URL."""
         if isinstance(url, str):
             host = quick_host(url)
-            if host is not None and not self._host(host).watched:
-                return self._unwatched(url, host)  # most traffic: no need to read the rest
+            if host is not None:
+                # Most traffic is decided by its host alone: no need to read the rest.
+                info = self._host(host)
+                if not info.watched:
+                    return self._unwatched(url, host)
+                if info.site and not (info.platform or info.engine or info.web or info.wrapper):
+                    return self._site(info, url, [])
             parsed = parse(url)
             return self._decide(parsed, url, 0)
         return self._decide(url, url.origin + url.path, 0)
@@ -209,7 +219,7 @@ class Policy:
                 match = self._search.match(query)
                 if match:
                     return _person_decision(text, match[1], platform.name, f"{platform.name} search for their {match[0]}")
-        for query in url.params(*info.engine) if info.engine else ():
+        for query in url.params(*info.engine) if info.engine and is_search(url) else ():
             match = self._search.match(query)
             if match:
                 return _person_decision(text, match[1], "search", f"web search for their {match[0]}")

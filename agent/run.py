@@ -55,6 +55,15 @@ def _secure_ca(confdir: Path) -> None:
             os.chmod(key_file, 0o600)
 
 
+FLUSH_SECONDS = 5.0
+
+
+async def flush_repeats(agent: Agent) -> None:
+    while True:
+        await asyncio.sleep(FLUSH_SECONDS)
+        await agent.flush()
+
+
 async def watch_config(agent: Agent) -> None:
     """Reload the config when its file changes; a bad one keeps the last good one."""
     def stamp() -> float | None:
@@ -120,11 +129,12 @@ async def serve(
             loop.add_signal_handler(sig, master.shutdown)
         except (NotImplementedError, RuntimeError):
             pass  # Windows, or not the main thread (tests)
-    watcher = asyncio.create_task(watch_config(agent))
+    background = [asyncio.create_task(watch_config(agent)), asyncio.create_task(flush_repeats(agent))]
     try:
         await master.run()
     finally:
-        watcher.cancel()
+        for task in background:
+            task.cancel()
         if pages:
             pages.stop()
         state.unlink(missing_ok=True)

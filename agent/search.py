@@ -59,9 +59,17 @@ def engine_params(host: str) -> tuple[str, ...] | None:
     return None
 
 
+# Paths on search engines that are redirects or ads, not searches (`google.com/url?q=<a link>`).
+NOT_SEARCHES = ("/url", "/imgres", "/amp/", "/l/", "/ck/", "/aclk", "/pagead/", "/redirect")
+
+
+def is_search(url: Url) -> bool:
+    return not url.path.startswith(NOT_SEARCHES)
+
+
 def engine_searches(url: Url) -> list[str]:
     params = engine_params(url.host)
-    return url.params(*params) if params else []
+    return url.params(*params) if params and is_search(url) else []
 
 
 # --- matching ----------------------------------------------------------------
@@ -69,9 +77,11 @@ def engine_searches(url: Url) -> list[str]:
 
 def words(text: str) -> list[str]:
     """Case- and accent-folded words: "Casey  LINDQVIST's" -> ["casey", "lindqvist", "s"]."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.findall(r"[^\W_]+", text)
+    text = text.casefold()
+    if not text.isascii():  # fold accents only where there are any: "zoë" -> "zoe"
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _WORD.findall(text)
 
 
 def tokens(text: str) -> list[str]:
@@ -84,6 +94,7 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+_WORD = re.compile(r"[^\W_]+")
 _PHONE_RE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
 
 

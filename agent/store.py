@@ -1,9 +1,11 @@
 """The urge log: SQLite in the data directory, one row per urge.
 
 Repeats for the same target within DEBOUNCE_SECONDS are one urge with a repeat
-count (a single-page app fires a dozen requests for one profile view). Every
-write is committed with synchronous=FULL before it returns, so an urge the
-person was shown survives a crash. The schema is plain, documented in the
+count (a single-page app fires a dozen requests for one profile view). A new
+urge is committed with synchronous=FULL before `record` returns, so an urge the
+person was shown survives a crash; repeats are counted in memory (no disk, no
+thread hop for the proxy) and written with the next write, by `flush()`, or
+at close. The schema is plain, documented in the
 README, and readable with any SQLite tool.
 """
 
@@ -83,6 +85,7 @@ class UrgeLog:
         self._clock = clock
         self._lock = threading.Lock()
         self._recent: dict[tuple, tuple[int, float]] = {}  # target -> (urge id, last seen)
+        self._repeats: dict[int, tuple[int, float]] = {}  # urge id -> (repeats not yet written, last seen)
         new = not self.path.exists()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         if new:
@@ -94,21 +97,43 @@ class UrgeLog:
 
     def close(self) -> None:
         with self._lock:
+            self._flush()
             self._db.close()
 
-    def record(self, decision, url: str, source: str = "proxy") -> tuple[int, bool]:
-        """Log one attempt; return (urge id, whether it is a new urge rather than a repeat)."""
+    def repeat(self, decision, source: str = "proxy") -> int | None:
+        """Count a repeat of a recent urge in memory; its id, or None when this is a new urge."""
         now = self._clock()
         target = (source, *decision.target)
         with self._lock:
             recent = self._recent.get(target)
-            if recent and now - recent[1] < DEBOUNCE_SECONDS:
-                urge_id = recent[0]
-                self._db.execute(
-                    "UPDATE urges SET repeats = repeats + 1, last_time = ? WHERE id = ?", (_iso(now), urge_id)
-                )
-                self._recent[target] = (urge_id, now)
-                return urge_id, False
+            if not recent or now - recent[1] >= DEBOUNCE_SECONDS:
+                return None
+            urge_id = recent[0]
+            self._recent[target] = (urge_id, now)
+            count, _ = self._repeats.get(urge_id, (0, now))
+            self._repeats[urge_id] = (count + 1, now)
+            return urge_id
+
+    def flush(self) -> None:
+        """Write the repeats counted in memory."""
+        with self._lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._repeats:
+            rows = [(count, _iso(last), urge_id) for urge_id, (count, last) in self._repeats.items()]
+            self._db.executemany("UPDATE urges SET repeats = repeats + ?, last_time = ? WHERE id = ?", rows)
+            self._repeats.clear()
+
+    def record(self, decision, url: str, source: str = "proxy") -> tuple[int, bool]:
+        """Log one attempt; return (urge id, whether it is a new urge rather than a repeat)."""
+        urge_id = self.repeat(decision, source)
+        if urge_id is not None:
+            return urge_id, False
+        now = self._clock()
+        target = (source, *decision.target)
+        with self._lock:
+            self._flush()
             cursor = self._db.execute(
                 "INSERT INTO urges (time, last_time, person, platform, category, site, url, rule, source, outcome)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'blocked')",
@@ -133,6 +158,7 @@ class UrgeLog:
             query += " WHERE time >= ?"
             args = (since.astimezone(UTC).isoformat(timespec="seconds"),)
         with self._lock:
+            self._flush()
             rows = self._db.execute(query + " ORDER BY time, id", args).fetchall()
         return [
             Urge(row[0], datetime.fromisoformat(row[1]), datetime.fromisoformat(row[2]), *row[3:])

@@ -90,10 +90,10 @@ class Url:
     path: str  # decoded, normalised, starts with "/"
     query: tuple[tuple[str, str], ...]  # decoded (name, value) pairs, in order
     raw_query: str
+    segments: tuple[str, ...] = ()  # the path's non-empty segments
 
-    @property
-    def segments(self) -> list[str]:
-        return [s for s in self.path.split("/") if s]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "segments", tuple(s for s in self.path.split("/") if s))
 
     def param(self, *names: str) -> str | None:
         """The first value of the first of `names` present (names are case-insensitive)."""
@@ -130,11 +130,36 @@ def quick_host(text: str) -> str | None:
     return None if host.endswith(".") or ".." in host or not host else host
 
 
+_ORDINARY = re.compile(r"(https?)://([a-z0-9.-]+)(?::(\d{1,5}))?(/[^?#\\]*)?(?:\?([^#]*))?(?:#.*)?", re.IGNORECASE)
+
+
+def _query(raw: str) -> tuple[tuple[str, str], ...]:
+    if not raw:
+        return ()
+    pairs = parse_qsl(raw, keep_blank_values=True, errors="replace")
+    return tuple((decode(k), decode(v)) for k, v in pairs)
+
+
 def parse(text: str) -> Url:
     """Parse and normalise `text`; a missing scheme means https.
 
     Raises UrlError for text that cannot name a web address.
     """
+    match = _ORDINARY.fullmatch(text) if isinstance(text, str) and len(text) <= MAX_URL_CHARS else None
+    if match:  # the common case, read with one expression
+        scheme, host, port_text, path, raw_query = match.groups()
+        scheme = scheme.lower()
+        host = normalise_host(host.lower())
+        port = int(port_text) if port_text else None
+        if host and not host.startswith(".") and ".." not in host and (port is None or 0 < port < 65536):
+            if port == DEFAULT_PORTS[scheme]:
+                port = None
+            raw_query = raw_query or ""
+            return Url(scheme, host, port, _normalise_path(path or "/"), _query(raw_query), raw_query)
+    return _parse_unusual(text)
+
+
+def _parse_unusual(text: str) -> Url:
     if not isinstance(text, str):
         raise UrlError("a URL must be text")
     text = text.strip()[:MAX_URL_CHARS]
@@ -157,8 +182,4 @@ def parse(text: str) -> Url:
         raise UrlError("the URL has no host name")
     if port == DEFAULT_PORTS[scheme]:
         port = None
-    query = tuple(
-        (decode(k), decode(v))
-        for k, v in parse_qsl(parts.query, keep_blank_values=True, errors="replace")
-    ) if parts.query else ()
-    return Url(scheme, host, port, _normalise_path(parts.path or "/"), query, parts.query)
+    return Url(scheme, host, port, _normalise_path(parts.path or "/"), _query(parts.query), parts.query)

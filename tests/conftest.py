@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
+import socket
 import tempfile
 import threading
 from pathlib import Path
@@ -38,20 +40,36 @@ allow: [coparent.test, "https://www.facebook.com/groups/coparenting"]
 
 
 class RouteToOrigin:
-    """Test-only addon: every upstream connection goes to the local origin (no DNS, no internet).
+    """Test-only addon: every host name resolves to the local origin (no DNS, no internet).
 
-    It also records which hosts the proxy tried to reach, so a test can prove a
-    blocked host was never contacted.
+    Names are mapped at lookup time (not by rewriting the server address), so
+    mitmproxy reuses upstream connections as it would on the internet. It also
+    records which hosts the proxy tried to reach, so a test can prove a blocked
+    host was never contacted.
     """
 
     def __init__(self, origin):
         self.origin = origin
         self.contacted: list[str] = []
+        self._real_getaddrinfo = socket.getaddrinfo
+
+    def _resolve(self, host, port, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        try:
+            ipaddress.ip_address(name or "")
+        except ValueError:
+            port = self.origin.https_port if str(port) == "443" else self.origin.http_port
+            return self._real_getaddrinfo("127.0.0.1", port, *args, **kwargs)
+        return self._real_getaddrinfo(host, port, *args, **kwargs)
+
+    def load(self, loader) -> None:
+        socket.getaddrinfo = self._resolve
+
+    def done(self) -> None:
+        socket.getaddrinfo = self._real_getaddrinfo
 
     def server_connect(self, data) -> None:
-        host, port = data.server.address
-        self.contacted.append(host)
-        data.server.address = ("127.0.0.1", self.origin.https_port if port == 443 else self.origin.http_port)
+        self.contacted.append(data.server.address[0])
 
 
 class RunningProxy:

@@ -73,6 +73,8 @@ ALLOW = [
     "https://tinder.com.evil.test/",
     "https://nottinder.com/",
     "https://wa.me/447700900124",
+    "https://www.google.com/url?q=https://www.instagram.com/the.casey.lindqvist.fan/",  # a redirect, not a search
+    "https://www.google.com/url?q=https://news.test/casey-lindqvist-wins-award",
 ]
 
 

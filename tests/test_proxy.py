@@ -85,6 +85,7 @@ def test_each_attempt_is_an_urge_and_repeats_are_folded(proxy, notifications):
     before = sqlite3.connect(database).execute("SELECT COUNT(*) FROM urges").fetchone()[0]
     for _ in range(3):
         assert proxy.fetch("https://match.com/profile").status == 403
+    proxy.agent.urges.flush()  # repeats are counted in memory and written every few seconds
     rows = sqlite3.connect(database).execute(
         "SELECT category, site, url, source, outcome, repeats FROM urges WHERE site = 'match.com'"
     ).fetchall()

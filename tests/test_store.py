@@ -103,3 +103,21 @@ def test_a_log_that_cannot_be_written_raises_and_loses_nothing(tmp_path, clock):
         readonly.record(PROFILE, "u")
     readonly.close()
     assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM urges").fetchone()[0] == 1
+
+
+def test_repeats_are_counted_in_memory_and_written_by_flush_next_write_or_close(tmp_path, clock):
+    path = tmp_path / "urges.sqlite3"
+    log = UrgeLog(path, clock=clock)
+    log.record(PROFILE, "u")
+    clock.now += 1
+    assert log.repeat(PROFILE) == 1  # no disk
+    on_disk = sqlite3.connect(path)
+    assert on_disk.execute("SELECT repeats FROM urges").fetchone()[0] == 1
+    log.flush()
+    assert on_disk.execute("SELECT repeats FROM urges").fetchone()[0] == 2
+    log.repeat(PROFILE)
+    log.record(DATING, "u")  # a new urge writes pending repeats first
+    assert on_disk.execute("SELECT repeats FROM urges WHERE id = 1").fetchone()[0] == 3
+    log.repeat(PROFILE)
+    log.close()
+    assert on_disk.execute("SELECT repeats FROM urges WHERE id = 1").fetchone()[0] == 4

@@ -27,9 +27,7 @@ class ConfigError(ValueError):
 def _profile(value: str) -> str:
     try:
         recognise(value)
-    except UrlError as err:
-        raise ValueError(f"{value!r} is not a link: {err}") from None
-    except ProfileError as err:
+    except ProfileError as err:  # also says when the text is no link at all
         raise ValueError(str(err)) from None
     return value
 

@@ -134,5 +134,9 @@ def test_through_the_pac_file(pac_browser, proxy, artifacts):
         assert page.goto("https://www.instagram.com/someone.else/").status == 200
         assert page.inner_text("h1") == "origin page"
         page.screenshot(path=str(artifacts / "pac-block.png"))
+        # Hosts without rules, and allowed ones, go DIRECT: here that means a name that does not resolve.
+        for url in ("https://bank.test/", "https://coparent.test/"):
+            with pytest.raises(Exception, match="ERR_NAME_NOT_RESOLVED"):
+                page.goto(url)
     finally:
         context.close()

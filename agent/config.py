@@ -6,12 +6,14 @@ line and the key, and says what was expected.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
 
 from agent import yamlmarks
+from agent.cooldown import Settings
 from agent.identity import Identity, ProfileError, email_key, phone_key
 from agent.paths import CATEGORIES
 from agent.platforms import GENERIC, recognise
@@ -69,6 +71,21 @@ def _domain_or_url(value: str) -> str:
     return _url(value) if "/" in value.split("://", 1)[-1].rstrip("/") else _domain(value)
 
 
+_SPAN = re.compile(r"(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?")
+
+
+def _duration(value: Any, info: ValidationInfo) -> float:
+    """"20m", "1h30m", "45s" -> seconds. Already-read configs (merged ones) carry seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and (info.context or {}).get("seconds"):
+        return float(value)
+    match = _SPAN.fullmatch(value.strip()) if isinstance(value, str) else None
+    if not match or not any(match.groups()):
+        raise ValueError(f"{value!r} is not a length of time; write it like 20m, 1h or 1h30m")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)
+
+
+Duration = Annotated[Any, AfterValidator(_duration)]
 ProfileUrl = Annotated[str, AfterValidator(_profile)]
 Email = Annotated[str, AfterValidator(_email)]
 Phone = Annotated[str, AfterValidator(_phone)]
@@ -121,11 +138,34 @@ class Messages(Strict):
     help: list[Help] = []  # the small "if you need someone" line
 
 
+class Escalate(Strict):
+    factor: Annotated[float, Field(ge=1, le=10)] = 2.0  # the delay grows this much per window in 24 h
+    max: Duration = 7200.0
+
+
+class Cooldown(Strict):
+    delay: Duration = 1200.0  # 20 minutes: urges crest and fade within 15-30
+    window: Duration = 600.0
+    # `escalate: false` keeps the delay the same however many windows were opened
+    escalate: Annotated[Escalate, BeforeValidator(lambda v: {"factor": 1} if v is False else {} if v is True else v)] = Escalate()
+    daily_limit: Annotated[int, Field(ge=0, le=100)] | None = 3
+    delays: dict[str, Duration] = {}  # per person alias or category
+
+    def settings(self) -> Settings:
+        e = self.escalate
+        return Settings(self.delay, self.window, e.factor, e.max, self.daily_limit, dict(self.delays))
+
+
 class Config(Strict):
     people: list[Person] = []
     block: Block = Block()
     allow: list[DomainOrUrl] = []
     messages: Messages = Messages()
+    cooldown: Cooldown = Cooldown()
+
+    def unknown_delay_targets(self) -> list[str]:
+        known = {p.alias for p in self.people} | set(CATEGORIES)
+        return [name for name in self.cooldown.delays if name not in known]
 
 
 # --- loading ---------------------------------------------------------------
@@ -138,6 +178,10 @@ _EXPECTED = {
     "dict_type": "expected a section of keys",
     "string_too_short": "must not be empty",
     "string_too_long": "is too long",
+    "greater_than_equal": "is too small",
+    "less_than_equal": "is too large",
+    "int_type": "expected a whole number",
+    "float_type": "expected a number",
 }
 
 
@@ -177,16 +221,24 @@ def parse_config(text: str, source: str = "config") -> Config:
         where = f"{source}:{err.line}" if err.line else source
         raise ConfigError(f"{where}: {err.message}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}:1: expected a section of keys (people, block, allow, messages)")
+        raise ConfigError(f"{source}:1: expected a section of keys ({', '.join(Config.model_fields)})")
+    def where(loc: tuple) -> str:
+        line = next((lines[loc[:i]] for i in range(len(loc), -1, -1) if loc[:i] in lines), None)
+        return f"{source}:{line}: {_dotted(loc)}"
+
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            line = next((lines[loc[:i]] for i in range(len(loc), -1, -1) if loc[:i] in lines), None)
-            problems.append(f"{source}:{line}: {_dotted(loc)}: {_describe(err, Config)}")
+        problems = [f"{where(tuple(err['loc']))}: {_describe(err, Config)}" for err in exc.errors()]
         raise ConfigError("\n".join(problems)) from None
+    unknown = config.unknown_delay_targets()
+    if unknown:
+        known = sorted({p.alias for p in config.people} | set(CATEGORIES))
+        raise ConfigError("\n".join(
+            f"{where(('cooldown', 'delays', name))}: neither a person's alias nor a category "
+            f"(expected one of: {', '.join(known)})" for name in unknown
+        ))
+    return config
 
 
 def load_config(path: Path) -> Config:

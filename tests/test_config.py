@@ -23,7 +23,16 @@ def test_shipped_default_is_valid_and_has_no_person():
 
 
 def test_empty_file_means_all_defaults():
-    assert parse_config("").block.dating is True
+    config = parse_config("")
+    assert config.block.dating is True
+    assert (config.cooldown.delay, config.cooldown.window, config.cooldown.daily_limit) == (1200, 600, 3)
+
+
+def test_cooldown_spans():
+    config = parse_config("cooldown:\n  delay: 1h30m\n  window: 45s\n  escalate: false\n  delays: {dating: 5m}\n")
+    settings = config.cooldown.settings()
+    assert (settings.delay, settings.window, settings.escalate_factor) == (5400, 45, 1)
+    assert settings.delays == {"dating": 300}
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -38,7 +47,11 @@ def test_empty_file_means_all_defaults():
     ("people:\n  - alias: ''\n", "my.yaml:2: people[0].alias: must not be empty"),
     ("block:\n  sites: [not a domain]\n", "my.yaml:2: block.sites[0]: 'not a domain' is not a domain name"),
     ("allow: [ftp://x.example/a]\n", "my.yaml:1: allow[0]: 'ftp://x.example/a' is not a web address: only http and https"),
-    ("colour: blue\n", "my.yaml:1: colour: unknown key (expected one of: people, block, allow, messages)"),
+    ("colour: blue\n", "my.yaml:1: colour: unknown key (expected one of: people, block, allow, messages, cooldown)"),
+    ("cooldown:\n  delay: 20\n", "my.yaml:2: cooldown.delay: 20 is not a length of time; write it like 20m, 1h or 1h30m"),
+    ("cooldown:\n  escalate: {factor: 0.5}\n", "my.yaml:2: cooldown.escalate.factor: is too small"),
+    ("cooldown:\n  daily_limit: many\n", "my.yaml:2: cooldown.daily_limit: expected a whole number"),
+    ("cooldown:\n  delays:\n    K: 5m\n", "my.yaml:3: cooldown.delays.K: neither a person's alias nor a category"),
     ("a: 1\na: 2\n", "my.yaml:2: the key 'a' is given twice"),
     ("block: [\n", "my.yaml:2: not valid YAML"),
     ("- just a list\n", "my.yaml:1: expected a section of keys"),

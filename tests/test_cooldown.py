@@ -1,0 +1,216 @@
+"""The cooldown state machine with injected clocks: ask, wait, cancel, open, expire, escalate, limits, restarts."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.commitment import loosens, stricter
+from agent.config import parse_config
+from agent.cooldown import CooldownError, Cooldowns, Settings
+
+MINUTE = 60.0
+
+
+class Clocks:
+    """A monotonic clock and a wall clock that tests move separately."""
+
+    def __init__(self):
+        self.mono = 1000.0
+        self.wall = 1_800_000_000.0
+
+    def pass_(self, seconds: float) -> None:
+        self.mono += seconds
+        self.wall += seconds
+
+
+@pytest.fixture
+def clocks():
+    return Clocks()
+
+
+def make(clocks, settings=None, holds=(), steps=None):
+    log = steps if steps is not None else []
+    return Cooldowns(settings or Settings(), list(holds), monotonic=lambda: clocks.mono, wall=lambda: clocks.wall,
+                     on_change=lambda hold, step: log.append((hold.id, step)))
+
+
+def test_ask_wait_open_expire(clocks):
+    steps = []
+    cooldowns = make(clocks, steps=steps)
+    hold = cooldowns.request("person", "J", reason="the school pick-up time", urge_id=7)
+    assert (hold.state, hold.needed, hold.urge_id) == ("waiting", 20 * MINUTE, 7)
+    assert not cooldowns.is_open("person", "J")
+    clocks.pass_(19 * MINUTE)
+    with pytest.raises(CooldownError, match="about 2 minutes"):
+        cooldowns.open(hold.id)
+    clocks.pass_(MINUTE)
+    cooldowns.tick()
+    assert cooldowns.holds[hold.id].state == "ready"
+    cooldowns.open(hold.id)
+    assert cooldowns.is_open("person", "J") and not cooldowns.is_open("person", "K")
+    assert not cooldowns.is_open("category", "dating")
+    clocks.pass_(10 * MINUTE)
+    assert not cooldowns.is_open("person", "J")
+    assert [step for _, step in steps] == ["requested", "ready", "opened", "expired"]
+
+
+def test_cancel_is_one_step(clocks):
+    cooldowns = make(clocks)
+    hold = cooldowns.request("category", "dating")
+    assert cooldowns.cancel(hold.id).state == "cancelled"
+    with pytest.raises(CooldownError):
+        cooldowns.open(hold.id)
+    assert cooldowns.active() == []
+
+
+def test_asking_twice_does_not_restart_the_wait(clocks):
+    cooldowns = make(clocks)
+    first = cooldowns.request("person", "J")
+    clocks.pass_(5 * MINUTE)
+    again = cooldowns.request("person", "J")
+    assert again.id == first.id and again.waited == 5 * MINUTE
+
+
+def test_moving_the_wall_clock_forward_does_not_shorten_the_wait(clocks):
+    cooldowns = make(clocks)
+    hold = cooldowns.request("person", "J")
+    clocks.wall += 86_400 * 3  # the system clock jumps three days ahead
+    cooldowns.tick()
+    assert cooldowns.holds[hold.id].state == "waiting"
+    clocks.wall -= 86_400 * 5  # and back
+    clocks.mono += 20 * MINUTE
+    cooldowns.tick()
+    assert cooldowns.holds[hold.id].state == "ready"
+
+
+def test_time_while_not_running_is_not_credited(clocks):
+    cooldowns = make(clocks)
+    hold = cooldowns.request("person", "J")
+    clocks.pass_(8 * MINUTE)
+    cooldowns.tick()
+    saved = list(cooldowns.holds.values())  # what the store kept
+    clocks.pass_(3 * 3600)  # the agent was off (or the machine asleep) for three hours
+    restarted = make(clocks, holds=saved)
+    restarted.tick()
+    assert restarted.holds[hold.id].waited == 8 * MINUTE
+    clocks.pass_(12 * MINUTE)
+    restarted.tick()
+    assert restarted.holds[hold.id].state == "ready"
+
+
+def test_an_open_window_closes_on_restart(clocks):
+    steps = []
+    cooldowns = make(clocks)
+    hold = cooldowns.request("person", "J")
+    clocks.pass_(20 * MINUTE)
+    cooldowns.open(hold.id)
+    restarted = make(clocks, holds=list(cooldowns.holds.values()), steps=steps)
+    assert not restarted.is_open("person", "J")
+    assert steps == [(hold.id, "expired")]
+
+
+def test_delay_escalates_with_windows_opened_in_the_last_day_and_is_capped(clocks):
+    cooldowns = make(clocks, Settings(delay=20 * MINUTE, escalate_factor=2, escalate_max=60 * MINUTE, daily_limit=None))
+    needed = []
+    for _ in range(4):
+        hold = cooldowns.request("person", "J")
+        needed.append(hold.needed)
+        clocks.pass_(hold.needed)
+        cooldowns.open(hold.id)
+        clocks.pass_(10 * MINUTE)
+        cooldowns.tick()
+    assert needed == [20 * MINUTE, 40 * MINUTE, 60 * MINUTE, 60 * MINUTE]
+    clocks.pass_(86_400)
+    assert cooldowns.request("person", "J").needed == 20 * MINUTE
+
+
+def test_daily_limit_is_said_kindly(clocks):
+    cooldowns = make(clocks, Settings(delay=MINUTE, daily_limit=1))
+    hold = cooldowns.request("site", "example.test")
+    clocks.pass_(MINUTE)
+    cooldowns.open(hold.id)
+    assert cooldowns.windows_left_today() == 0
+    with pytest.raises(CooldownError, match="Stepping away is still open to you"):
+        cooldowns.request("person", "J")
+
+
+def test_per_target_delays(clocks):
+    cooldowns = make(clocks, Settings(delay=20 * MINUTE, delays={"J": 45 * MINUTE, "dating": 5 * MINUTE}))
+    assert cooldowns.request("person", "J").needed == 45 * MINUTE
+    assert cooldowns.request("category", "dating").needed == 5 * MINUTE
+    assert cooldowns.request("site", "x.test").needed == 20 * MINUTE
+
+
+def test_config_holds_apply_by_themselves_and_replace_each_other(clocks):
+    cooldowns = make(clocks)
+    first = cooldowns.request("config", "a looser config", payload="a")
+    second = cooldowns.request("config", "a looser config", payload="b")
+    assert cooldowns.holds[first.id].state == "cancelled" and second.state == "waiting"
+    with pytest.raises(CooldownError, match="applies by itself"):
+        cooldowns.open(second.id)
+    clocks.pass_(20 * MINUTE)
+    (ready,) = cooldowns.tick()
+    assert ready.payload == "b" and ready.state == "ready"
+
+
+# --- the commitment: loosening waits, tightening is instant --------------------
+
+BASE = """
+people:
+  - alias: J
+    profiles: [https://www.instagram.com/casey.lindqvist/]
+block: {dating: true, sites: [a.test]}
+allow: [coparent.test]
+"""
+
+
+@pytest.mark.parametrize("change", [
+    "people: []",
+    "block: {dating: false, sites: [a.test]}",
+    "block: {dating: true, sites: []}",
+    "allow: [coparent.test, tinder.com]",
+    "cooldown: {delay: 5m}",
+    "cooldown: {window: 1h}",
+    "cooldown: {daily_limit: 10}",
+    "cooldown: {daily_limit: null}",
+    "cooldown: {escalate: false}",
+])
+def test_loosening_changes(change):
+    old = parse_config(BASE)
+    new_text = BASE + "\n" + change if change.split(":")[0] not in BASE else _replace(BASE, change)
+    assert loosens(old, parse_config(new_text))
+
+
+@pytest.mark.parametrize("change", [
+    "people:\n  - alias: J\n    profiles: [https://www.instagram.com/casey.lindqvist/, https://x.com/caseylindq]",
+    "people:\n  - alias: J\n    profiles: [https://www.instagram.com/casey.lindqvist/]\n  - alias: K\n    names: [Kim Doe]",
+    "block: {dating: true, social: true, sites: [a.test, b.test]}",
+    "allow: []",
+    "cooldown: {delay: 1h, window: 5m, daily_limit: 1}",
+    "messages: {plan: 'I text Sam'}",
+])
+def test_tightening_changes(change):
+    old = parse_config(BASE)
+    assert not loosens(old, parse_config(_replace(BASE, change)))
+
+
+def test_stricter_mix_keeps_the_strict_half_of_a_mixed_change():
+    old = parse_config(BASE)
+    new = parse_config(_replace(_replace(BASE, "block: {dating: false, social: true, sites: []}"), "allow: [coparent.test, tinder.com]"))
+    mix = stricter(old, new)
+    assert mix.block.dating and mix.block.social and mix.block.sites == ["a.test"]
+    assert mix.allow == ["coparent.test"]
+
+
+def _replace(text: str, change: str) -> str:
+    key = change.split(":", 1)[0]
+    lines, out, skipping = text.strip().splitlines(), [], False
+    for line in lines:
+        if line.startswith(key + ":"):
+            skipping = True
+            continue
+        if skipping and line.startswith(" "):
+            continue
+        skipping = False
+        out.append(line)
+    return "\n".join(out) + "\n" + change + "\n"

@@ -50,6 +50,7 @@ class Hold:
     opened: float | None = None  # wall clock when the window opened
     window_used: float = 0.0  # seconds of the window gone (monotonic)
     payload: str | None = None  # the pending config text for kind "config"
+    back: str | None = None  # the address to return to when the window opens
 
     @property
     def remaining(self) -> float:
@@ -125,7 +126,7 @@ class Cooldowns:
         return max(0, self.settings.daily_limit - self.opened_since(self._wall() - DAY))
 
     def request(self, kind: str, name: str, reason: str | None = None, urge_id: int | None = None,
-                payload: str | None = None) -> Hold:
+                payload: str | None = None, back: str | None = None) -> Hold:
         if kind not in KINDS:
             raise CooldownError(f"unknown kind of target {kind!r}")
         self.tick()
@@ -139,7 +140,7 @@ class Cooldowns:
                 if hold.kind == "config" and hold.active:
                     self._set(replace(hold, state="cancelled"), "replaced")
         hold = Hold(self._next_id, kind, name, self._wall(), self.delay_for(kind, name), reason=reason,
-                    urge_id=urge_id, window=self.settings.window, payload=payload)
+                    urge_id=urge_id, window=self.settings.window, payload=payload, back=back)
         self._next_id += 1
         return self._set(hold, "requested")
 

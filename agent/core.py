@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from agent import pages, paths, secret
-from agent.config import Config, load_config
+from agent.commitment import loosens, stricter
+from agent.config import Config, ConfigError, load_config, parse_config
+from agent.cooldown import CooldownError, Cooldowns, Hold
+from agent.ledger import Ledger
 from agent.notifier import Notifier
 from agent.platforms import GENERIC, PLATFORMS
 from agent.policy import Decision, Policy
@@ -42,24 +46,107 @@ def describe(decision: Decision) -> str:
 
 
 class Agent:
-    def __init__(self, config_path: Path, *, notifier: Notifier | None = None, database: Path | None = None):
+    def __init__(self, config_path: Path, *, notifier: Notifier | None = None, database: Path | None = None,
+                 monotonic: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time):
         self.config_path = Path(config_path)
-        self.config: Config = load_config(self.config_path)
-        self.policy = Policy(self.config)
-        self.urges = UrgeLog(database or paths.database_path())
+        text, config = self.read_config()
+        self.urges = UrgeLog(database or paths.database_path(), clock=wall)
         self.notifier = notifier or Notifier()
         self.secret = secret.load_or_create(paths.secret_path())
+        self.ledger = Ledger(self.urges, self.secret)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="urge-log")
         self._log_failed = False
+        self.cooldowns = Cooldowns(config.cooldown.settings(), self.ledger.holds(), monotonic=monotonic, wall=wall,
+                                   on_change=self._hold_changed)
+        self.config, self.policy = config, Policy(config)
+        self._adopt(config, text, self.ledger.config_in_force())
         # Set by the runner once the proxy listens.
         self.address: dict | None = None
         self.shutdown: Callable[[], None] | None = None
 
-    def reload(self) -> None:
-        """Apply the config file again; a bad one leaves the last good one in force (and raises)."""
+    # --- the config, and the commitment: loosening waits ------------------------
+
+    def read_config(self) -> tuple[str, Config]:
+        """The config file's text and its validated contents; ConfigError when it has a mistake."""
         config = load_config(self.config_path)
-        self.policy = Policy(config)
-        self.config = config
+        return self.config_path.read_text(encoding="utf-8"), config
+
+    def reload(self) -> str:
+        """Read the config file again: "applied", or "pending" when it loosens and must wait.
+
+        A bad file raises ConfigError and leaves the config in force untouched.
+        """
+        text, config = self.read_config()
+        return self.adopt(config, text)
+
+    def adopt(self, config: Config, text: str) -> str:
+        return self._adopt(config, text, self.config)
+
+    def _adopt(self, new: Config, text: str, in_force: Config | None) -> str:
+        pending = next((h for h in self.cooldowns.active() if h.kind == "config"), None)
+        if in_force is None or not loosens(in_force, new):
+            if pending:
+                self.cooldowns.cancel(pending.id)  # the looser change was taken back
+            self._apply(new)
+            return "applied"
+        self._apply(stricter(in_force, new))
+        if not (pending and pending.payload == text):
+            self.cooldowns.request("config", "a looser config", payload=text)
+        return "pending"
+
+    def _apply(self, config: Config) -> None:
+        self.config, self.policy = config, Policy(config)
+        self.cooldowns.settings = config.cooldown.settings()
+        self._writer.submit(self.ledger.save_config, config)
+
+    # --- cooldowns -------------------------------------------------------------
+
+    def _hold_changed(self, hold: Hold, step: str) -> None:
+        # Ordered with every other write on the writer thread; never on the event loop.
+        self._writer.submit(self.ledger.save, hold, step)
+
+    def tick(self) -> None:
+        """Credit waiting time; apply a looser config or a stop whose wait is over."""
+        for hold in self.cooldowns.tick():
+            if hold.state != "ready":
+                continue
+            if hold.kind == "config" and hold.payload is not None:
+                try:
+                    self._apply(parse_config(hold.payload, str(self.config_path)))
+                    log.warning("The looser config waited out its cooldown and is now in force.")
+                except ConfigError:
+                    pass  # it was valid when asked for; a later edit has taken its place
+                self.cooldowns.finish(hold.id)
+            elif hold.kind == "stop":
+                self.cooldowns.finish(hold.id)
+                if self.shutdown:
+                    self.shutdown()
+
+    def save_progress(self) -> None:
+        """Persist the time credited so far (a restart credits from here, not from the last step)."""
+        for hold in self.cooldowns.active():
+            self._writer.submit(self.ledger.save, hold)
+
+    def targets(self, decision: Decision) -> list[tuple[str, str]]:
+        """The cooldown targets a blocked decision belongs to, most specific first."""
+        if decision.person:
+            return [("person", decision.person)]
+        found = [("site", decision.site)] if decision.site else []
+        return found + ([("category", decision.category)] if decision.category else [])
+
+    def is_open(self, decision: Decision) -> bool:
+        return any(self.cooldowns.is_open(kind, name) for kind, name in self.targets(decision))
+
+    def resolve_target(self, text: str) -> tuple[str, str]:
+        """An alias, a category or a site, as `explain` reports it."""
+        if any(p.alias == text for p in self.config.people):
+            return "person", text
+        if text in CATEGORY_LABELS:
+            return "category", text
+        decision = self.policy.decide(text if "/" in text or "." not in text else f"https://{text}/")
+        if decision.blocked and decision.site:
+            return "site", decision.site
+        raise CooldownError(f"{text!r} is not blocked: name a person's alias, a category or a blocked site")
 
     def token(self, urge_id: int) -> str:
         return secret.sign(self.secret, f"close:{urge_id}")

@@ -56,6 +56,19 @@ def _secure_ca(confdir: Path) -> None:
 
 
 FLUSH_SECONDS = 5.0
+TICK_SECONDS = 1.0
+SAVE_EVERY_TICKS = 10
+
+
+async def keep_time(agent: Agent) -> None:
+    """Credit cooldown waits each second; save the credit now and then (a restart resumes from it)."""
+    ticks = 0
+    while True:
+        await asyncio.sleep(TICK_SECONDS)
+        agent.tick()
+        ticks += 1
+        if ticks % SAVE_EVERY_TICKS == 0:
+            agent.save_progress()
 
 
 async def flush_repeats(agent: Agent) -> None:
@@ -80,8 +93,14 @@ async def watch_config(agent: Agent) -> None:
             continue
         seen = now
         try:
-            await asyncio.to_thread(agent.reload)
-            log.warning("Config reloaded from %s.", agent.config_path)
+            # Reading and checking the file happens off the loop; adopting it on the loop, beside the proxy.
+            text, config = await asyncio.to_thread(agent.read_config)
+            outcome = agent.adopt(config, text)
+            if outcome == "pending":
+                log.warning("The config was changed to loosen a rule. The stricter part applies now; the looser part "
+                            "waits out the cooldown (`nocontact status` shows when).")
+            else:
+                log.warning("Config reloaded.")
         except ConfigError as err:
             # Where, not what: the log may leave the data directory (journald), the values must not.
             where = "; ".join(": ".join(line.split(": ")[:2]) for line in str(err).splitlines())
@@ -129,7 +148,7 @@ async def serve(
             loop.add_signal_handler(sig, master.shutdown)
         except (NotImplementedError, RuntimeError):
             pass  # Windows, or not the main thread (tests)
-    background = [asyncio.create_task(watch_config(agent)), asyncio.create_task(flush_repeats(agent))]
+    background = [asyncio.create_task(task(agent)) for task in (watch_config, flush_repeats, keep_time)]
     try:
         await master.run()
     finally:

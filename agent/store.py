@@ -40,6 +40,34 @@ CREATE TABLE IF NOT EXISTS urges (
     note      TEXT
 );
 CREATE INDEX IF NOT EXISTS urges_by_time ON urges(time);
+-- Cooldown requests (holds), each signed with the install's secret so an edit shows.
+CREATE TABLE IF NOT EXISTS holds (
+    id   INTEGER PRIMARY KEY,
+    data TEXT NOT NULL,             -- JSON
+    sig  TEXT NOT NULL
+);
+-- Every step of a hold: requested, ready, opened, expired, cancelled, applied.
+CREATE TABLE IF NOT EXISTS steps (
+    id      INTEGER PRIMARY KEY,
+    time    TEXT NOT NULL,
+    hold_id INTEGER NOT NULL,
+    urge_id INTEGER,
+    target  TEXT NOT NULL,          -- kind:name
+    step    TEXT NOT NULL
+);
+-- Guard events: things that weaken the agent's protection, noted calmly.
+CREATE TABLE IF NOT EXISTS events (
+    id     INTEGER PRIMARY KEY,
+    time   TEXT NOT NULL,
+    kind   TEXT NOT NULL,
+    detail TEXT
+);
+-- Signed agent state, e.g. the config in force.
+CREATE TABLE IF NOT EXISTS state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    sig   TEXT NOT NULL
+);
 """
 
 
@@ -150,6 +178,49 @@ class UrgeLog:
         with self._lock:
             cursor = self._db.execute("UPDATE urges SET outcome = ? WHERE id = ?", (outcome, urge_id))
             return cursor.rowcount == 1
+
+    # --- cooldown records -------------------------------------------------
+
+    def save_hold(self, hold_id: int, data: str, sig: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO holds (id, data, sig) VALUES (?, ?, ?)", (hold_id, data, sig))
+
+    def load_holds(self) -> list[tuple[int, str, str]]:
+        with self._lock:
+            return self._db.execute("SELECT id, data, sig FROM holds ORDER BY id").fetchall()
+
+    def drop_hold(self, hold_id: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM holds WHERE id = ?", (hold_id,))
+
+    def add_step(self, hold_id: int, urge_id: int | None, target: str, step: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO steps (time, hold_id, urge_id, target, step) VALUES (?, ?, ?, ?, ?)",
+                             (_iso(self._clock()), hold_id, urge_id, target, step))
+            outcome = {"opened": "overridden", "cancelled": "waited"}.get(step)
+            if urge_id is not None and outcome:
+                self._db.execute("UPDATE urges SET outcome = ? WHERE id = ?", (outcome, urge_id))
+
+    def steps(self) -> list[tuple[str, int, int | None, str, str]]:
+        with self._lock:
+            return self._db.execute("SELECT time, hold_id, urge_id, target, step FROM steps ORDER BY id").fetchall()
+
+    def add_event(self, kind: str, detail: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO events (time, kind, detail) VALUES (?, ?, ?)",
+                             (_iso(self._clock()), kind, detail))
+
+    def events(self) -> list[tuple[str, str, str]]:
+        with self._lock:
+            return self._db.execute("SELECT time, kind, detail FROM events ORDER BY id").fetchall()
+
+    def put_state(self, key: str, value: str, sig: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO state (key, value, sig) VALUES (?, ?, ?)", (key, value, sig))
+
+    def get_state(self, key: str) -> tuple[str, str] | None:
+        with self._lock:
+            return self._db.execute("SELECT value, sig FROM state WHERE key = ?", (key,)).fetchone()
 
     def urges(self, since: datetime | None = None) -> list[Urge]:
         query = "SELECT * FROM urges"

@@ -1,4 +1,4 @@
-"""A running agent applies a changed config, and keeps the last good one when the new one is bad."""
+"""A running agent notices a changed config: tightening applies at once, loosening waits, a bad one is ignored."""
 
 from __future__ import annotations
 
@@ -36,8 +36,10 @@ def test_watcher_applies_good_changes_and_keeps_the_last_good_config(tmp_path, m
     try:
         with caplog.at_level(logging.WARNING, logger="nocontact"):
             asyncio.run(scenario())
-        assert agent.policy.decide("https://second.test/").blocked
-        assert not agent.policy.decide("https://first.test/").blocked
+        assert agent.policy.decide("https://second.test/").blocked  # tightening: at once
+        assert agent.policy.decide("https://first.test/").blocked  # loosening: waits its cooldown
+        (pending,) = agent.cooldowns.active()
+        assert pending.kind == "config" and "second.test" in pending.payload
         warning = next(r.getMessage() for r in caplog.records if "mistake" in r.getMessage())
         assert f"{path}:3: people[0].profiles[0]" in warning
         assert "instagram.com" not in warning  # where, never the values

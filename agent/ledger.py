@@ -1,0 +1,66 @@
+"""The signed record of cooldown requests and of the config in force.
+
+Each record carries an HMAC made with the install's secret; a record changed
+outside nocontact fails the check, is set aside (never obeyed) and noted as a
+guard event, so no edit in the data directory opens a window unseen.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+
+from agent import secret
+from agent.config import Config
+from agent.cooldown import Hold
+from agent.store import UrgeLog
+
+_HOLD_FIELDS = {f.name for f in fields(Hold)}
+
+
+class Ledger:
+    def __init__(self, log: UrgeLog, key: bytes):
+        self.log = log
+        self.key = key
+
+    def _sign(self, kind: str, data: str) -> str:
+        return secret.sign(self.key, f"{kind}:{data}")
+
+    def save(self, hold: Hold, step: str | None = None) -> None:
+        data = json.dumps(asdict(hold), sort_keys=True)
+        self.log.save_hold(hold.id, data, self._sign("hold", data))
+        if step:
+            self.log.add_step(hold.id, hold.urge_id, f"{hold.kind}:{hold.name}", step)
+
+    def holds(self) -> list[Hold]:
+        found = []
+        for hold_id, data, sig in self.log.load_holds():
+            try:
+                values = json.loads(data)
+                valid = secret.verify(self.key, f"hold:{data}", sig) and set(values) == _HOLD_FIELDS
+            except ValueError:
+                valid = False
+            if not valid:
+                self.log.add_event("tampered", f"cooldown request {hold_id} was changed outside nocontact; "
+                                               "it was set aside")
+                self.log.drop_hold(hold_id)
+                continue
+            found.append(Hold(**values))
+        return found
+
+    def save_config(self, config: Config) -> None:
+        data = config.model_dump_json()
+        self.log.put_state("config", data, self._sign("config", data))
+
+    def config_in_force(self) -> Config | None:
+        row = self.log.get_state("config")
+        if row is None:
+            return None
+        data, sig = row
+        if not secret.verify(self.key, f"config:{data}", sig):
+            self.log.add_event("tampered", "the record of the config in force was changed outside nocontact")
+            return None
+        try:
+            return Config.model_validate(json.loads(data), context={"seconds": True})
+        except ValueError:
+            return None

@@ -24,10 +24,10 @@ except ImportError:  # run from a checkout that is not installed
 
 from mitmproxy import ctx, exceptions, http, tls
 
-from agent import paths
+from agent import pages, paths
 from agent.config import ConfigError
+from agent.cooldown import CooldownError
 from agent.core import Agent, describe
-from agent.pages import CLOSE_PATH, block_json, block_page, closed_page
 from agent.policy import Decision
 from agent.urls import parse
 
@@ -81,8 +81,8 @@ class NoContact:
         if flow.response or flow.error or not flow.live:
             return
         request = flow.request
-        if request.path.startswith(CLOSE_PATH):
-            await self._close(flow)
+        if request.path.startswith(pages.PREFIX) and self.agent.policy.watches(request.pretty_host):
+            await self._own_page(flow)
             return
         try:
             decision = self.agent.policy.decide(_decision_url(request))
@@ -91,7 +91,7 @@ class NoContact:
                 return
             log.warning("nocontact could not read a request (%s); it was paused to be safe.", type(err).__name__)
             decision = Decision(request.pretty_url, "block", "site", rule="unreadable request", site=request.pretty_host)
-        if decision.blocked:
+        if decision.blocked and not self.agent.is_open(decision):
             await self._block(flow, decision)
 
     async def _block(self, flow: http.HTTPFlow, decision: Decision) -> None:
@@ -103,24 +103,92 @@ class NoContact:
         urge_id = await self.agent.record(decision, url)
         what = describe(decision)
         if not _wants_page(request):
-            flow.response = http.Response.make(403, block_json(what), JSON_HEADERS)
+            flow.response = http.Response.make(403, pages.block_json(what), JSON_HEADERS)
             return
-        body = block_page(
+        body = pages.block_page(
             urge_id=urge_id or 0,
             token=self.agent.token(urge_id) if urge_id else "",
             what=what,
             plan=self.agent.plan_for(decision),
             help_lines=self.agent.help_lines(),
+            ask=self.agent.ask(decision, urge_id, request.path) if urge_id else None,
         )
         flow.response = http.Response.make(403, body, PAGE_HEADERS)
 
-    async def _close(self, flow: http.HTTPFlow) -> None:
+    async def _own_page(self, flow: http.HTTPFlow) -> None:
+        """The block page's own actions: close, ask, wait, cancel, open. Same origin, signed, POST to act."""
         request = flow.request
+        path = request.path.split("?", 1)[0]
+        if path == pages.WAIT_PATH and request.method == "GET":
+            query = request.query
+            flow.response = self._wait(query.get("id", ""), query.get("t", ""))
+            return
         form = dict(parse_qsl(request.get_text(strict=False) or "")) if request.method == "POST" else {}
-        same_origin = request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
-        urge = form.get("urge", "")
-        ok = same_origin and urge.isdigit() and await self.agent.close_urge(int(urge), form.get("token", ""))
-        flow.response = http.Response.make(200 if ok else 403, closed_page(int(urge) if ok else 0), PAGE_HEADERS)
+        if not form or not _same_origin(request):
+            flow.response = _refused()
+            return
+        agent = self.agent
+        if path == pages.CLOSE_PATH:
+            urge = form.get("urge", "")
+            ok = urge.isdigit() and await agent.close_urge(int(urge), form.get("token", ""))
+            flow.response = http.Response.make(200 if ok else 403, pages.closed_page(int(urge) if ok else 0),
+                                               PAGE_HEADERS)
+        elif path == pages.ASK_PATH:
+            try:
+                hold = agent.ask_for(form)
+            except CooldownError as err:
+                flow.response = http.Response.make(403, pages.notice_page(str(err)), PAGE_HEADERS)
+                return
+            flow.response = _see(f"{pages.WAIT_PATH}?id={hold.id}&t={agent.hold_token(hold.id)}")
+        elif path in (pages.CANCEL_PATH, pages.OPEN_PATH) and agent.valid_hold(form.get("id"), form.get("token")):
+            hold_id = int(form["id"])
+            try:
+                if path == pages.CANCEL_PATH:
+                    agent.cooldowns.cancel(hold_id)
+                    flow.response = http.Response.make(200, pages.closed_page(hold_id), PAGE_HEADERS)
+                else:
+                    hold = agent.cooldowns.open(hold_id)
+                    flow.response = _see(hold.back or "/")
+            except CooldownError as err:
+                flow.response = self._wait(form["id"], form["token"], note=str(err))
+        else:
+            flow.response = _refused()
+
+    def _wait(self, hold_id: str, token: str, note: str | None = None) -> http.Response:
+        agent = self.agent
+        if not agent.valid_hold(hold_id, token):
+            return _refused()
+        agent.cooldowns.tick()
+        hold = agent.cooldowns.holds[int(hold_id)]
+        if not hold.active:
+            return http.Response.make(200, pages.notice_page("This request is no longer waiting."), PAGE_HEADERS)
+        if hold.state == "open":
+            return _see(hold.back or "/")
+        body = pages.wait_page(
+            hold_id=hold.id, token=token, what=agent.describe_target(hold.kind, hold.name),
+            remaining=hold.remaining, ready=hold.state == "ready", window_minutes=max(1, round(hold.window / 60)),
+            plan=agent.plan_for_target(hold.kind, hold.name), help_lines=agent.help_lines(), note=note,
+        )
+        return http.Response.make(200, body, PAGE_HEADERS)
+
+
+def _see(location: str) -> http.Response:
+    return http.Response.make(303, b"", NO_STORE | {"Location": location})
+
+
+def _refused() -> http.Response:
+    return http.Response.make(403, pages.notice_page("This link is not valid here."), PAGE_HEADERS)
+
+
+def _same_origin(request: http.Request) -> bool:
+    """Only the block page itself may act: a request from any other origin is refused."""
+    if request.headers.get("sec-fetch-site", "same-origin") != "same-origin":
+        return False
+    origin = request.headers.get("origin")
+    if origin in (None, "null"):  # "null": our pages send no referrer, so Chromium hides the origin
+        return True
+    port = "" if request.port == {"http": 80, "https": 443}.get(request.scheme) else f":{request.port}"
+    return origin.lower() == f"{request.scheme}://{request.pretty_host}{port}".lower()
 
 
 def _decision_url(request: http.Request) -> str:

@@ -162,26 +162,95 @@ def cmd_urges(args) -> int:
     return 0
 
 
-def cmd_status(args) -> int:
+def _running() -> dict | None:
+    """The running agent's addresses, or None when it is not running."""
     import os
 
     state_file = paths.state_path()
-    info = json.loads(state_file.read_text()) if state_file.exists() else None
-    running = False
-    if info:
-        try:
-            os.kill(info["pid"], 0)
-            running = True
-        except (OSError, KeyError):
-            running = False
+    try:
+        info = json.loads(state_file.read_text())
+        os.kill(info["pid"], 0)
+        return info
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _api(path: str, body: dict | None = None):
+    """Call the running agent's local API (loopback, with the install's key)."""
+    import urllib.error
+    import urllib.request
+
+    from agent import secret
+    from agent.web import KEY_HEADER, api_key
+
+    info = _running()
+    if info is None or "pages" not in info:
+        raise ConfigError("nocontact is not running, so nothing is paused right now. Start it with: nocontact run")
+    key = api_key(secret.load_or_create(paths.secret_path()))
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(info["pages"] + path, data=data, headers={KEY_HEADER: key})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        message = json.loads(err.read() or b"{}").get("error") or f"the agent answered {err.code}"
+        raise ConfigError(message) from None
+    except (urllib.error.URLError, TimeoutError) as err:
+        raise ConfigError(f"the agent did not answer ({err})") from None
+
+
+def _describe_hold(hold: dict) -> str:
+    what = {"config": "a looser config", "stop": "stopping nocontact"}.get(hold["kind"], hold["name"])
+    minutes = (hold["remaining"] + 59) // 60
+    state = {
+        "waiting": f"waiting, about {minutes} min left",
+        "ready": "the wait is over; open it from its page, or: nocontact override open " + str(hold["id"]),
+        "open": "open now",
+    }[hold["state"]]
+    return f"  {hold['id']:>3}  {what}: {state}"
+
+
+def cmd_status(args) -> int:
+    info = _running()
+    holds = _api("/api/holds") if info and "pages" in info else []
     if args.json:
-        print(json.dumps({"running": running, **(info or {}), "pending": []}))
+        print(json.dumps({"running": info is not None, **(info or {}), "pending": holds}))
         return 0
-    if not running:
+    if info is None:
         print("nocontact is not running. Start it with: nocontact run")
         return 0
     print(f"nocontact is running (pid {info['pid']}).\n  proxy   {info['proxy']}\n"
-          f"  PAC     {info['pac_url']}\n  CA      {info['ca_cert']}\n  pending nothing")
+          f"  PAC     {info['pac_url']}\n  CA      {info['ca_cert']}")
+    print("Pending:" if holds else "Pending: nothing")
+    for hold in holds:
+        print(_describe_hold(hold))
+    return 0
+
+
+def cmd_override(args) -> int:
+    if args.action == "request":
+        hold = _api("/api/holds", {"target": args.target, "reason": args.reason})
+        print(f"Asked (request {hold['id']}). The wait is {(hold['remaining'] + 59) // 60} minutes; "
+              "you can stop waiting at any moment with: nocontact override cancel " + str(hold["id"]))
+    elif args.action == "status":
+        holds = _api("/api/holds")
+        if args.json:
+            print(json.dumps(holds))
+        else:
+            print("\n".join(_describe_hold(h) for h in holds) if holds else "Nothing is waiting or open.")
+    elif args.action == "cancel":
+        _api(f"/api/holds/{args.id}/cancel", {})
+        print("Cancelled. That's an urge ridden out.")
+    elif args.action == "open":
+        hold = _api(f"/api/holds/{args.id}/open", {})
+        print(f"Open for {round(hold['window'] / 60)} minutes; it closes by itself.")
+    return 0
+
+
+def cmd_stop(args) -> int:
+    hold = _api("/api/stop", {})
+    print(f"Stopping waits out the cooldown like any loosening: nocontact stops in about "
+          f"{(hold['remaining'] + 59) // 60} minutes. To keep it running: nocontact override cancel {hold['id']}")
     return 0
 
 
@@ -219,9 +288,24 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", action="store_true")
     urges.set_defaults(func=cmd_urges)
 
-    status = sub.add_parser("status", help="is the agent running, and where")
+    status = sub.add_parser("status", help="is the agent running, where, and what is pending")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
+
+    override = sub.add_parser("override", help="ask to open a blocked target after a wait")
+    actions = override.add_subparsers(dest="action", required=True, metavar="ACTION")
+    request = actions.add_parser("request", help="ask for a window: TARGET is an alias, a category or a site")
+    request.add_argument("target", metavar="TARGET")
+    request.add_argument("--reason", default=None, help="what do I hope to find? (optional)")
+    over_status = actions.add_parser("status", help="what is waiting or open")
+    over_status.add_argument("--json", action="store_true")
+    for name, text in (("cancel", "stop waiting (an urge ridden out)"), ("open", "open a request whose wait is over")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("id", type=int, metavar="ID")
+    override.set_defaults(func=cmd_override)
+
+    stop = sub.add_parser("stop", help="stop the agent, after the cooldown delay")
+    stop.set_defaults(func=cmd_stop)
     return parser
 
 

@@ -56,6 +56,7 @@ class Agent:
         self.ledger = Ledger(self.urges, self.secret)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="urge-log")
         self._log_failed = False
+        self._backs: dict[int, str] = {}  # urge id -> the path it was blocked at
         self.cooldowns = Cooldowns(config.cooldown.settings(), self.ledger.holds(), monotonic=monotonic, wall=wall,
                                    on_change=self._hold_changed)
         self.config, self.policy = config, Policy(config)
@@ -122,6 +123,10 @@ class Agent:
                 if self.shutdown:
                     self.shutdown()
 
+    def settle(self) -> None:
+        """Wait until every write queued so far is committed."""
+        self._writer.submit(lambda: None).result()
+
     def save_progress(self) -> None:
         """Persist the time credited so far (a restart credits from here, not from the last step)."""
         for hold in self.cooldowns.active():
@@ -150,6 +155,47 @@ class Agent:
 
     def token(self, urge_id: int) -> str:
         return secret.sign(self.secret, f"close:{urge_id}")
+
+    def hold_token(self, hold_id: int) -> str:
+        return secret.sign(self.secret, f"hold:{hold_id}")
+
+    def valid_hold(self, hold_id: str | None, token: str | None) -> bool:
+        return bool(hold_id and hold_id.isdigit() and int(hold_id) in self.cooldowns.holds
+                    and secret.verify(self.secret, f"hold:{hold_id}", token or ""))
+
+    def ask(self, decision: Decision, urge_id: int, back: str) -> pages.Ask:
+        """What the block page offers as its quiet second choice."""
+        kind, name = self.targets(decision)[0]
+        # Where to return when a window opens; kept here, not in the page (it may name the person).
+        if len(self._backs) > 1000:
+            self._backs.clear()
+        self._backs[urge_id] = back if back.startswith("/") and not back.startswith("//") else "/"
+        waiting = next((h for h in self.cooldowns.active() if h.target == (kind, name)), None)
+        return pages.Ask(
+            kind, name, secret.sign(self.secret, f"ask:{urge_id}:{kind}:{name}"),
+            minutes=max(1, round(self.cooldowns.delay_for(kind, name) / 60)),
+            limit_reached=self.cooldowns.windows_left_today() == 0,
+            waiting_id=waiting.id if waiting else None,
+            waiting_token=self.hold_token(waiting.id) if waiting else "",
+        )
+
+    def ask_for(self, form: dict[str, str]) -> Hold:
+        """A request to open a target, posted from its block page."""
+        urge, kind, name = form.get("urge", ""), form.get("kind", ""), form.get("name", "")
+        if not (urge.isdigit() and secret.verify(self.secret, f"ask:{urge}:{kind}:{name}", form.get("token", ""))):
+            raise CooldownError("This link is not valid here.")
+        back = self._backs.get(int(urge), "/")
+        reason = (form.get("reason") or "").strip()[:200] or None
+        return self.cooldowns.request(kind, name, reason=reason, urge_id=int(urge), back=back)
+
+    def describe_target(self, kind: str, name: str) -> str:
+        if kind == "category":
+            return CATEGORY_LABELS.get(name, name).split(" ", 1)[1] + "s"
+        return {"person": name, "site": name, "config": "the looser config", "stop": "stopping nocontact"}[kind]
+
+    def plan_for_target(self, kind: str, name: str) -> str | None:
+        person = next((p for p in self.config.people if kind == "person" and p.alias == name), None)
+        return (person.plan if person else None) or self.config.messages.plan
 
     def plan_for(self, decision: Decision) -> str | None:
         person = next((p for p in self.config.people if p.alias == decision.person), None)

@@ -10,7 +10,15 @@ import json
 from dataclasses import dataclass
 from html import escape
 
-CLOSE_PATH = "/.well-known/nocontact/close"
+# Our own pages live under this path on the blocked site's origin itself: the person's browser
+# already reaches it through the proxy, and a form there posts to its own origin.
+PREFIX = "/.well-known/nocontact/"
+CLOSE_PATH = PREFIX + "close"
+ASK_PATH = PREFIX + "ask"
+WAIT_PATH = PREFIX + "wait"
+CANCEL_PATH = PREFIX + "cancel"
+OPEN_PATH = PREFIX + "open"
+LIMIT_LINE = "Today's windows are used up. Stepping away is still open to you, any time."
 
 # Varied so the page does not become wallpaper; chosen by urge id.
 HEADLINES = (
@@ -46,6 +54,9 @@ p { margin:.5rem 0; }
 .soft { color:var(--soft); font-size:.95rem; }
 .plan { border-left:3px solid var(--accent); padding:.25rem .9rem; margin:1rem 0; }
 .actions { display:flex; flex-direction:column; gap:.6rem; margin-top:1.4rem; }
+.actions form { display:flex; flex-direction:column; }
+details.ask { margin-top:1.2rem; } details.ask form { display:flex; flex-direction:column; gap:.5rem; margin-top:.6rem; }
+input[name=reason] { font:inherit; width:100%; padding:.5rem; border-radius:8px; border:1px solid var(--soft); }
 button { font:inherit; border-radius:12px; padding:.9rem 1rem; cursor:pointer; border:1px solid var(--accent); }
 .primary { background:var(--accent); color:#fff; font-size:1.15rem; font-weight:600; }
 .secondary { background:transparent; color:var(--accent); }
@@ -63,6 +74,19 @@ document.getElementById('breathe').addEventListener('click', function () {
   setTimeout(function () { b.style.display = 'none'; t.textContent = 'That was a minute. How does it feel now?'; }, 60000);
 });
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """The quiet second choice on a block page: ask to open this target after a wait."""
+
+    kind: str
+    name: str
+    token: str
+    minutes: int
+    limit_reached: bool = False
+    waiting_id: int | None = None  # a request for this target is already waiting
+    waiting_token: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +119,26 @@ def _help_footer(help_lines: list[Help]) -> str:
     return "<footer class='soft'>If you'd like someone to talk to: " + " · ".join(items) + "</footer>"
 
 
-def block_page(*, urge_id: int, token: str, what: str, plan: str | None, help_lines: list[Help]) -> str:
+def _ask_html(urge_id: int, ask: Ask | None) -> str:
+    if ask is None:
+        return ""
+    if ask.waiting_id is not None:
+        link = f"{WAIT_PATH}?id={ask.waiting_id}&amp;t={escape(ask.waiting_token)}"
+        return f"<p class='soft'>You already asked to open this. <a href='{link}'>See the wait</a>.</p>"
+    if ask.limit_reached:
+        return f"<p class='soft'>{escape(LIMIT_LINE)}</p>"
+    return f"""
+<details class='ask'><summary class='soft'>Ask to open it after a {ask.minutes}-minute wait</summary>
+<form method='post' action='{ASK_PATH}'>
+  <input type='hidden' name='urge' value='{urge_id}'><input type='hidden' name='kind' value='{escape(ask.kind)}'>
+  <input type='hidden' name='name' value='{escape(ask.name)}'><input type='hidden' name='token' value='{escape(ask.token)}'>
+  <label class='soft'>What do I hope to find? (optional)<br><input name='reason' maxlength='200'></label>
+  <button class='secondary' type='submit'>Start the {ask.minutes}-minute wait</button>
+</form></details>"""
+
+
+def block_page(*, urge_id: int, token: str, what: str, plan: str | None, help_lines: list[Help],
+               ask: Ask | None = None) -> str:
     """The page shown instead of a blocked page. `what` is safe to show (alias or site)."""
     headline = HEADLINES[urge_id % len(HEADLINES)]
     line = LINES[urge_id % len(LINES)]
@@ -111,15 +154,64 @@ def block_page(*, urge_id: int, token: str, what: str, plan: str | None, help_li
   <button class='primary' type='submit' autofocus>Close - I'm OK</button>
   <button class='secondary' type='button' id='breathe'>Breathe for a minute</button>
 </form>
+{_ask_html(urge_id, ask)}
 {_help_footer(help_lines)}
 """
     return _page("Paused by nocontact", body, BREATHE_SCRIPT)
 
 
-def closed_page(urge_id: int) -> str:
+COUNTDOWN_SCRIPT = """
+var left = %d, el = document.getElementById('left');
+function show() {
+  var m = Math.floor(left / 60), s = left %% 60;
+  el.textContent = m + ':' + (s < 10 ? '0' : '') + s;
+  if (left <= 0) { location.reload(); return; }
+  left -= 1; setTimeout(show, 1000);
+}
+show();
+"""
+
+
+def wait_page(*, hold_id: int, token: str, what: str, remaining: float, ready: bool, window_minutes: int,
+              plan: str | None, help_lines: list[Help], note: str | None = None) -> str:
+    """The calm countdown while a request waits; once ready, one more question."""
+    ids = f"<input type='hidden' name='id' value='{hold_id}'><input type='hidden' name='token' value='{escape(token)}'>"
+    plan_html = f"<p class='plan'>Your plan: {escape(plan)}</p>" if plan else ""
+    note_html = f"<p class='soft'>{escape(note)}</p>" if note else ""
+    if ready:
+        body = f"""
+<h1>Still want to open it?</h1>
+<p>The wait is over. If the pull has eased, you can simply let this go.</p>
+<p class='soft'>Opening shows {escape(what)} for {window_minutes} minutes, then it closes by itself.</p>
+{plan_html}{note_html}
+<div class='actions'>
+  <form method='post' action='{CANCEL_PATH}'>{ids}<button class='primary' type='submit' autofocus>Close - I'm OK</button></form>
+  <form method='post' action='{OPEN_PATH}'>{ids}<button class='secondary' type='submit'>Open it for {window_minutes} minutes</button></form>
+</div>{_help_footer(help_lines)}"""
+        return _page("Still want to open it?", body)
+    body = f"""
+<h1>Waiting it out: <span id='left'></span></h1>
+<p>Urges crest and fade. Stay with this for a while; you can stop waiting at any moment.</p>
+<p class='soft'>When the wait is over you'll be asked once more before {escape(what)} opens.</p>
+{plan_html}{note_html}
+<div id='breath'></div><p id='breath-text' class='soft' aria-live='polite'></p>
+<div class='actions'>
+  <form method='post' action='{CANCEL_PATH}'>{ids}<button class='primary' type='submit' autofocus>Close - I'm OK</button></form>
+  <button class='secondary' type='button' id='breathe'>Breathe for a minute</button>
+</div>{_help_footer(help_lines)}"""
+    return _page("Waiting it out", body, COUNTDOWN_SCRIPT % int(remaining) + BREATHE_SCRIPT)
+
+
+def closed_page(urge_id: int, note: str | None = None) -> str:
     line = CLOSED_LINES[urge_id % len(CLOSED_LINES)]
-    body = f"<h1>{escape(line)}</h1><p class='soft'>You can close this tab whenever you like.</p>"
+    note_html = f"<p>{escape(note)}</p>" if note else ""
+    body = f"<h1>{escape(line)}</h1>{note_html}<p class='soft'>You can close this tab whenever you like.</p>"
     return _page("Closed", body, "try { window.close(); } catch (e) {}")
+
+
+def notice_page(text: str) -> str:
+    """A plain, calm page for a request that cannot be carried out."""
+    return _page("nocontact", f"<h1>{escape(text)}</h1><p class='soft'>You can close this tab whenever you like.</p>")
 
 
 def block_json(what: str) -> bytes:

@@ -122,13 +122,14 @@ async def serve(
         nonlocal pages
         proxy_host = "127.0.0.1" if address[0] in ("0.0.0.0", "::", "") else address[0]
         wanted = pages_port if pages_port is not None else (address[1] + 1 if port else 0)
-        pages = PagesServer(agent, proxy_host, wanted, proxy_host, address[1])
+        pages = PagesServer(agent, proxy_host, wanted, proxy_host, address[1], loop=asyncio.get_running_loop())
         pages.start()
         _secure_ca(confdir)
         info = {
             "pid": os.getpid(),
             "proxy": f"{proxy_host}:{address[1]}",
             "pac_url": f"http://{proxy_host}:{pages.port}{PAC_PATH}",
+            "pages": f"http://{proxy_host}:{pages.port}",
             "ca_cert": str(confdir / "mitmproxy-ca-cert.pem"),
             "config": str(agent.config_path),
         }

@@ -1,34 +1,80 @@
-"""The agent's own small web server on loopback: the PAC file and a status page.
+"""The agent's own small web server on loopback: the PAC file, a status page, and the CLI's API.
 
-It runs on its own threads, so a slow browser never holds up the proxy.
+It runs on its own threads, so a slow browser never holds up the proxy; work
+on the agent's state is handed to the event loop, where the proxy reads it.
+The API answers only requests that carry the install's key in a header: a web
+page cannot send that header without a preflight that this server never grants.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import re
 import threading
+from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from agent import secret
+from agent.cooldown import CooldownError, Hold
 from agent.pac import pac_file
 
 PAC_PATH = "/proxy.pac"
+KEY_HEADER = "X-Nocontact-Key"
+MAX_BODY = 16_384
+
+
+def api_key(install_secret: bytes) -> str:
+    return secret.sign(install_secret, "api")
+
+
+def hold_json(hold: Hold) -> dict:
+    data = asdict(hold)
+    data.pop("payload")
+    data.pop("back")
+    return data | {"remaining": round(hold.remaining)}
 
 
 class PagesServer:
-    def __init__(self, agent, host: str, port: int, proxy_host: str, proxy_port: int):
+    def __init__(self, agent, host: str, port: int, proxy_host: str, proxy_port: int,
+                 loop: asyncio.AbstractEventLoop | None = None):
         self.agent = agent
         self.proxy = (proxy_host, proxy_port)
+        self.loop = loop
         self._pac_cache: tuple[object, bytes] | None = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
-                if self.path.split("?", 1)[0] == PAC_PATH:
+                path = self.path.split("?", 1)[0]
+                if path == PAC_PATH:
                     self._send(200, "application/x-ns-proxy-autoconfig", server.pac())
-                elif self.path == "/":
+                elif path == "/":
                     body = b"<!doctype html><meta charset=utf-8><title>nocontact</title><p>nocontact is running."
                     self._send(200, "text/html; charset=utf-8", body)
+                elif path == "/api/holds" and self._authorised():
+                    self._json(200, [hold_json(h) for h in server.on_loop(server.agent.cooldowns.active)])
                 else:
                     self._send(404, "text/plain; charset=utf-8", b"Not here.\n")
+
+            def do_POST(self) -> None:  # noqa: N802
+                if not self._authorised():
+                    return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
+                length = min(int(self.headers.get("content-length") or 0), MAX_BODY)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                    self._json(200, server.api(self.path, body))
+                except CooldownError as err:
+                    self._json(409, {"error": str(err)})
+                except (ValueError, KeyError, TypeError):
+                    self._json(400, {"error": "the request was not understood"})
+
+            def _authorised(self) -> bool:
+                origin = self.headers.get("origin")
+                return origin is None and secret.verify(server.agent.secret, "api", self.headers.get(KEY_HEADER, ""))
+
+            def _json(self, status: int, data) -> None:
+                self._send(status, "application/json", json.dumps(data).encode())
 
             def _send(self, status: int, kind: str, body: bytes) -> None:
                 self.send_response(status)
@@ -45,6 +91,31 @@ class PagesServer:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="pages", daemon=True)
+
+    def on_loop(self, function, *args):
+        """Run `function` on the agent's event loop (where the proxy reads the same state) and wait."""
+        if self.loop is None:
+            return function(*args)
+
+        async def call():
+            return function(*args)
+
+        return asyncio.run_coroutine_threadsafe(call(), self.loop).result(10)
+
+    def api(self, path: str, body: dict) -> dict:
+        agent = self.agent
+        if path == "/api/holds":
+            kind, name = self.on_loop(agent.resolve_target, str(body["target"]))
+            reason = (str(body.get("reason") or "").strip()[:200]) or None
+            return hold_json(self.on_loop(agent.cooldowns.request, kind, name, reason))
+        if path == "/api/stop":
+            return hold_json(self.on_loop(agent.cooldowns.request, "stop", "nocontact"))
+        match = re.fullmatch(r"/api/holds/(\d+)/(cancel|open)", path)
+        if match:
+            hold_id, action = int(match.group(1)), match.group(2)
+            method = agent.cooldowns.cancel if action == "cancel" else agent.cooldowns.open
+            return hold_json(self.on_loop(method, hold_id))
+        raise KeyError(path)
 
     def pac(self) -> bytes:
         policy = self.agent.policy

@@ -72,9 +72,23 @@ class RouteToOrigin:
         self.contacted.append(data.server.address[0])
 
 
+class MonotonicClock:
+    """The cooldown clock of the shared proxy: tests move it instead of sleeping through a wait."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 class RunningProxy:
-    def __init__(self, agent: Agent, route: RouteToOrigin, origin, loop, thread):
+    def __init__(self, agent: Agent, route: RouteToOrigin, origin, loop, thread, clock: MonotonicClock):
         self.agent, self.route, self.origin, self.loop, self.thread = agent, route, origin, loop, thread
+        self.clock = clock
         host, port = agent.address["proxy"].rsplit(":", 1)
         self.address = (host, int(port))
         self.pac_url = agent.address["pac_url"]
@@ -87,7 +101,8 @@ def start_proxy(config_text: str, folder: Path, origin, notifications: list) -> 
     config = folder / "config.yaml"
     config.write_text(config_text)
     notifier = Notifier(send=lambda title, body: notifications.append((title, body)))
-    agent = Agent(config, notifier=notifier, database=folder / "urges.sqlite3")
+    clock = MonotonicClock()
+    agent = Agent(config, notifier=notifier, database=folder / "urges.sqlite3", monotonic=clock)
     route = RouteToOrigin(origin)
     ready = threading.Event()
     loop = asyncio.new_event_loop()
@@ -104,7 +119,7 @@ def start_proxy(config_text: str, folder: Path, origin, notifications: list) -> 
     while not ready.wait(0.1):
         if not thread.is_alive():
             raise RuntimeError("the proxy stopped while starting (see the thread's traceback above)")
-    return RunningProxy(agent, route, origin, loop, thread)
+    return RunningProxy(agent, route, origin, loop, thread, clock)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -140,3 +141,35 @@ def test_through_the_pac_file(pac_browser, proxy, artifacts):
                 page.goto(url)
     finally:
         context.close()
+
+
+def test_click_through_step_away_ask_wait_cancel_then_open(page, proxy, artifacts):
+    url = "https://www.pixwox.com/profile/anyone/"
+    assert page.goto(url).status == 403
+    # 20 minutes, or more where earlier tests opened windows today (the delay escalates)
+    minutes = int(re.search(r"after a (\d+)-minute wait", page.inner_text("main")).group(1))
+    # Ask, see the countdown, and step away from it.
+    page.get_by_text(f"Ask to open it after a {minutes}-minute wait").click()
+    page.fill("input[name=reason]", "checking an old photo of mine")
+    page.get_by_role("button", name=f"Start the {minutes}-minute wait").click()
+    page.wait_for_selector("text=Waiting it out")
+    assert page.evaluate("document.activeElement.textContent") == "Close - I'm OK"
+    assert page.inner_text("#left") in (f"{minutes}:00", f"{minutes - 1}:59")
+    page.screenshot(path=str(artifacts / "waiting.png"))
+    page.get_by_role("button", name="Close - I'm OK").click()
+    page.wait_for_load_state()
+    assert page.goto(url).status == 403
+
+    # Ask again; the wait passes (the injected clock), confirm once more, and the window opens.
+    page.get_by_text(f"Ask to open it after a {minutes}-minute wait").click()
+    page.get_by_role("button", name=f"Start the {minutes}-minute wait").click()
+    page.wait_for_selector("text=Waiting it out")
+    proxy.clock.advance(minutes * 60)
+    page.reload()
+    page.wait_for_selector("text=Still want to open it?")
+    page.screenshot(path=str(artifacts / "still-want.png"))
+    page.get_by_role("button", name="Open it for 10 minutes").click()
+    page.wait_for_selector("h1:text('origin page')")
+    assert page.url == url
+    proxy.clock.advance(10 * 60)
+    assert page.goto(url).status == 403

@@ -190,3 +190,48 @@ def test_addon_in_mitmdump_refuses_a_bad_config(home, tmp_path):
                             env={**os.environ, "NOCONTACT_HOME": str(home)})
     assert result.returncode != 0
     assert "is not a profile link" in result.stdout + result.stderr
+
+
+def test_override_and_stop_through_the_running_agent(home, config):
+    import urllib.error
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "NOCONTACT_HOME": str(home)}
+    process = subprocess.Popen([sys.executable, "-m", "agent", "run", "--config", str(config), "--port", str(port),
+                                "--pages-port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        assert process.stdout.readline().strip() == "nocontact is running."
+        asked = nocontact("override", "request", "dating", "--reason", "closing my old account", home=home)
+        assert asked.returncode == 0, asked.stderr
+        assert asked.stdout.startswith("Asked (request 1). The wait is 20 minutes")
+        status = json.loads(nocontact("status", "--json", home=home).stdout)
+        assert [(h["kind"], h["name"], h["state"], h["reason"]) for h in status["pending"]] == [
+            ("category", "dating", "waiting", "closing my old account")]
+        early = nocontact("override", "open", "1", home=home)
+        assert early.returncode == 1 and "still about 20 minutes to wait" in early.stderr
+        unknown = nocontact("override", "request", "nothing-blocked.test", home=home)
+        assert unknown.returncode == 1 and "is not blocked" in unknown.stderr
+        assert nocontact("override", "cancel", "1", home=home).stdout.startswith("Cancelled.")
+        assert "Nothing is waiting" in nocontact("override", "status", home=home).stdout
+        stop = nocontact("stop", home=home)
+        assert "nocontact stops in about 20 minutes" in stop.stdout
+        assert "stopping nocontact: waiting" in nocontact("status", home=home).stdout
+        nocontact("override", "cancel", "2", home=home)
+
+        pages = json.loads((home / "state.json").read_text())["pages"]
+        for headers in ({}, {"X-Nocontact-Key": "0" * 32}):  # no key, or a wrong one
+            request = urllib.request.Request(pages + "/api/stop", data=b"{}", headers=headers)
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=5)
+            assert refused.value.code == 403
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def test_override_when_not_running(home):
+    result = nocontact("override", "status", home=home)
+    assert result.returncode == 1
+    assert "nocontact is not running" in result.stderr

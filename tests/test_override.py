@@ -1,0 +1,97 @@
+"""Cooldown overrides through the real proxy: ask, wait (an injected clock), confirm, open, close by itself."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from urllib.parse import urlencode
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+MINUTE = 60
+
+
+def ask_form(page: str) -> dict[str, str]:
+    fields = dict(re.findall(r"name='(urge|kind|name|token)' value='([^']*)'", page.split("<details", 1)[1]))
+    return fields
+
+
+def test_ask_wait_confirm_open_and_close_by_itself(proxy):
+    url = "https://blog.test/casey/2024/a-post"
+    blocked = proxy.fetch(url)
+    assert blocked.status == 403
+    # 20 minutes, or more where earlier tests opened windows today (the delay escalates)
+    minutes = int(re.search(r"Ask to open it after a (\d+)-minute wait", blocked.text).group(1))
+    assert minutes >= 20
+    form = ask_form(blocked.text)
+    assert (form["kind"], form["name"]) == ("site", "blog.test/casey")
+
+    asked = proxy.fetch("https://blog.test/.well-known/nocontact/ask", method="POST", headers=FORM,
+                        body=urlencode({**form, "reason": "the school's term dates"}).encode())
+    assert asked.status == 303
+    wait_url = "https://blog.test" + asked.headers["location"]
+    waiting = proxy.fetch(wait_url)
+    assert waiting.status == 200 and "Waiting it out" in waiting.text and "Close - I" in waiting.text
+    assert proxy.fetch(url).status == 403  # still paused while waiting
+
+    proxy.clock.advance((minutes - 1) * MINUTE)
+    assert "Waiting it out" in proxy.fetch(wait_url).text
+    proxy.clock.advance(MINUTE)
+    ready = proxy.fetch(wait_url)
+    assert "Still want to open it?" in ready.text
+    hold_id, token = re.search(r"name='id' value='(\d+)'><input type='hidden' name='token' value='(\w+)'",
+                               ready.text).groups()
+    opened = proxy.fetch("https://blog.test/.well-known/nocontact/open", method="POST", headers=FORM,
+                         body=urlencode({"id": hold_id, "token": token}).encode())
+    assert opened.status == 303 and opened.headers["location"] == "/casey/2024/a-post"
+    assert proxy.fetch(url).status == 200  # the window: the origin's page
+    assert proxy.fetch("https://tinder.com/").status == 403  # for that target only
+
+    proxy.clock.advance(10 * MINUTE)
+    assert proxy.fetch(url).status == 403  # closed by itself
+    proxy.agent.settle()
+    steps = [row[4] for row in proxy.agent.urges.steps() if row[1] == int(hold_id)]
+    assert steps == ["requested", "ready", "opened", "expired"]
+    urge = int(form["urge"])
+    outcome = sqlite3.connect(proxy.agent.urges.path).execute("SELECT outcome FROM urges WHERE id = ?", (urge,))
+    assert outcome.fetchone()[0] == "overridden"
+
+
+def test_cross_origin_and_unsigned_requests_are_refused(proxy):
+    page = proxy.fetch("https://www.spokeo.com/search").text
+    form = ask_form(page)
+    before = len(proxy.agent.cooldowns.holds)
+    cross = proxy.fetch("https://www.spokeo.com/.well-known/nocontact/ask", method="POST",
+                        headers={**FORM, "Origin": "https://evil.test", "Sec-Fetch-Site": "cross-site"},
+                        body=urlencode(form).encode())
+    assert cross.status == 403
+    other_origin = proxy.fetch("https://www.spokeo.com/.well-known/nocontact/ask", method="POST",
+                               headers={**FORM, "Origin": "https://evil.test"}, body=urlencode(form).encode())
+    assert other_origin.status == 403
+    forged = proxy.fetch("https://www.spokeo.com/.well-known/nocontact/ask", method="POST", headers=FORM,
+                         body=urlencode({**form, "token": "0" * 32}).encode())
+    assert forged.status == 403
+    other_target = proxy.fetch("https://www.spokeo.com/.well-known/nocontact/ask", method="POST", headers=FORM,
+                               body=urlencode({**form, "name": "tinder.com"}).encode())
+    assert other_target.status == 403
+    opened = proxy.fetch("https://www.spokeo.com/.well-known/nocontact/open", method="POST", headers=FORM,
+                         body=b"id=1&token=" + b"0" * 32)
+    assert opened.status == 403
+    assert len(proxy.agent.cooldowns.holds) == before
+
+
+def test_cancel_is_an_urge_ridden_out(proxy):
+    page = proxy.fetch("https://www.picuki.com/profile/anyone").text
+    form = ask_form(page)
+    asked = proxy.fetch("https://www.picuki.com/.well-known/nocontact/ask", method="POST", headers=FORM,
+                        body=urlencode(form).encode())
+    wait = proxy.fetch("https://www.picuki.com" + asked.headers["location"]).text
+    hold_id, token = re.search(r"name='id' value='(\d+)'><input type='hidden' name='token' value='(\w+)'",
+                               wait).groups()
+    cancelled = proxy.fetch("https://www.picuki.com/.well-known/nocontact/cancel", method="POST", headers=FORM,
+                            body=urlencode({"id": hold_id, "token": token}).encode())
+    assert cancelled.status == 200
+    assert proxy.agent.cooldowns.holds[int(hold_id)].state == "cancelled"
+    proxy.agent.settle()
+    outcome = sqlite3.connect(proxy.agent.urges.path).execute(
+        "SELECT outcome FROM urges WHERE id = ?", (int(form["urge"]),)).fetchone()[0]
+    assert outcome == "waited"

@@ -120,8 +120,13 @@ class Agent:
                 self.cooldowns.finish(hold.id)
             elif hold.kind == "stop":
                 self.cooldowns.finish(hold.id)
+                self.note_event("stopped", "stopped after waiting out its cooldown")
                 if self.shutdown:
                     self.shutdown()
+
+    def note_event(self, kind: str, detail: str) -> None:
+        """A guard event: something that weakened the protection, noted calmly in the log."""
+        self._writer.submit(self.urges.add_event, kind, detail)
 
     def settle(self) -> None:
         """Wait until every write queued so far is committed."""

@@ -144,9 +144,14 @@ async def serve(
     master.addons.add(Ready(on_ready))
     agent.shutdown = master.shutdown
     loop = asyncio.get_running_loop()
+    def stop_by_signal() -> None:
+        # A signal cannot wait out a cooldown; it is noted so the review shows it.
+        agent.note_event("stopped", "stopped at once by a signal (Ctrl+C, or the service being stopped)")
+        master.shutdown()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, master.shutdown)
+            loop.add_signal_handler(sig, stop_by_signal)
         except (NotImplementedError, RuntimeError):
             pass  # Windows, or not the main thread (tests)
     background = [asyncio.create_task(task(agent)) for task in (watch_config, flush_repeats, keep_time)]

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -154,6 +155,8 @@ def test_run_prints_where_it_listens_and_status_sees_it(home, config):
         process.terminate()
         assert process.wait(15) == 0
     assert not (home / "state.json").exists()
+    events = sqlite3.connect(home / "nocontact.sqlite3").execute("SELECT kind, detail FROM events").fetchall()
+    assert events == [("stopped", "stopped at once by a signal (Ctrl+C, or the service being stopped)")]
 
 
 def test_addon_works_alone_in_mitmdump(home, config, tmp_path):

@@ -22,6 +22,13 @@ from pathlib import Path
 
 DEBOUNCE_SECONDS = 60.0
 OUTCOMES = ("blocked", "closed", "waited", "overridden")
+TRIGGERS = (
+    "saw a reminder", "they contacted me", "mutual friend", "anniversary or date", "song or place",
+    "loneliness", "boredom", "after drinking", "late night", "co-parenting exchange", "other",
+)
+NOTE_FIELDS = ("note", "trigger", "feeling", "intensity_before", "intensity_after")
+# Columns added after the first release; an older log gains them on open, losing nothing.
+ADDED_COLUMNS = {"trigger": "TEXT", "feeling": "TEXT", "intensity_before": "INTEGER", "intensity_after": "INTEGER"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS urges (
@@ -37,7 +44,11 @@ CREATE TABLE IF NOT EXISTS urges (
     source    TEXT NOT NULL,    -- proxy, process, ...
     outcome   TEXT NOT NULL,    -- blocked, closed, waited, overridden
     repeats   INTEGER NOT NULL DEFAULT 1,
-    note      TEXT
+    note      TEXT,             -- the person's own words, added later
+    trigger   TEXT,             -- what set it off (a short preset list)
+    feeling   TEXT,
+    intensity_before INTEGER,   -- 0-10
+    intensity_after  INTEGER    -- 0-10
 );
 CREATE INDEX IF NOT EXISTS urges_by_time ON urges(time);
 -- Cooldown requests (holds), each signed with the install's secret so an edit shows.
@@ -86,6 +97,10 @@ class Urge:
     outcome: str
     repeats: int
     note: str | None
+    trigger: str | None = None
+    feeling: str | None = None
+    intensity_before: int | None = None
+    intensity_after: int | None = None
 
     @property
     def target(self) -> str:
@@ -99,6 +114,10 @@ class Urge:
         data["last_time"] = self.last_time.isoformat()
         data["target"] = self.target
         return data
+
+
+URGE_COLUMNS = ("id", "time", "last_time", "person", "platform", "category", "site", "url", "rule", "source",
+                "outcome", "repeats", "note", "trigger", "feeling", "intensity_before", "intensity_after")
 
 
 def _iso(seconds: float) -> str:
@@ -122,6 +141,10 @@ class UrgeLog:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(urges)")}
+        for column, kind in ADDED_COLUMNS.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE urges ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         with self._lock:
@@ -222,8 +245,26 @@ class UrgeLog:
         with self._lock:
             return self._db.execute("SELECT value, sig FROM state WHERE key = ?", (key,)).fetchone()
 
+    def add_note(self, urge_id: int, **fields) -> bool:
+        """Add or change the person's own notes on an urge (after the fact)."""
+        unknown = set(fields) - set(NOTE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown note fields: {', '.join(sorted(unknown))}")
+        if fields.get("trigger") not in (None, *TRIGGERS):
+            raise ValueError(f"trigger must be one of: {', '.join(TRIGGERS)}")
+        for key in ("intensity_before", "intensity_after"):
+            value = fields.get(key)
+            if value is not None and not (isinstance(value, int) and 0 <= value <= 10):
+                raise ValueError(f"{key} must be a whole number from 0 to 10")
+        if not fields:
+            return False
+        assignments = ", ".join(f"{key} = ?" for key in fields)
+        with self._lock:
+            cursor = self._db.execute(f"UPDATE urges SET {assignments} WHERE id = ?", (*fields.values(), urge_id))
+            return cursor.rowcount == 1
+
     def urges(self, since: datetime | None = None) -> list[Urge]:
-        query = "SELECT * FROM urges"
+        query = f"SELECT {', '.join(URGE_COLUMNS)} FROM urges"
         args: tuple = ()
         if since is not None:
             query += " WHERE time >= ?"

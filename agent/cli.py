@@ -21,7 +21,7 @@ from tabulate import tabulate
 from agent import paths
 from agent.config import ConfigError, load_config
 from agent.core import CATEGORY_LABELS
-from agent.store import UrgeLog
+from agent.store import TRIGGERS, UrgeLog
 from agent.urls import UrlError
 
 
@@ -133,32 +133,98 @@ def cmd_explain(args) -> int:
     return 1 if failed else 0
 
 
-def cmd_urges(args) -> int:
+EXPORT_FIELDS = ["id", "time", "last_time", "target", "person", "platform", "category", "site", "url", "rule",
+                 "source", "outcome", "repeats", "note", "trigger", "feeling", "intensity_before", "intensity_after"]
+
+
+def _selected(args) -> list:
+    """The urges the filters name (--since, --until, --person, --category, --source, --outcome)."""
     log = UrgeLog(paths.database_path())
     try:
         urges = log.urges(since=args.since)
     finally:
         log.close()
-    if args.json:
-        print(json.dumps([u.as_json() for u in urges], indent=2))
-        return 0
-    if args.csv:
-        fields = ["id", "time", "target", "person", "platform", "category", "site", "url", "rule", "source", "outcome", "repeats", "note"]
-        writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    wanted = {key: getattr(args, key, None) for key in ("person", "category", "source", "outcome")}
+    until = getattr(args, "until", None)
+    return [
+        u for u in urges
+        if (until is None or u.time < until) and all(v is None or getattr(u, k) == v for k, v in wanted.items())
+    ]
+
+
+def _print_records(records: list[dict], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(records, indent=2))
+    elif fmt == "nl":
+        for record in records:
+            print(json.dumps(record))
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        for urge in urges:
-            writer.writerow(urge.as_json())
+        writer.writerows(records)
+
+
+def cmd_urges(args) -> int:
+    if getattr(args, "action", None) == "note":
+        return cmd_note(args)
+    urges = _selected(args)
+    fmt = "json" if args.json else "nl" if args.nl else "csv" if args.csv else None
+    if fmt:
+        _print_records([u.as_json() for u in urges], fmt)
         return 0
     if not urges:
         print("No urges logged in this period.")
         return 0
     rows = [
-        (u.time.astimezone().strftime("%a %d %b %H:%M"), u.target, u.source, u.outcome, u.repeats)
+        (u.id, u.time.astimezone().strftime("%a %d %b %H:%M"), u.target, u.source, u.outcome, u.repeats,
+         " · ".join(str(x) for x in (u.trigger, u.note) if x) or "")
         for u in urges
     ]
-    print(tabulate(rows, headers=["when", "what", "source", "outcome", "repeats"]))
+    print(tabulate(rows, headers=["id", "when", "what", "source", "outcome", "repeats", "note"]))
     ridden = sum(1 for u in urges if u.outcome in ("closed", "waited"))
-    print(f"\n{len(urges)} urges; {ridden} ridden out by closing the page.")
+    print(f"\n{len(urges)} urges; {ridden} ridden out by stepping away.")
+    return 0
+
+
+def cmd_note(args) -> int:
+    fields = {key: value for key, value in (
+        ("trigger", args.trigger), ("feeling", args.feeling), ("intensity_before", args.before),
+        ("intensity_after", args.after), ("note", args.text)) if value is not None}
+    log = UrgeLog(paths.database_path())
+    try:
+        if not fields:
+            raise UsageError("say what to note: --trigger, --feeling, --before, --after or --text")
+        try:
+            found = log.add_note(args.id, **fields)
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+    finally:
+        log.close()
+    if not found:
+        raise ConfigError(f"there is no urge {args.id} (nocontact urges lists them with their ids)")
+    print(f"Noted on urge {args.id}.")
+    return 0
+
+
+def cmd_export(args) -> int:
+    _print_records([u.as_json() for u in _selected(args)], args.format)
+    return 0
+
+
+def cmd_wipe(args) -> int:
+    phrase = "wipe my log"
+    if not args.yes:
+        print(f"This removes every urge, note and step from the log for good. Your config stays.\n"
+              f"Type '{phrase}' to go on: ", end="", flush=True)
+        if sys.stdin.readline().strip() != phrase:
+            print("Nothing was removed.")
+            return 1
+    log = UrgeLog(paths.database_path())
+    try:
+        log.wipe()
+    finally:
+        log.close()
+    print("The log is empty now.")
     return 0
 
 
@@ -281,12 +347,37 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("urls", nargs="+", metavar="URL", help="URLs to check, or - to read them from standard input")
     explain.set_defaults(func=cmd_explain)
 
-    urges = sub.add_parser("urges", help="list the urge log")
-    urges.add_argument("--since", type=_duration, default=None, metavar="SPAN", help="e.g. 7d, 12h, or a date")
+    def with_filters(p):
+        p.add_argument("--since", type=_duration, default=None, metavar="SPAN", help="e.g. 7d, 12h, or a date")
+        p.add_argument("--until", type=_duration, default=None, metavar="SPAN", help="e.g. 1d, or a date")
+        p.add_argument("--person", help="only urges about this alias")
+        p.add_argument("--category", help="only this category (dating, social, ...)")
+        p.add_argument("--source", help="only this source (proxy, process, ...)")
+        p.add_argument("--outcome", choices=("blocked", "closed", "waited", "overridden"))
+        return p
+
+    urges = with_filters(sub.add_parser("urges", help="list the urge log, or add a note to an urge"))
     fmt = urges.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--json", action="store_true", help="a JSON list")
+    fmt.add_argument("--nl", action="store_true", help="one JSON object per line")
     fmt.add_argument("--csv", action="store_true")
+    urge_actions = urges.add_subparsers(dest="action", required=False, metavar="[note ID]")
+    note = urge_actions.add_parser("note", help="add or change your own notes on an urge")
+    note.add_argument("id", type=int, metavar="ID")
+    note.add_argument("--trigger", choices=TRIGGERS, help="what set it off")
+    note.add_argument("--feeling", help="a word or two")
+    note.add_argument("--before", type=int, metavar="0-10", help="how strong it was, before")
+    note.add_argument("--after", type=int, metavar="0-10", help="how strong it is, after")
+    note.add_argument("--text", help="anything else, in your words")
     urges.set_defaults(func=cmd_urges)
+
+    export = with_filters(sub.add_parser("export", help="the log as CSV or JSON, for you or your therapist"))
+    export.add_argument("--format", choices=("csv", "json", "nl"), default="csv")
+    export.set_defaults(func=cmd_export)
+
+    wipe = sub.add_parser("wipe", help="remove the urge log for good (the config stays)")
+    wipe.add_argument("--yes", action="store_true", help="do not ask to type the confirmation")
+    wipe.set_defaults(func=cmd_wipe)
 
     status = sub.add_parser("status", help="is the agent running, where, and what is pending")
     status.add_argument("--json", action="store_true")

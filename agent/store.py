@@ -245,6 +245,16 @@ class UrgeLog:
         with self._lock:
             return self._db.execute("SELECT value, sig FROM state WHERE key = ?", (key,)).fetchone()
 
+    def wipe(self) -> None:
+        """Remove every urge, step and event; commitments (holds, the config in force) stay."""
+        with self._lock:
+            self._repeats.clear()
+            self._recent.clear()
+            self._db.executescript("DELETE FROM urges; DELETE FROM steps; DELETE FROM events;")
+            self._db.execute("INSERT INTO events (time, kind, detail) VALUES (?, 'wiped', 'the log was wiped')",
+                             (_iso(self._clock()),))
+            self._db.execute("VACUUM")
+
     def add_note(self, urge_id: int, **fields) -> bool:
         """Add or change the person's own notes on an urge (after the fact)."""
         unknown = set(fields) - set(NOTE_FIELDS)

@@ -238,3 +238,72 @@ def test_override_when_not_running(home):
     result = nocontact("override", "status", home=home)
     assert result.returncode == 1
     assert "nocontact is not running" in result.stderr
+
+
+@pytest.fixture
+def filled(home):
+    from agent.policy import Decision
+    from agent.store import UrgeLog
+
+    home.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    moment = [now - 3 * 86400]
+    log = UrgeLog(home / "nocontact.sqlite3", clock=lambda: moment[0])
+    log.record(Decision("u", "block", "person", person="J", platform="instagram", rule="r"), "https://i.test/a")
+    moment[0] = now - 2 * 86400 - 600
+    log.record(Decision("u", "block", "category", category="dating", rule="r", site="tinder.com"), "https://t.test/")
+    moment[0] = now - 3600
+    log.record(Decision("u", "block", "person", person="J", platform="x", rule="r"), "https://x.test/b")
+    log.set_outcome(2, "closed")
+    log.close()
+    return home
+
+
+def test_urges_filters_and_nl(filled):
+    home = filled
+    lines = nocontact("urges", "--nl", "--person", "J", home=home).stdout.splitlines()
+    assert [json.loads(line)["platform"] for line in lines] == ["instagram", "x"]
+    assert [u["id"] for u in json.loads(nocontact("urges", "--json", "--outcome", "closed", home=home).stdout)] == [2]
+    assert [u["id"] for u in json.loads(nocontact("urges", "--json", "--since", "2d", home=home).stdout)] == [3]
+    assert [u["id"] for u in json.loads(nocontact("urges", "--json", "--until", "1d", home=home).stdout)] == [1, 2]
+    assert [u["id"] for u in json.loads(nocontact("urges", "--json", "--category", "dating", home=home).stdout)] == [2]
+
+
+def test_notes_after_the_fact(filled):
+    home = filled
+    done = nocontact("urges", "note", "1", "--trigger", "late night", "--before", "8", "--after", "3",
+                     "--feeling", "restless", "--text", "saw our song on the radio", home=home)
+    assert done.returncode == 0 and done.stdout.strip() == "Noted on urge 1."
+    (urge,) = [u for u in json.loads(nocontact("urges", "--json", home=home).stdout) if u["id"] == 1]
+    assert (urge["trigger"], urge["intensity_before"], urge["intensity_after"], urge["feeling"], urge["note"]) == (
+        "late night", 8, 3, "restless", "saw our song on the radio")
+    table = nocontact("urges", home=home).stdout
+    assert "late night · saw our song on the radio" in table
+    assert nocontact("urges", "note", "1", "--trigger", "weather", home=home).returncode == 2
+    bad = nocontact("urges", "note", "1", "--before", "11", home=home)
+    assert bad.returncode == 1 and "from 0 to 10" in bad.stderr
+    missing = nocontact("urges", "note", "99", "--text", "x", home=home)
+    assert missing.returncode == 1 and "there is no urge 99" in missing.stderr
+
+
+def test_export_formats(filled):
+    home = filled
+    rows = list(csv.DictReader(io.StringIO(nocontact("export", "--format", "csv", home=home).stdout)))
+    assert [r["target"] for r in rows] == ["J · instagram", "dating · tinder.com", "J · x"]
+    assert "intensity_before" in rows[0]
+    records = json.loads(nocontact("export", "--format", "json", "--person", "J", home=home).stdout)
+    assert [r["id"] for r in records] == [1, 3]
+
+
+def test_wipe_asks_first_and_keeps_the_config(filled):
+    home = filled
+    (home / "config.yaml").write_text("people: []\n")
+    kept = nocontact("wipe", home=home, stdin="yes\n")
+    assert kept.returncode == 1 and "Nothing was removed" in kept.stdout
+    assert len(json.loads(nocontact("urges", "--json", home=home).stdout)) == 3
+    wiped = nocontact("wipe", home=home, stdin="wipe my log\n")
+    assert wiped.returncode == 0
+    assert json.loads(nocontact("urges", "--json", home=home).stdout) == []
+    assert (home / "config.yaml").read_text() == "people: []\n"
+    events = sqlite3.connect(home / "nocontact.sqlite3").execute("SELECT kind FROM events").fetchall()
+    assert events == [("wiped",)]

@@ -58,6 +58,7 @@ def stricter(old: Config, new: Config) -> Config:
         },
         "allow": [entry for entry in b["allow"] if entry in a["allow"]],
         "messages": b["messages"],
+        "notify": b["notify"],
         "cooldown": _cooldown(a["cooldown"], b["cooldown"]),
     }
     return Config.model_validate(merged, context={"seconds": True})

@@ -6,6 +6,7 @@ line and the key, and says what was expected.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from agent import yamlmarks
 from agent.cooldown import Settings
 from agent.identity import Identity, ProfileError, email_key, phone_key
+from agent.notifier import NotifySettings
 from agent.paths import CATEGORIES
 from agent.platforms import GENERIC, recognise
 from agent.urls import UrlError, normalise_host, parse
@@ -156,12 +158,41 @@ class Cooldown(Strict):
         return Settings(self.delay, self.window, e.factor, e.max, self.daily_limit, dict(self.delays))
 
 
+_CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _quiet_hours(value: Any) -> tuple[dt.time, dt.time] | None:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple) and len(value) == 2:  # an already-read config (kept as JSON)
+        try:
+            return tuple(v if isinstance(v, dt.time) else dt.time.fromisoformat(v) for v in value)
+        except (TypeError, ValueError):
+            pass
+    match = _CLOCK.fullmatch(value.strip()) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"{value!r} is not a span of hours; write it like \"23:00-07:00\"")
+    h1, m1, h2, m2 = map(int, match.groups())
+    return dt.time(h1, m1), dt.time(h2, m2)
+
+
+class Notify(Strict):
+    enabled: bool = True
+    min_interval: Duration = 120.0  # one notification per target at most this often
+    quiet_hours: Annotated[Any, AfterValidator(_quiet_hours)] = None  # e.g. "23:00-07:00": none then
+
+    def settings(self) -> NotifySettings:
+        return NotifySettings(self.enabled, self.min_interval, self.quiet_hours)
+
+
 class Config(Strict):
     people: list[Person] = []
     block: Block = Block()
     allow: list[DomainOrUrl] = []
     messages: Messages = Messages()
     cooldown: Cooldown = Cooldown()
+    # `notify: false` turns desktop notifications off
+    notify: Annotated[Notify, BeforeValidator(lambda v: {"enabled": v} if isinstance(v, bool) else v)] = Notify()
 
     def unknown_delay_targets(self) -> list[str]:
         known = {p.alias for p in self.people} | set(CATEGORIES)

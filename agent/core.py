@@ -98,6 +98,7 @@ class Agent:
     def _apply(self, config: Config) -> None:
         self.config, self.policy = config, Policy(config)
         self.cooldowns.settings = config.cooldown.settings()
+        self.notifier.settings = config.notify.settings()
         self._writer.submit(self.ledger.save_config, config)
 
     # --- cooldowns -------------------------------------------------------------
@@ -224,7 +225,8 @@ class Agent:
             return None
         self._log_failed = False
         if new:
-            self.notifier.notify(*pages.notification_text(describe(decision), urge_id))
+            kind, name = self.targets(decision)[0]
+            self.notifier.notify(*pages.notification_text(describe(decision), urge_id), target=f"{kind}:{name}")
         return urge_id
 
     async def close_urge(self, urge_id: int, token: str) -> bool:

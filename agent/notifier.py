@@ -1,32 +1,76 @@
 """Gentle desktop notifications through plyer, never on the event loop.
 
+One notifier serves every source (proxy, process, guard events, cooldown
+windows). At most one notification per target per `min_interval`; what comes
+in between is folded into the next one. Quiet hours hold them the same way.
 Sending can hang or fail where no notification service runs (a server, a
 locked session); the agent then says so once in its log and carries on.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, TimeoutError
+from dataclasses import dataclass
 
 log = logging.getLogger("nocontact")
 
 SEND_TIMEOUT = 5.0
 
 
+@dataclass(frozen=True, slots=True)
+class NotifySettings:
+    enabled: bool = True
+    min_interval: float = 120.0  # seconds between two notifications about the same target
+    quiet: tuple[dt.time, dt.time] | None = None  # (start, end) local time; may wrap midnight
+
+
+def in_quiet_hours(now: dt.time, quiet: tuple[dt.time, dt.time] | None) -> bool:
+    if quiet is None:
+        return False
+    start, end = quiet
+    return start <= now < end if start <= end else now >= start or now < end
+
+
 class Notifier:
-    def __init__(self, enabled: bool = True, send=None):
-        self.enabled = enabled
+    def __init__(self, enabled: bool = True, send=None, settings: NotifySettings | None = None,
+                 clock: Callable[[], float] = time.monotonic, local_time: Callable[[], dt.time] | None = None):
+        self.settings = settings or NotifySettings(enabled=enabled)
         self._send = send or _plyer_send
+        self._clock = clock
+        self._local_time = local_time or (lambda: dt.datetime.now().time())
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify")
         self._warned = False
         self._lock = threading.Lock()
+        self._last: dict[str, float] = {}  # target -> when we last spoke about it
+        self._folded: dict[str, int] = {}  # target -> moments held back since
 
-    def notify(self, title: str, message: str) -> None:
-        """Queue a notification; returns at once."""
-        if self.enabled:
-            self._pool.submit(self._deliver, title, message)
+    @property
+    def enabled(self) -> bool:
+        return self.settings.enabled
+
+    def notify(self, title: str, message: str, target: str = "") -> bool:
+        """Queue a notification (returns at once); False when it was folded into a later one."""
+        if not self.settings.enabled:
+            return False
+        now = self._clock()
+        with self._lock:
+            last = self._last.get(target)
+            if (last is not None and now - last < self.settings.min_interval) or in_quiet_hours(
+                self._local_time(), self.settings.quiet
+            ):
+                self._folded[target] = self._folded.get(target, 0) + 1
+                return False
+            self._last[target] = now
+            folded = self._folded.pop(target, 0)
+        if folded:
+            message += f" ({folded} more moment{'s' if folded > 1 else ''} like this passed since the last note.)"
+        self._pool.submit(self._deliver, title, message)
+        return True
 
     def _deliver(self, title: str, message: str) -> None:
         # A second worker thread enforces the timeout on a send that hangs.
@@ -52,6 +96,17 @@ class Notifier:
 
 
 def _plyer_send(title: str, message: str) -> None:
-    from plyer import notification
+    import os
+    import sys
+    import warnings
 
-    notification.notify(title=title, message=message, app_name="nocontact", timeout=8)
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DBUS_SESSION_BUS_ADDRESS") or os.path.exists(f"/run/user/{os.getuid()}/bus")
+    ):
+        # plyer would run notify-send, which fails noisily without a session bus.
+        raise RuntimeError("no desktop session bus")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # plyer warns about its Linux fallbacks on every call
+        from plyer import notification
+
+        notification.notify(title=title, message=message, app_name="nocontact", timeout=8)

@@ -79,3 +79,58 @@ def test_words_are_gentle_and_varied(urge_id):
     assert not any(word in text for word in FAILURE_WORDS)
     assert "J (Instagram)" in body
     assert len({notification_text("x", i) for i in range(12)}) >= 4
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_one_note_per_target_per_interval_and_repeats_fold_into_the_next():
+    import datetime as dt
+
+    from agent.notifier import NotifySettings
+
+    sent, clock = [], Clock()
+    notifier = Notifier(send=lambda t, b: sent.append(b), settings=NotifySettings(min_interval=120), clock=clock,
+                        local_time=lambda: dt.time(12, 0))
+    assert notifier.notify("t", "first", target="person:J")
+    clock.now += 60
+    assert not notifier.notify("t", "second", target="person:J")
+    assert notifier.notify("t", "other target", target="category:dating")
+    clock.now += 61
+    assert notifier.notify("t", "third", target="person:J")
+    notifier._pool.shutdown(wait=True)
+    assert sent == ["first", "other target", "third (1 more moment like this passed since the last note.)"]
+
+
+def test_quiet_hours_hold_notes_and_wrap_midnight():
+    import datetime as dt
+
+    from agent.notifier import NotifySettings, in_quiet_hours
+
+    quiet = (dt.time(23, 0), dt.time(7, 0))
+    assert in_quiet_hours(dt.time(23, 30), quiet) and in_quiet_hours(dt.time(6, 59), quiet)
+    assert not in_quiet_hours(dt.time(7, 0), quiet) and not in_quiet_hours(dt.time(12, 0), quiet)
+    assert in_quiet_hours(dt.time(13, 0), (dt.time(12, 0), dt.time(14, 0)))
+    sent, now = [], [dt.time(23, 30)]
+    notifier = Notifier(send=lambda t, b: sent.append(b), settings=NotifySettings(quiet=quiet), clock=Clock(),
+                        local_time=lambda: now[0])
+    assert not notifier.notify("t", "at night", target="x")
+    now[0] = dt.time(8, 0)
+    assert notifier.notify("t", "morning", target="x")
+    notifier._pool.shutdown(wait=True)
+    assert sent == ["morning (1 more moment like this passed since the last note.)"]
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="the session-bus check is Linux's")
+def test_without_a_session_bus_plyer_is_not_called(monkeypatch):
+    from agent import notifier as module
+
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.setattr("os.path.exists", lambda path: False)
+    with pytest.raises(RuntimeError, match="no desktop session bus"):
+        module._plyer_send("t", "b")

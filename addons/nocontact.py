@@ -112,6 +112,7 @@ class NoContact:
             plan=self.agent.plan_for(decision),
             help_lines=self.agent.help_lines(),
             ask=self.agent.ask(decision, urge_id, request.path) if urge_id else None,
+            note_url=self.agent.note_url(urge_id) if urge_id else None,
         )
         flow.response = http.Response.make(403, body, PAGE_HEADERS)
 

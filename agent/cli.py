@@ -206,6 +206,33 @@ def cmd_note(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    from datetime import UTC
+
+    from agent.review import last_days, render_terminal, summarise
+
+    log = UrgeLog(paths.database_path())
+    try:
+        urges, events = log.urges(), log.events()
+    finally:
+        log.close()
+    now = datetime.now(UTC)
+    local = now.astimezone().tzinfo
+    if isinstance(args.since, int):
+        since, until = last_days(args.since, now=now, tz=local)
+    else:
+        since, until = args.since, now
+    review = summarise(urges, events, since=since, until=until, tz=local)
+    print(json.dumps(review.as_json(), indent=2, ensure_ascii=False) if args.json else render_terminal(review))
+    return 0
+
+
+def _days_or_date(text: str):
+    """`30d` -> 30 (whole local days); anything else as --since reads it."""
+    match = re.fullmatch(r"(\d+)\s*d", text.strip())
+    return int(match.group(1)) if match else _duration(text)
+
+
 def cmd_export(args) -> int:
     _print_records([u.as_json() for u in _selected(args)], args.format)
     return 0
@@ -370,6 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("--after", type=int, metavar="0-10", help="how strong it is, after")
     note.add_argument("--text", help="anything else, in your words")
     urges.set_defaults(func=cmd_urges)
+
+    review = sub.add_parser("review", help="how it is going: urges per day and hour, ridden out, trends")
+    review.add_argument("--since", type=_days_or_date, default=30, metavar="SPAN", help="e.g. 30d (default), or a date")
+    review.add_argument("--json", action="store_true")
+    review.set_defaults(func=cmd_review)
 
     export = with_filters(sub.add_parser("export", help="the log as CSV or JSON, for you or your therapist"))
     export.add_argument("--format", choices=("csv", "json", "nl"), default="csv")

@@ -162,6 +162,12 @@ class Agent:
     def token(self, urge_id: int) -> str:
         return secret.sign(self.secret, f"close:{urge_id}")
 
+    def note_url(self, urge_id: int) -> str | None:
+        """The review page, opened at this urge's note form (only where the pages server runs)."""
+        if not self.address or "pages" not in self.address:
+            return None
+        return f"{self.address['pages']}/review?note={urge_id}#urge-{urge_id}"
+
     def hold_token(self, hold_id: int) -> str:
         return secret.sign(self.secret, f"hold:{hold_id}")
 

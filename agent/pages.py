@@ -138,7 +138,7 @@ def _ask_html(urge_id: int, ask: Ask | None) -> str:
 
 
 def block_page(*, urge_id: int, token: str, what: str, plan: str | None, help_lines: list[Help],
-               ask: Ask | None = None) -> str:
+               ask: Ask | None = None, note_url: str | None = None) -> str:
     """The page shown instead of a blocked page. `what` is safe to show (alias or site)."""
     headline = HEADLINES[urge_id % len(HEADLINES)]
     line = LINES[urge_id % len(LINES)]
@@ -155,6 +155,7 @@ def block_page(*, urge_id: int, token: str, what: str, plan: str | None, help_li
   <button class='secondary' type='button' id='breathe'>Breathe for a minute</button>
 </form>
 {_ask_html(urge_id, ask)}
+{f"<p class='soft'><a href='{escape(note_url)}'>Add a note about this moment</a></p>" if note_url else ""}
 {_help_footer(help_lines)}
 """
     return _page("Paused by nocontact", body, BREATHE_SCRIPT)

@@ -14,12 +14,16 @@ import re
 import threading
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
 
 from agent import secret
 from agent.cooldown import CooldownError, Hold
 from agent.pac import pac_file
 
 PAC_PATH = "/proxy.pac"
+REVIEW_PATH = "/review"
+NOTE_PATH = "/review/note"
+FILTERS = ("person", "category", "source", "outcome")
 KEY_HEADER = "X-Nocontact-Key"
 MAX_BODY = 16_384
 
@@ -52,12 +56,17 @@ class PagesServer:
                 elif path == "/":
                     body = b"<!doctype html><meta charset=utf-8><title>nocontact</title><p>nocontact is running."
                     self._send(200, "text/html; charset=utf-8", body)
+                elif path == REVIEW_PATH:
+                    self._send(200, "text/html; charset=utf-8", server.review(self.path).encode(),
+                               page_headers=True)
                 elif path == "/api/holds" and self._authorised():
                     self._json(200, [hold_json(h) for h in server.on_loop(server.agent.cooldowns.active)])
                 else:
                     self._send(404, "text/plain; charset=utf-8", b"Not here.\n")
 
             def do_POST(self) -> None:  # noqa: N802
+                if self.path == NOTE_PATH:
+                    return self._note()
                 if not self._authorised():
                     return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 length = min(int(self.headers.get("content-length") or 0), MAX_BODY)
@@ -69,6 +78,28 @@ class PagesServer:
                 except (ValueError, KeyError, TypeError):
                     self._json(400, {"error": "the request was not understood"})
 
+            def _note(self) -> None:
+                length = min(int(self.headers.get("content-length") or 0), MAX_BODY)
+                form = dict(parse_qsl(self.rfile.read(length).decode("utf-8", "replace")))
+                own = f"http://{self.headers.get('host', '')}"
+                same_origin = self.headers.get("sec-fetch-site", "same-origin") == "same-origin" and (
+                    self.headers.get("origin") in (None, own))
+                urge = form.get("urge", "")
+                if not (same_origin and urge.isdigit() and secret.verify(server.agent.secret, "note",
+                                                                          form.get("token", ""))):
+                    return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
+                fields = {"trigger": form.get("trigger") or None, "note": form.get("note", "").strip()[:1000] or None}
+                if form.get("intensity_before", "").isdigit():
+                    fields["intensity_before"] = int(form["intensity_before"])
+                try:
+                    server.agent.urges.add_note(int(urge), **{k: v for k, v in fields.items() if v is not None})
+                except ValueError as err:
+                    return self._send(400, "text/plain; charset=utf-8", f"{err}\n".encode())
+                self.send_response(303)
+                self.send_header("Location", f"{REVIEW_PATH}#urge-{urge}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def _authorised(self) -> bool:
                 origin = self.headers.get("origin")
                 return origin is None and secret.verify(server.agent.secret, "api", self.headers.get(KEY_HEADER, ""))
@@ -76,11 +107,15 @@ class PagesServer:
             def _json(self, status: int, data) -> None:
                 self._send(status, "application/json", json.dumps(data).encode())
 
-            def _send(self, status: int, kind: str, body: bytes) -> None:
+            def _send(self, status: int, kind: str, body: bytes, page_headers: bool = False) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Cache-Control", "no-store")
+                if page_headers:  # our own page: nothing from elsewhere, not framed by anyone
+                    self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; "
+                                     "img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+                    self.send_header("Referrer-Policy", "same-origin")
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -116,6 +151,24 @@ class PagesServer:
             method = agent.cooldowns.cancel if action == "cancel" else agent.cooldowns.open
             return hold_json(self.on_loop(method, hold_id))
         raise KeyError(path)
+
+    def review(self, path: str) -> str:
+        from datetime import UTC, datetime
+
+        from agent.review import last_days, summarise
+        from agent.review_page import review_html
+
+        query = dict(parse_qsl(urlsplit(path).query))
+        log = self.agent.urges
+        urges, events = log.urges(), log.events()
+        now = datetime.now(UTC)
+        since, until = last_days(30, now=now, tz=now.astimezone().tzinfo)
+        review = summarise(urges, events, since=since, until=until, tz=now.astimezone().tzinfo)
+        chosen = {key: query[key] for key in FILTERS if query.get(key)}
+        shown = [u for u in urges if since <= u.time < until and all(getattr(u, k) == v for k, v in chosen.items())]
+        note = query.get("note", "")
+        return review_html(review, shown, note_token=secret.sign(self.agent.secret, "note"), post_path=NOTE_PATH,
+                           filters=chosen, open_note=int(note) if note.isdigit() else None)
 
     def pac(self) -> bytes:
         policy = self.agent.policy

@@ -8,11 +8,15 @@ import os
 import re
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+
+from agent.review import last_days
+from agent.secret import sign
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -173,3 +177,37 @@ def test_click_through_step_away_ask_wait_cancel_then_open(page, proxy, artifact
     assert page.url == url
     proxy.clock.advance(10 * 60)
     assert page.goto(url).status == 403
+
+
+def test_review_page_charts_note_form_and_cross_origin_refusal(page, proxy, artifacts):
+    # An urge to note: the block page links to the review page, opened at its note form.
+    page.goto("https://www.instagram.com/casey.lindqvist/followers/")
+    urge = int(page.get_attribute("input[name=urge]", "value"))
+    page.get_by_role("link", name="Add a note about this moment").click()
+    page.wait_for_selector(f"#note-{urge}[open]")
+    assert page.locator("rect.day").count() == 30
+    assert page.locator("rect.cell").count() == 168
+    per_day = page.locator("rect.day").evaluate_all("els => els.map(e => Number(e.dataset.count))")
+    since, _ = last_days(30, now=datetime.now(UTC), tz=datetime.now().astimezone().tzinfo)
+    assert sum(per_day) == len([u for u in proxy.agent.urges.urges() if u.time >= since]) > 0
+    page.screenshot(path=str(artifacts / "review.png"), full_page=True)
+
+    form = page.locator(f"#note-{urge} form")
+    form.locator("select[name=trigger]").select_option("late night")
+    form.locator("select[name=intensity_before]").select_option("7")
+    form.locator("input[name=note], textarea[name=note]").fill("saw an old photo <script>")
+    form.get_by_role("button").click()
+    page.wait_for_load_state()
+    (noted,) = [u for u in proxy.agent.urges.urges() if u.id == urge]
+    assert (noted.trigger, noted.intensity_before, noted.note) == ("late night", 7, "saw an old photo <script>")
+    assert "saw an old photo <script>" in page.inner_text(f"#urge-{urge}")
+
+    # The same form, even with the right token, posted from another origin (a page on tinder.com) is refused.
+    token = sign(proxy.agent.secret, "note")
+    page.goto("https://tinder.com/")
+    page.evaluate("""async ([url, body]) => {
+        try { await fetch(url, {method: 'POST', mode: 'no-cors',
+                  headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body}); } catch (e) {}
+    }""", [proxy.pac_url.rsplit("/", 1)[0] + "/review/note", f"urge={urge}&note=from+elsewhere&token={token}"])
+    (after,) = [u for u in proxy.agent.urges.urges() if u.id == urge]
+    assert after.note == "saw an old photo <script>"

@@ -192,3 +192,34 @@ def test_config_reload_keeps_the_last_good_one_when_the_new_one_is_bad(tmp_path)
         assert asyncio.run(agent.close_urge(1, "0" * 32)) is False
     finally:
         agent.close()
+
+
+def test_review_note_post_refuses_other_origins_even_with_the_token(proxy):
+    import urllib.error
+    import urllib.request
+
+    from agent.secret import sign
+
+    proxy.fetch("https://www.match.com/search")
+    urge = [u for u in proxy.agent.urges.urges() if u.site == "match.com"][0].id
+    base = proxy.pac_url.rsplit("/", 1)[0]
+    body = f"urge={urge}&trigger=boredom&token={sign(proxy.agent.secret, 'note')}".encode()
+    for origin, site in (("https://evil.test", "cross-site"), (None, "cross-site"), ("https://evil.test", None)):
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        headers |= {"Origin": origin} if origin else {}
+        headers |= {"Sec-Fetch-Site": site} if site else {}
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(base + "/review/note", data=body, headers=headers), timeout=5)
+        assert refused.value.code == 403
+    assert [u.trigger for u in proxy.agent.urges.urges() if u.id == urge] != ["boredom"]
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args):
+            return None
+
+    same = urllib.request.Request(base + "/review/note", data=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": base, "Sec-Fetch-Site": "same-origin"})
+    with pytest.raises(urllib.error.HTTPError) as redirected:
+        urllib.request.build_opener(NoRedirect).open(same, timeout=5)
+    assert redirected.value.code == 303
+    assert [u.trigger for u in proxy.agent.urges.urges() if u.id == urge] == ["boredom"]

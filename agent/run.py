@@ -77,6 +77,37 @@ async def flush_repeats(agent: Agent) -> None:
         await agent.flush()
 
 
+WATCHDOG_SECONDS = 0.5
+
+
+async def _answers(host: str, port: int) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 1.0)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    return True
+
+
+async def watch_proxy(agent: Agent, master) -> None:
+    """Guard the guard: if the proxy stops answering, note it and bring it back (within about 2 s)."""
+    while agent.address is None:
+        await asyncio.sleep(WATCHDOG_SECONDS)
+    host, port = agent.address["proxy"].rsplit(":", 1)
+    # A restart must come back on the same port, also when the first start chose a free one.
+    master.options.update(listen_port=int(port))
+    proxyserver = master.addons.get("proxyserver")
+    while True:
+        await asyncio.sleep(WATCHDOG_SECONDS)
+        running = all(instance.is_running for instance in proxyserver.servers) and len(proxyserver.servers)
+        if running and await _answers(host, int(port)):
+            continue
+        log.warning("The proxy stopped answering; starting it again.")
+        agent.note_event("proxy", "the proxy stopped answering and was started again")
+        await proxyserver.servers.update([])  # drop what is left of the old listener
+        await proxyserver.setup_servers()
+
+
 async def watch_config(agent: Agent) -> None:
     """Reload the config when its file changes; a bad one keeps the last good one."""
     def stamp() -> float | None:
@@ -155,6 +186,7 @@ async def serve(
         except (NotImplementedError, RuntimeError):
             pass  # Windows, or not the main thread (tests)
     background = [asyncio.create_task(task(agent)) for task in (watch_config, flush_repeats, keep_time)]
+    background.append(asyncio.create_task(watch_proxy(agent, master)))
     try:
         await master.run()
     finally:

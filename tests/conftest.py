@@ -92,6 +92,7 @@ class RunningProxy:
         host, port = agent.address["proxy"].rsplit(":", 1)
         self.address = (host, int(port))
         self.pac_url = agent.address["pac_url"]
+        self.master = agent.shutdown.__self__  # the running mitmproxy master (its shutdown is a bound method)
 
     def fetch(self, url: str, **kwargs):
         return fetch(self.address, url, **kwargs)

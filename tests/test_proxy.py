@@ -223,3 +223,27 @@ def test_review_note_post_refuses_other_origins_even_with_the_token(proxy):
         urllib.request.build_opener(NoRedirect).open(same, timeout=5)
     assert redirected.value.code == 303
     assert [u.trigger for u in proxy.agent.urges.urges() if u.id == urge] == ["boredom"]
+
+
+def test_a_proxy_that_stops_answering_is_back_within_two_seconds(proxy):
+    import asyncio
+    import time
+
+    proxyserver = proxy.master.addons.get("proxyserver")
+
+    async def kill():
+        for instance in list(proxyserver.servers):
+            await instance.stop()
+
+    asyncio.run_coroutine_threadsafe(kill(), proxy.loop).result(5)
+    stopped = time.monotonic()
+    while time.monotonic() - stopped < 5:
+        try:
+            if proxy.fetch("https://tinder.com/").status == 403:
+                break
+        except OSError:
+            time.sleep(0.1)
+    assert time.monotonic() - stopped <= 2.0
+    proxy.agent.settle()
+    assert ("proxy", "the proxy stopped answering and was started again") in [
+        (kind, detail) for _, kind, detail in proxy.agent.urges.events()]

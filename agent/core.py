@@ -129,6 +129,11 @@ class Agent:
         """A guard event: something that weakened the protection, noted calmly in the log."""
         self._writer.submit(self.urges.add_event, kind, detail)
 
+    def guard_event(self, kind: str, detail: str) -> None:
+        """A guard event the person hears about too, gently."""
+        self.note_event(kind, detail)
+        self.notifier.notify(*pages.guard_text(detail), target=f"guard:{kind}")
+
     def settle(self) -> None:
         """Wait until every write queued so far is committed."""
         self._writer.submit(lambda: None).result()

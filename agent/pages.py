@@ -221,6 +221,11 @@ def block_json(what: str) -> bytes:
                        "message": "Paused by nocontact."}).encode()
 
 
+def guard_text(detail: str) -> tuple[str, str]:
+    """A guard event, said plainly and without blame."""
+    return "nocontact noticed something", f"{detail[0].upper()}{detail[1:]}. It's noted in your log."
+
+
 def notification_text(what: str, urge_id: int) -> tuple[str, str]:
     titles = ("Caught one.", "A pause, just now.", "That was an urge.", "Still here with you.")
     bodies = (

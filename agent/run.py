@@ -17,6 +17,7 @@ from addons.nocontact import NoContact
 from agent import paths
 from agent.config import ConfigError
 from agent.core import Agent
+from agent.sysproxy import ProxyWatch
 from agent.web import PAC_PATH, PagesServer
 
 log = logging.getLogger("nocontact")
@@ -103,9 +104,23 @@ async def watch_proxy(agent: Agent, master) -> None:
         if running and await _answers(host, int(port)):
             continue
         log.warning("The proxy stopped answering; starting it again.")
-        agent.note_event("proxy", "the proxy stopped answering and was started again")
+        agent.guard_event("proxy", "the proxy stopped answering and was started again")
         await proxyserver.servers.update([])  # drop what is left of the old listener
         await proxyserver.setup_servers()
+
+
+SYSTEM_PROXY_SECONDS = 30.0
+
+
+async def watch_system_proxy(agent: Agent) -> None:
+    """Note when a system proxy setting that pointed at the agent stops doing so."""
+    while agent.address is None:
+        await asyncio.sleep(1)
+    watch = ProxyWatch(agent.address["pac_url"], agent.address["proxy"])
+    while True:
+        for source in await asyncio.to_thread(watch.check):
+            agent.guard_event("proxy_setting", f"the {source} proxy setting no longer points at nocontact")
+        await asyncio.sleep(SYSTEM_PROXY_SECONDS)
 
 
 async def watch_config(agent: Agent) -> None:
@@ -187,6 +202,7 @@ async def serve(
             pass  # Windows, or not the main thread (tests)
     background = [asyncio.create_task(task(agent)) for task in (watch_config, flush_repeats, keep_time)]
     background.append(asyncio.create_task(watch_proxy(agent, master)))
+    background.append(asyncio.create_task(watch_system_proxy(agent)))
     try:
         await master.run()
     finally:

@@ -41,7 +41,8 @@ def decode(text: str, plus: bool = False) -> str:
 
 
 _PLAIN_HOST = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*")
-_PLAIN_PATH = re.compile(r"/[A-Za-z0-9_@$!:;,=+~*'()\-]*(?:\.?[A-Za-z0-9_@$!:;,=+~*'()\-]+|/)*")
+# One flat character class: no nested quantifier, so no input can make it backtrack.
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9_@$!:;,=+~*'()\-./]*")
 
 
 def normalise_host(host: str) -> str:
@@ -70,7 +71,7 @@ def host_suffixes(host: str) -> tuple[str, ...]:
 
 
 def _normalise_path(raw: str) -> str:
-    if _PLAIN_PATH.fullmatch(raw) and "//" not in raw:
+    if _PLAIN_PATH.fullmatch(raw) and "//" not in raw and "/." not in raw:
         return raw  # nothing encoded, no dot segments, no doubled slashes
     path = decode(raw).replace("\\", "/")
     if not path.startswith("/"):

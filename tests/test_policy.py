@@ -186,3 +186,26 @@ people:
 def test_threads_page_shows_as_threads_and_names_the_instagram_identity(policy):
     decision = policy.decide("https://www.threads.net/@casey.lindqvist")
     assert decision.platform == "threads" and decision.rule == "profile instagram:casey.lindqvist"
+
+
+HOSTILE_HOSTS = ["www.instagram.com", "www.google.com", "x.com", "www.facebook.com", "www.linkedin.com",
+                 "www.reddit.com", "web.archive.org", "blog.test", "wa.me", "bsky.app", "tinder.com", "news.test"]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("host", HOSTILE_HOSTS)
+def test_long_hostile_urls_are_decided_quickly_and_never_raise_other_errors(policy, host):
+    """A long segment followed by an odd character once made a pattern backtrack for minutes.
+
+    Linear work takes milliseconds here; the timeout (not a timing assertion) catches a pattern that backtracks.
+    """
+    from agent.urls import UrlError
+
+    for tail in ("%", "\u2014", "\U0001f600", "!", "'", " ", ".", "..", "%zz", "\\"):
+        for body in ("a" * 4000, "a." * 2000, "1" * 4000, "a@" * 2000, "1 " * 2000):
+            for url in (f"https://{host}/{body}{tail}", f"https://{host}/search?q={body}{tail}",
+                        f"https://{host}/?u=https://{body}{tail}", f"https://{host}/x/{body}{tail}/y"):
+                try:
+                    assert policy.decide(url).action in ("block", "allow")
+                except UrlError:
+                    pass

@@ -29,6 +29,7 @@ from agent.config import ConfigError
 from agent.cooldown import CooldownError
 from agent.core import Agent, describe
 from agent.policy import Decision
+from agent.secret import number
 from agent.urls import parse
 
 log = logging.getLogger("nocontact")
@@ -40,6 +41,7 @@ PAGE_HEADERS = NO_STORE | {
     "form-action 'self'; base-uri 'none'",
 }
 JSON_HEADERS = NO_STORE | {"Content-Type": "application/json"}
+SAFE_PAUSE = "nocontact could not read this address, so it paused it to be safe."
 # Background calls that send their query (GraphQL variables) as a form body.
 FORM_BODY_PATHS = ("/api/graphql", "/graphql")
 
@@ -80,6 +82,14 @@ class NoContact:
     async def request(self, flow: http.HTTPFlow) -> None:
         if flow.response or flow.error or not flow.live:
             return
+        try:
+            await self._request(flow)
+        except Exception as err:  # our own mistake: paused where a rule watches (fail closed), else let through
+            log.warning("nocontact could not handle a request (%s); it was paused to be safe.", type(err).__name__)
+            if self.agent.policy.watches(flow.request.pretty_host):
+                flow.response = http.Response.make(403, pages.notice_page(SAFE_PAUSE), PAGE_HEADERS)
+
+    async def _request(self, flow: http.HTTPFlow) -> None:
         request = flow.request
         if request.path.startswith(pages.PREFIX) and self.agent.policy.watches(request.pretty_host):
             await self._own_page(flow)
@@ -90,7 +100,8 @@ class NoContact:
             if not self.agent.policy.watches(request.pretty_host):
                 return
             log.warning("nocontact could not read a request (%s); it was paused to be safe.", type(err).__name__)
-            decision = Decision(request.pretty_url, "block", "site", rule="unreadable request", site=request.pretty_host)
+            flow.response = http.Response.make(403, pages.notice_page(SAFE_PAUSE), PAGE_HEADERS)
+            return
         if decision.blocked and not self.agent.is_open(decision):
             await self._block(flow, decision)
 
@@ -130,9 +141,9 @@ class NoContact:
             return
         agent = self.agent
         if path == pages.CLOSE_PATH:
-            urge = form.get("urge", "")
-            ok = urge.isdigit() and await agent.close_urge(int(urge), form.get("token", ""))
-            flow.response = http.Response.make(200 if ok else 403, pages.closed_page(int(urge) if ok else 0),
+            urge = number(form.get("urge"))
+            ok = urge is not None and await agent.close_urge(urge, form.get("token", ""))
+            flow.response = http.Response.make(200 if ok else 403, pages.closed_page(urge if ok else 0),
                                                PAGE_HEADERS)
         elif path == pages.ASK_PATH:
             try:
@@ -142,7 +153,7 @@ class NoContact:
                 return
             flow.response = _see(f"{pages.WAIT_PATH}?id={hold.id}&t={agent.hold_token(hold.id)}")
         elif path in (pages.CANCEL_PATH, pages.OPEN_PATH) and agent.valid_hold(form.get("id"), form.get("token")):
-            hold_id = int(form["id"])
+            hold_id = number(form["id"])
             try:
                 if path == pages.CANCEL_PATH:
                     agent.cooldowns.cancel(hold_id)

@@ -177,8 +177,8 @@ class Agent:
         return secret.sign(self.secret, f"hold:{hold_id}")
 
     def valid_hold(self, hold_id: str | None, token: str | None) -> bool:
-        return bool(hold_id and hold_id.isdigit() and int(hold_id) in self.cooldowns.holds
-                    and secret.verify(self.secret, f"hold:{hold_id}", token or ""))
+        hold = secret.number(hold_id)
+        return hold is not None and hold in self.cooldowns.holds and secret.verify(self.secret, f"hold:{hold}", token)
 
     def ask(self, decision: Decision, urge_id: int, back: str) -> pages.Ask:
         """What the block page offers as its quiet second choice."""
@@ -198,12 +198,12 @@ class Agent:
 
     def ask_for(self, form: dict[str, str]) -> Hold:
         """A request to open a target, posted from its block page."""
-        urge, kind, name = form.get("urge", ""), form.get("kind", ""), form.get("name", "")
-        if not (urge.isdigit() and secret.verify(self.secret, f"ask:{urge}:{kind}:{name}", form.get("token", ""))):
+        urge, kind, name = secret.number(form.get("urge")), form.get("kind", ""), form.get("name", "")
+        if urge is None or not secret.verify(self.secret, f"ask:{urge}:{kind}:{name}", form.get("token", "")):
             raise CooldownError("This link is not valid here.")
-        back = self._backs.get(int(urge), "/")
+        back = self._backs.get(urge, "/")
         reason = (form.get("reason") or "").strip()[:200] or None
-        return self.cooldowns.request(kind, name, reason=reason, urge_id=int(urge), back=back)
+        return self.cooldowns.request(kind, name, reason=reason, urge_id=urge, back=back)
 
     def describe_target(self, kind: str, name: str) -> str:
         if kind == "category":

@@ -84,15 +84,15 @@ class PagesServer:
                 own = f"http://{self.headers.get('host', '')}"
                 same_origin = self.headers.get("sec-fetch-site", "same-origin") == "same-origin" and (
                     self.headers.get("origin") in (None, own))
-                urge = form.get("urge", "")
-                if not (same_origin and urge.isdigit() and secret.verify(server.agent.secret, "note",
-                                                                          form.get("token", ""))):
+                urge = secret.number(form.get("urge"))
+                if not (same_origin and urge is not None and secret.verify(server.agent.secret, "note",
+                                                                           form.get("token", ""))):
                     return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 fields = {"trigger": form.get("trigger") or None, "note": form.get("note", "").strip()[:1000] or None}
-                if form.get("intensity_before", "").isdigit():
+                if secret.number(form.get("intensity_before")) is not None:
                     fields["intensity_before"] = int(form["intensity_before"])
                 try:
-                    server.agent.urges.add_note(int(urge), **{k: v for k, v in fields.items() if v is not None})
+                    server.agent.urges.add_note(urge, **{k: v for k, v in fields.items() if v is not None})
                 except ValueError as err:
                     return self._send(400, "text/plain; charset=utf-8", f"{err}\n".encode())
                 self.send_response(303)
@@ -166,9 +166,8 @@ class PagesServer:
         review = summarise(urges, events, since=since, until=until, tz=now.astimezone().tzinfo)
         chosen = {key: query[key] for key in FILTERS if query.get(key)}
         shown = [u for u in urges if since <= u.time < until and all(getattr(u, k) == v for k, v in chosen.items())]
-        note = query.get("note", "")
         return review_html(review, shown, note_token=secret.sign(self.agent.secret, "note"), post_path=NOTE_PATH,
-                           filters=chosen, open_note=int(note) if note.isdigit() else None)
+                           filters=chosen, open_note=secret.number(query.get("note")))
 
     def pac(self) -> bytes:
         policy = self.agent.policy

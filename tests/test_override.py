@@ -95,3 +95,19 @@ def test_cancel_is_an_urge_ridden_out(proxy):
     outcome = sqlite3.connect(proxy.agent.urges.path).execute(
         "SELECT outcome FROM urges WHERE id = ?", (int(form["urge"]),)).fetchone()[0]
     assert outcome == "waited"
+
+
+def test_hostile_form_values_are_refused_not_crashed_on(proxy):
+    cases = [
+        ("close", "urge=%C2%B2&token=x"),  # "²" passes str.isdigit()
+        ("close", "urge=1&token=%C3%A9"),  # a non-ASCII token
+        ("close", "urge=99999999999999999999999&token=x"),
+        ("ask", "urge=1&kind=person&name=J&token=%F0%9F%98%80"),
+        ("open", "id=%C2%B2&token=x"),
+        ("cancel", "id=-1&token=x"),
+    ]
+    for action, body in cases:
+        reply = proxy.fetch(f"https://x.com/.well-known/nocontact/{action}", method="POST", headers=FORM,
+                            body=body.encode())
+        assert reply.status == 403, (action, body, reply.status)
+    assert not [r for r in proxy.origin.requests_to("x.com") if "nocontact" in r[2]]

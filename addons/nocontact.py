@@ -43,7 +43,7 @@ PAGE_HEADERS = NO_STORE | {
 JSON_HEADERS = NO_STORE | {"Content-Type": "application/json"}
 SAFE_PAUSE = "nocontact could not read this address, so it paused it to be safe."
 # Background calls that send their query (GraphQL variables) as a form body.
-FORM_BODY_PATHS = ("/api/graphql", "/graphql")
+FORM_BODY_PATHS = ("/api/graphql", "/graphql", "/graphql/query")
 
 
 class NoContact:
@@ -124,6 +124,7 @@ class NoContact:
             help_lines=self.agent.help_lines(),
             ask=self.agent.ask(decision, urge_id, request.path) if urge_id else None,
             note_url=self.agent.note_url(urge_id) if urge_id else None,
+            about_person=decision.person is not None,
         )
         flow.response = http.Response.make(403, body, PAGE_HEADERS)
 

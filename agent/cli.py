@@ -12,6 +12,7 @@ import csv
 import json
 import logging
 import re
+import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,6 +45,16 @@ def _duration(text: str) -> datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a port number from 0 to 65535")
+    return int(text)
+
+
 def _config_path(args) -> Path:
     return Path(args.config) if args.config else paths.config_path()
 
@@ -73,7 +84,11 @@ def cmd_run(args) -> int:
     _port_free(args.host, args.port)
     if args.pages_port is not None or args.port:
         _port_free(args.host, args.pages_port if args.pages_port is not None else args.port + 1)
-    agent = Agent(_config_path(args))
+    try:
+        agent = Agent(_config_path(args))
+    except ConfigError as err:
+        # A service's output goes to the system log: say where the mistake is, not the values.
+        raise ConfigError(f"the config has a mistake ({err.where()}); `nocontact check` shows what to fix") from None
     try:
         asyncio.run(serve(agent, args.host, args.port, args.pages_port, args.set))
     finally:
@@ -91,7 +106,7 @@ def cmd_check(args) -> int:
     if config.people:
         for person in config.people:
             platforms = sorted({i.platform for i in person.identities})
-            extra = [f"{len(v)} {k}" for k, v in (("names", person.names), ("emails", person.emails), ("phones", person.phones)) if v]
+            extra = [_count(len(v), k) for k, v in (("name", person.names), ("email", person.emails), ("phone", person.phones)) if v]
             print(f"  {person.alias}: profiles on {', '.join(platforms) or 'no platform'}"
                   + (f"; searches for {', '.join(extra)}" if extra else ""))
     else:
@@ -182,7 +197,7 @@ def cmd_urges(args) -> int:
     ]
     print(tabulate(rows, headers=["id", "when", "what", "source", "outcome", "repeats", "note"]))
     ridden = sum(1 for u in urges if u.outcome in ("closed", "waited"))
-    print(f"\n{len(urges)} urges; {ridden} ridden out by stepping away.")
+    print(f"\n{_count(len(urges), 'urge')}; {ridden} ridden out by stepping away.")
     return 0
 
 
@@ -361,8 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = with_config(sub.add_parser("run", help="run the agent in the foreground"))
     run.add_argument("--host", default="127.0.0.1", help="address the proxy listens on (default 127.0.0.1)")
-    run.add_argument("--port", type=int, default=8080, help="proxy port (default 8080)")
-    run.add_argument("--pages-port", type=int, default=None, help="port of the PAC file and pages (default: proxy port + 1)")
+    run.add_argument("--port", type=_port, default=8080, help="proxy port (default 8080)")
+    run.add_argument("--pages-port", type=_port, default=None, help="port of the PAC file and pages (default: proxy port + 1)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a mitmproxy option, as mitmdump --set")
     run.set_defaults(func=cmd_run)
 
@@ -444,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UsageError as err:
         parser.error(str(err))
-    except (ConfigError, OSError) as err:
+    except (ConfigError, OSError, sqlite3.Error) as err:
         if args.debug:
             raise
         print(f"nocontact: {err}", file=sys.stderr)

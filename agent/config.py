@@ -27,6 +27,10 @@ Text = Annotated[str, Field(min_length=1, max_length=200)]
 class ConfigError(ValueError):
     """A config that cannot be used; `str()` is the message for the person."""
 
+    def where(self) -> str:
+        """Only where the mistakes are (file:line: key), without the values: safe for a system log."""
+        return "; ".join(": ".join(line.split(": ")[:2]) for line in str(self).splitlines())
+
 
 def _profile(value: str) -> str:
     try:

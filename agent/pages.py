@@ -31,10 +31,10 @@ HEADLINES = (
 LINES = (
     "Urges crest and fade, usually within 15 to 30 minutes. You don't have to act on this one.",
     "Whatever you'd find wouldn't answer what you're really asking.",
-    "Some platforms can show them who viewed their stories or profile.",
     "Looking is not contact. Nothing is lost by a moment like this.",
     "Notice the feeling, name it, and let it move through.",
 )
+PERSON_LINES = LINES + ("Some platforms can show them who viewed their stories or profile.",)
 CLOSED_LINES = (
     "You stepped away. That's the whole skill, and you just did it.",
     "Closed. The urge will keep fading on its own.",
@@ -138,10 +138,11 @@ def _ask_html(urge_id: int, ask: Ask | None) -> str:
 
 
 def block_page(*, urge_id: int, token: str, what: str, plan: str | None, help_lines: list[Help],
-               ask: Ask | None = None, note_url: str | None = None) -> str:
+               ask: Ask | None = None, note_url: str | None = None, about_person: bool = False) -> str:
     """The page shown instead of a blocked page. `what` is safe to show (alias or site)."""
     headline = HEADLINES[urge_id % len(HEADLINES)]
-    line = LINES[urge_id % len(LINES)]
+    lines = PERSON_LINES if about_person else LINES
+    line = lines[urge_id % len(lines)]
     plan_html = f"<p class='plan'>Your plan: {escape(plan)}</p>" if plan else ""
     body = f"""
 <h1>{escape(headline)}</h1>

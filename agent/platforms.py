@@ -299,6 +299,8 @@ class Facebook(Site):
             yield self.number(_at(segs, 2))
         elif first == "messages" and _at(low, 1) == "t":  # facebook.com/messages/t/<name or id>
             yield self.handle(_at(segs, 2))
+        elif first == "messages" and low[1:3] == ["e2ee", "t"]:  # /messages/e2ee/t/<id>
+            yield self.handle(_at(segs, 3))
         elif first == "stories":  # /stories/<owner id>/<story id>/
             yield self.number(_at(segs, 1))
         elif first == "groups" and _at(low, 2) == "user":  # /groups/<group>/user/<id>/
@@ -346,6 +348,9 @@ class X(Site):
         # Intents (/intent/user?screen_name=), DM links (/messages/compose?recipient_id=) and the
         # REST API (1.1/users/show.json?screen_name=) all carry the person in these parameters.
         yield from map(self.handle, url.params("screen_name", "screenName"))
+        if low[:1] == ["intent"] and _at(low, 1) in ("tweet", "post"):  # a public @mention is contact too
+            for text in url.params("text"):
+                yield from (self.handle(word) for word in re.findall(r"@(\w{1,15})", text))
         yield from map(self.number, url.params("user_id", "recipient_id", "userId"))
         if "graphql" in low[:3]:  # .../UserByScreenName, UserByRestId, UserTweets
             yield from map(self.handle, self.variables(url, ("screen_name", "screenName")))
@@ -589,6 +594,10 @@ class Reddit(Site):
         low = [s.lower() for s in segs]
         if low[:1] in (["user"], ["u"]):  # /user/<name>/submitted/, /u/<name>, about.json
             yield self.handle(_at(segs, 1))
+        elif low[:2] == ["message", "compose"]:  # a private message: /message/compose/?to=<name>
+            yield from (self.handle(v.removeprefix("/u/").removeprefix("u/")) for v in url.params("to"))
+        elif low[:2] == ["chat", "user"]:  # a chat: /chat/user/<name>
+            yield self.handle(_at(segs, 2))
         elif low[:1] == ["r"] and _at(low, 1).startswith("u_"):  # /r/u_<name>: the profile's own feed
             yield self.handle(segs[1][2:])
 

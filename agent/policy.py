@@ -20,6 +20,10 @@ from agent.urls import Url, UrlError, host_suffixes, normalise_host, parse, quic
 from agent.wrappers import WRAPPER_DOMAINS, inner_urls, is_wrapper
 
 MAX_WRAPPING = 5  # wrappers inside wrappers, unwrapped this deep
+# Short-link and embed hosts reach no identity offline (the redirect lands on a watched host,
+# which is judged then), so they are never decrypted.
+UNREADABLE = {domain for platform in PLATFORMS for domain in getattr(platform, "short_links", ())} | {
+    "youtu.be", "youtube-nocookie.com"}
 HOST_CACHE_SIZE = 50_000  # hosts remembered; browsing revisits few, so this is rarely cleared
 DOTLESS_PLATFORMS = {"facebook"}  # handles compared without their dots
 
@@ -109,7 +113,7 @@ class Policy:
         self._watched.update(key.split("/", 1)[0] for key in self._urls)
         if self._people or self._search.names or self._search.emails or self._search.phones:
             for platform in PLATFORMS:
-                self._watched.update(platform.domains)
+                self._watched.update(set(platform.domains) - UNREADABLE)
             self._watched.update(SEARCH_ENGINES)
             self._watched.update(WRAPPER_DOMAINS)
         web_hosts = [ident.key for ident in self._people if ident.platform == GENERIC.name]

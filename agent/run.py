@@ -149,9 +149,8 @@ async def watch_config(agent: Agent) -> None:
                 log.warning("Config reloaded.")
         except ConfigError as err:
             # Where, not what: the log may leave the data directory (journald), the values must not.
-            where = "; ".join(": ".join(line.split(": ")[:2]) for line in str(err).splitlines())
             log.warning("The changed config has a mistake (%s), so the last good one stays in force. "
-                        "`nocontact check` shows what to fix.", where)
+                        "`nocontact check` shows what to fix.", err.where())
 
 
 async def serve(

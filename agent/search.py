@@ -87,7 +87,7 @@ def words(text: str) -> list[str]:
 def tokens(text: str) -> list[str]:
     """Whitespace tokens with surrounding punctuation and a leading @ or $ removed."""
     out = []
-    for raw in text.split():
+    for raw in re.split(r"[\s:]+", text):  # "from:name" and "to:name" name the handle too
         token = raw.strip("\"'()[]{}<>,;:!?").lstrip("@$").rstrip(".").casefold()
         if token:
             out.append(token)
@@ -158,6 +158,7 @@ class SearchIndex(Generic[T]):
                 continue
             country, owner = entry
             prefix = digits[: len(digits) - length]
-            if prefix in ("", "0", country, "00" + country, "011" + country):
+            # "07700 900123", "+44 7700 900123", "+44 (0)7700 900123", "0044 ...", "011 44 ..."
+            if prefix in ("", "0", country, country + "0", "00" + country, "00" + country + "0", "011" + country):
                 return owner
         return None

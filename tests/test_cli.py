@@ -71,7 +71,7 @@ def test_explain_works_on_the_shipped_default(home):
 def test_check_summarises(home, config):
     result = nocontact("check", "--config", str(config), home=home)
     assert result.returncode == 0
-    assert "J: profiles on facebook, instagram, phone, x; searches for 1 names, 1 emails, 1 phones" in result.stdout
+    assert "J: profiles on facebook, instagram, phone, x; searches for 1 name, 1 email, 1 phone" in result.stdout
     assert "Casey" not in result.stdout
 
 
@@ -82,10 +82,14 @@ def test_bad_config_is_one_clear_line_and_exit_1(home, tmp_path, command):
     args = [command, "--config", str(bad)] + (["https://x.test/"] if command == "explain" else [])
     result = nocontact(*args, home=home)
     assert result.returncode == 1
-    assert result.stderr.strip() == (
-        f"nocontact: {bad}:2: block.datting: unknown key "
-        "(expected one of: dating, social, people_search, viewers, messaging, sites, urls)"
-    )
+    if command == "run":  # a service's output goes to the system log: where, not the values
+        assert result.stderr.strip() == (
+            f"nocontact: the config has a mistake ({bad}:2: block.datting); `nocontact check` shows what to fix")
+    else:
+        assert result.stderr.strip() == (
+            f"nocontact: {bad}:2: block.datting: unknown key "
+            "(expected one of: dating, social, people_search, viewers, messaging, sites, urls)"
+        )
     assert "Traceback" not in result.stderr
 
 
@@ -307,3 +311,21 @@ def test_wipe_asks_first_and_keeps_the_config(filled):
     assert (home / "config.yaml").read_text() == "people: []\n"
     events = sqlite3.connect(home / "nocontact.sqlite3").execute("SELECT kind FROM events").fetchall()
     assert events == [("wiped",)]
+
+
+def test_run_never_prints_the_persons_details_for_a_bad_config(home, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("people:\n  - alias: J\n    emails: ['casey.l@example']\n    phones: ['+44 7700']\n")
+    result = nocontact("run", "--config", str(bad), home=home)
+    assert result.returncode == 1
+    assert "casey" not in result.stderr and "7700" not in result.stderr
+    assert "people[0].emails[0]" in result.stderr
+
+
+def test_bad_port_and_corrupt_log_are_one_line(home):
+    assert nocontact("run", "--port", "70000", home=home).returncode == 2
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "nocontact.sqlite3").write_bytes(b"this is not a database" * 100)
+    result = nocontact("urges", home=home)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("nocontact: ")

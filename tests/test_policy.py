@@ -209,3 +209,30 @@ def test_long_hostile_urls_are_decided_quickly_and_never_raise_other_errors(poli
                     assert policy.decide(url).action in ("block", "allow")
                 except UrlError:
                     pass
+
+
+@pytest.mark.parametrize("url", [
+    "https://x.com/search?q=from%3Acaseylindq&src=typed_query",
+    "https://x.com/search?q=to%3Acaseylindq",
+    "https://x.com/intent/post?text=%40caseylindq%20hi",
+    "https://twitter.com/intent/tweet?text=thinking+of+you+%40CaseyLindq",
+    "https://www.google.com/search?q=%2B44+(0)7700+900123",
+    "https://www.facebook.com/messages/e2ee/t/100098765432101",
+])
+def test_more_forms_that_reach_the_person(policy, url):
+    assert policy.decide(url).reason == "person", policy.decide(url)
+
+
+def test_reddit_messages_and_chat_reach_the_person():
+    policy = Policy(parse_config("people: [{alias: J, profiles: ['https://www.reddit.com/user/casey_lq/']}]"), lists={})
+    for url in ("https://www.reddit.com/message/compose/?to=casey_lq", "https://old.reddit.com/message/compose?to=u/casey_lq",
+                "https://chat.reddit.com/chat/user/casey_lq", "https://www.reddit.com/chat/user/Casey_LQ/"):
+        assert policy.decide(url).blocked, url
+    assert not policy.decide("https://www.reddit.com/message/compose/?to=casey_lq2").blocked
+
+
+def test_instagram_graphql_form_posts_are_read(proxy):
+    reply = proxy.fetch("https://www.instagram.com/graphql/query", method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Mode": "cors", "Accept": "*/*"},
+        body=b'doc_id=123&variables=%7B%22username%22%3A%22casey.lindqvist%22%7D')
+    assert reply.status == 403 and reply.headers["content-type"] == "application/json"

@@ -47,6 +47,31 @@ def _cooldown(old: dict, new: dict) -> dict:
     }
 
 
+ACTION_STRENGTH = {"notify": 0, "suspend": 1, "close": 2}
+
+
+def _app_key(entry: Any) -> str:
+    if isinstance(entry, str):
+        return entry.casefold()
+    return str(entry.get("preset") or entry.get("name")).casefold()
+
+
+def _app_action(entry: Any) -> str:
+    return "notify" if isinstance(entry, str) else entry.get("action", "notify")
+
+
+def _apps(old: list, new: list) -> list:
+    """Every app barred in either; for one in both, the stronger action."""
+    before = {_app_key(e): e for e in old}
+    merged = []
+    for entry in new:
+        previous = before.pop(_app_key(entry), None)
+        if previous is not None and ACTION_STRENGTH[_app_action(previous)] > ACTION_STRENGTH[_app_action(entry)]:
+            entry = previous
+        merged.append(entry)
+    return merged + list(before.values())
+
+
 def stricter(old: Config, new: Config) -> Config:
     a, b = old.model_dump(), new.model_dump()
     merged: dict[str, Any] = {
@@ -59,6 +84,8 @@ def stricter(old: Config, new: Config) -> Config:
         "allow": [entry for entry in b["allow"] if entry in a["allow"]],
         "messages": b["messages"],
         "notify": b["notify"],
+        "apps": _apps(a["apps"], b["apps"]),
+        "watcher": b["watcher"],
         "cooldown": _cooldown(a["cooldown"], b["cooldown"]),
     }
     return Config.model_validate(merged, context={"seconds": True})

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
 
 from agent import yamlmarks
+from agent.apps import AppRule, load_presets, rules_from_config
 from agent.cooldown import Settings
 from agent.identity import Identity, ProfileError, email_key, phone_key
 from agent.notifier import NotifySettings
@@ -189,6 +191,20 @@ class Notify(Strict):
         return NotifySettings(self.enabled, self.min_interval, self.quiet_hours)
 
 
+@lru_cache(maxsize=1)
+def _presets() -> dict:
+    return load_presets()
+
+
+def _apps(entries: list) -> list:
+    rules_from_config(entries, _presets())  # raises ValueError with a message for the person
+    return entries
+
+
+class Watcher(Strict):
+    period: Duration = 1.0  # how often new processes are looked at
+
+
 class Config(Strict):
     people: list[Person] = []
     block: Block = Block()
@@ -197,9 +213,14 @@ class Config(Strict):
     cooldown: Cooldown = Cooldown()
     # `notify: false` turns desktop notifications off
     notify: Annotated[Notify, BeforeValidator(lambda v: {"enabled": v} if isinstance(v, bool) else v)] = Notify()
+    apps: Annotated[list[Any], AfterValidator(_apps)] = []  # barred apps: presets or your own matchers
+    watcher: Watcher = Watcher()
+
+    def app_rules(self) -> list[AppRule]:
+        return rules_from_config(self.apps, _presets())
 
     def unknown_delay_targets(self) -> list[str]:
-        known = {p.alias for p in self.people} | set(CATEGORIES)
+        known = {p.alias for p in self.people} | set(CATEGORIES) | {r.key for r in self.app_rules()}
         return [name for name in self.cooldown.delays if name not in known]
 
 
@@ -268,9 +289,9 @@ def parse_config(text: str, source: str = "config") -> Config:
         raise ConfigError("\n".join(problems)) from None
     unknown = config.unknown_delay_targets()
     if unknown:
-        known = sorted({p.alias for p in config.people} | set(CATEGORIES))
+        known = sorted({p.alias for p in config.people} | set(CATEGORIES) | {r.key for r in config.app_rules()})
         raise ConfigError("\n".join(
-            f"{where(('cooldown', 'delays', name))}: neither a person's alias nor a category "
+            f"{where(('cooldown', 'delays', name))}: neither a person's alias, a category nor a barred app "
             f"(expected one of: {', '.join(known)})" for name in unknown
         ))
     return config

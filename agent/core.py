@@ -14,7 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from agent import pages, paths, secret
+from agent import pages, paths, secret, watcher
+from agent.apps import AppMatcher, AppRule, Process, is_child_process
 from agent.commitment import loosens, stricter
 from agent.config import Config, ConfigError, load_config, parse_config
 from agent.cooldown import CooldownError, Cooldowns, Hold
@@ -23,6 +24,7 @@ from agent.notifier import Notifier
 from agent.platforms import GENERIC, PLATFORMS
 from agent.policy import Decision, Policy
 from agent.store import UrgeLog
+from agent.watcher import Watcher
 
 log = logging.getLogger("nocontact")
 
@@ -57,6 +59,9 @@ class Agent:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="urge-log")
         self._log_failed = False
         self._backs: dict[int, str] = {}  # urge id -> the path it was blocked at
+        self._app_pids: dict[str, set[int]] = {}  # barred app -> processes seen (to resume, or look at again)
+        self._suspended: set[int] = set()
+        self.watcher: Watcher | None = None
         self.cooldowns = Cooldowns(config.cooldown.settings(), self.ledger.holds(), monotonic=monotonic, wall=wall,
                                    on_change=self._hold_changed)
         self.config, self.policy = config, Policy(config)
@@ -97,6 +102,8 @@ class Agent:
 
     def _apply(self, config: Config) -> None:
         self.config, self.policy = config, Policy(config)
+        self.app_rules = config.app_rules()
+        self.matcher = AppMatcher(self.app_rules)
         self.cooldowns.settings = config.cooldown.settings()
         self.notifier.settings = config.notify.settings()
         self._writer.submit(self.ledger.save_config, config)
@@ -106,6 +113,10 @@ class Agent:
     def _hold_changed(self, hold: Hold, step: str) -> None:
         # Ordered with every other write on the writer thread; never on the event loop.
         self._writer.submit(self.ledger.save, hold, step)
+        if hold.kind == "app" and step == "opened":
+            self.window_opened(hold)
+        elif hold.kind == "app" and step in ("expired", "cancelled"):
+            self._window_closed(hold.name)
 
     def tick(self) -> None:
         """Credit waiting time; apply a looser config or a stop whose wait is over."""
@@ -138,6 +149,37 @@ class Agent:
         """Wait until every write queued so far is committed."""
         self._writer.submit(lambda: None).result()
 
+    # --- barred apps ---------------------------------------------------------
+
+    async def app_started(self, rule: AppRule, process: Process) -> None:
+        """A barred app appeared: an urge (source process), a note, and the chosen action."""
+        if self.cooldowns.is_open("app", rule.key):
+            return
+        self._app_pids.setdefault(rule.key, set()).add(process.pid)
+        if not is_child_process(process):  # helpers of the same app are one urge
+            decision = Decision(f"app:{rule.key}", "block", "category", category="app",
+                                rule=f"apps: {rule.key} ({rule.action})", site=rule.key)
+            urge_id = await self.record(decision, f"process:{process.name}", source="process")
+            if urge_id is not None:
+                self.notifier.notify(*pages.app_text(rule.label, rule.action, urge_id), target=f"app:{rule.key}")
+        loop = asyncio.get_running_loop()
+        if rule.action == "close":
+            await loop.run_in_executor(None, watcher.close, process.pid)
+        elif rule.action == "suspend" and await loop.run_in_executor(None, watcher.suspend, process.pid):
+            self._suspended.add(process.pid)
+
+    def window_opened(self, hold: Hold) -> None:
+        """A window for an app: what was suspended runs again."""
+        for pid in self._app_pids.get(hold.name, set()) & self._suspended:
+            watcher.resume(pid)
+            self._suspended.discard(pid)
+
+    def _window_closed(self, key: str) -> None:
+        # The app's processes are looked at again on the next tick, so the action applies again.
+        for pid in self._app_pids.pop(key, set()):
+            if self.watcher:
+                self.watcher.forget(pid)
+
     def save_progress(self) -> None:
         """Persist the time credited so far (a restart credits from here, not from the last step)."""
         for hold in self.cooldowns.active():
@@ -159,10 +201,13 @@ class Agent:
             return "person", text
         if text in CATEGORY_LABELS:
             return "category", text
+        app = next((r for r in self.app_rules if text.casefold() in (r.key.casefold(), r.label.casefold())), None)
+        if app:
+            return "app", app.key
         decision = self.policy.decide(text if "/" in text or "." not in text else f"https://{text}/")
         if decision.blocked and decision.site:
             return "site", decision.site
-        raise CooldownError(f"{text!r} is not blocked: name a person's alias, a category or a blocked site")
+        raise CooldownError(f"{text!r} is not blocked: name a person's alias, a category, a blocked site or a barred app")
 
     def token(self, urge_id: int) -> str:
         return secret.sign(self.secret, f"close:{urge_id}")
@@ -208,6 +253,8 @@ class Agent:
     def describe_target(self, kind: str, name: str) -> str:
         if kind == "category":
             return CATEGORY_LABELS.get(name, name).split(" ", 1)[1] + "s"
+        if kind == "app":
+            return next((r.label for r in self.app_rules if r.key == name), name)
         return {"person": name, "site": name, "config": "the looser config", "stop": "stopping nocontact"}[kind]
 
     def plan_for_target(self, kind: str, name: str) -> str | None:

@@ -222,6 +222,15 @@ def block_json(what: str) -> bytes:
                        "message": "Paused by nocontact."}).encode()
 
 
+def app_text(label: str, action: str, urge_id: int) -> tuple[str, str]:
+    """A barred app was opened: what happened, and a kind word."""
+    done = {"close": f"{label} was closed", "suspend": f"{label} is paused for now",
+            "notify": f"{label} just opened"}[action]
+    lines = ("Nothing needs to happen right now.", "It's an urge; it will crest and pass.",
+             "Breathe out slowly. You're doing fine.")
+    return "A pause, just now.", f"{done}. {lines[urge_id % len(lines)]}"
+
+
 def guard_text(detail: str) -> tuple[str, str]:
     """A guard event, said plainly and without blame."""
     return "nocontact noticed something", f"{detail[0].upper()}{detail[1:]}. It's noted in your log."

@@ -18,6 +18,7 @@ from agent import paths
 from agent.config import ConfigError
 from agent.core import Agent
 from agent.sysproxy import ProxyWatch
+from agent.watcher import Watcher
 from agent.web import PAC_PATH, PagesServer
 
 log = logging.getLogger("nocontact")
@@ -107,6 +108,35 @@ async def watch_proxy(agent: Agent, master) -> None:
         agent.guard_event("proxy", "the proxy stopped answering and was started again")
         await proxyserver.servers.update([])  # drop what is left of the old listener
         await proxyserver.setup_servers()
+
+
+async def keep_running(job, agent: Agent) -> None:
+    """Run a background job; if it fails, say so (the kind of error only) and start it again."""
+    while True:
+        try:
+            await job(agent)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            log.error("A background task of nocontact stopped (%s); starting it again.", type(err).__name__)
+            await asyncio.sleep(1)
+
+
+async def watch_processes(agent: Agent) -> None:
+    """Each period, look at the processes that appeared; bar what the person chose to bar."""
+    agent.watcher = Watcher(agent.matcher, lambda host: agent.policy.watches(host), own_pid=os.getpid())
+    reported: set[int] = set()
+    while True:
+        agent.watcher.matcher = agent.matcher  # the config may have changed
+        found = await asyncio.to_thread(agent.watcher.scan)
+        for rule, process in found.apps:
+            await agent.app_started(rule, process)
+        for process, what in found.bypasses:
+            if process.pid not in reported:
+                reported.add(process.pid)
+                agent.guard_event("bypass", f"{process.name} was {what}")
+        await asyncio.sleep(agent.config.watcher.period)
 
 
 SYSTEM_PROXY_SECONDS = 30.0
@@ -199,9 +229,9 @@ async def serve(
             loop.add_signal_handler(sig, stop_by_signal)
         except (NotImplementedError, RuntimeError):
             pass  # Windows, or not the main thread (tests)
-    background = [asyncio.create_task(task(agent)) for task in (watch_config, flush_repeats, keep_time)]
-    background.append(asyncio.create_task(watch_proxy(agent, master)))
-    background.append(asyncio.create_task(watch_system_proxy(agent)))
+    jobs = [watch_config, flush_repeats, keep_time, watch_system_proxy, watch_processes,
+            lambda agent: watch_proxy(agent, master)]
+    background = [asyncio.create_task(keep_running(job, agent)) for job in jobs]
     try:
         await master.run()
     finally:

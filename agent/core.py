@@ -18,7 +18,7 @@ from agent import pages, paths, secret, watcher
 from agent.apps import AppMatcher, AppRule, Process, is_child_process
 from agent.commitment import loosens, stricter
 from agent.config import Config, ConfigError, load_config, parse_config
-from agent.cooldown import CooldownError, Cooldowns, Hold
+from agent.cooldown import AUTOMATIC, CooldownError, Cooldowns, Hold
 from agent.ledger import Ledger
 from agent.notifier import Notifier
 from agent.platforms import GENERIC, PLATFORMS
@@ -117,6 +117,10 @@ class Agent:
             self.window_opened(hold)
         elif hold.kind == "app" and step in ("expired", "cancelled"):
             self._window_closed(hold.name)
+        if hold.kind not in AUTOMATIC and step in ("opened", "expired") and hold.opened is not None:
+            what = self.describe_target(hold.kind, hold.name)
+            self.notifier.notify(*pages.window_text(what, step == "opened", round(hold.window / 60)),
+                                 target=f"window:{hold.kind}:{hold.name}:{step}")
 
     def tick(self) -> None:
         """Credit waiting time; apply a looser config or a stop whose wait is over."""

@@ -231,6 +231,13 @@ def app_text(label: str, action: str, urge_id: int) -> tuple[str, str]:
     return "A pause, just now.", f"{done}. {lines[urge_id % len(lines)]}"
 
 
+def window_text(what: str, opened: bool, minutes: int) -> tuple[str, str]:
+    """A window opening or closing: plain facts, no judgement either way."""
+    if opened:
+        return "A window is open.", f"{what} is open for {minutes} minutes; it closes by itself. You chose to look."
+    return "The window has closed.", f"{what} is paused again. Whatever you found, you're still here, still okay."
+
+
 def guard_text(detail: str) -> tuple[str, str]:
     """A guard event, said plainly and without blame."""
     return "nocontact noticed something", f"{detail[0].upper()}{detail[1:]}. It's noted in your log."

@@ -36,6 +36,7 @@ block:
   sites: [blocked-site.test]
   urls: [https://blog.test/casey]
 allow: [coparent.test, "https://www.facebook.com/groups/coparenting"]
+cooldown: {daily_limit: 10}  # several tests open windows on the one shared proxy
 """
 
 

@@ -111,3 +111,22 @@ def test_hostile_form_values_are_refused_not_crashed_on(proxy):
                             body=body.encode())
         assert reply.status == 403, (action, body, reply.status)
     assert not [r for r in proxy.origin.requests_to("x.com") if "nocontact" in r[2]]
+
+
+def test_windows_opening_and_closing_are_told_gently(proxy, notifications):
+    before = len(notifications)
+    hold = proxy.agent.cooldowns.request("site", "blocked-site.test")
+    proxy.clock.advance(hold.needed)
+    proxy.agent.tick()
+    proxy.agent.cooldowns.open(hold.id)
+    proxy.clock.advance(hold.window)
+    proxy.agent.tick()
+    proxy.agent.settle()
+    import time
+
+    deadline = time.monotonic() + 5
+    while len(notifications) < before + 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    told = notifications[before:]
+    assert told[0][0] == "A window is open." and "blocked-site.test is open for 10 minutes" in told[0][1]
+    assert told[1][0] == "The window has closed."

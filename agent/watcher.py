@@ -89,17 +89,17 @@ def close(pid: int, grace: float = CLOSE_GRACE_SECONDS) -> bool:
         return False
 
 
-def suspend(pid: int) -> bool:
+def _signal(pid: int, action: str) -> bool:
     try:
-        psutil.Process(pid).suspend()
+        getattr(psutil.Process(pid), action)()
         return True
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
+
+
+def suspend(pid: int) -> bool:
+    return _signal(pid, "suspend")
 
 
 def resume(pid: int) -> bool:
-    try:
-        psutil.Process(pid).resume()
-        return True
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return False
+    return _signal(pid, "resume")

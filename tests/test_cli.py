@@ -140,11 +140,17 @@ def _wait_for_port(port: int, process: subprocess.Popen) -> None:
     raise AssertionError("did not start listening")
 
 
-def test_run_prints_where_it_listens_and_status_sees_it(home, config):
+def start_agent(home, config) -> tuple[subprocess.Popen, int]:
+    """`nocontact run` on a free port, as a person would start it."""
     port = _free_port()
     env = {**os.environ, "NOCONTACT_HOME": str(home)}
     process = subprocess.Popen([sys.executable, "-m", "agent", "run", "--config", str(config), "--port", str(port),
                                 "--pages-port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    return process, port
+
+
+def test_run_prints_where_it_listens_and_status_sees_it(home, config):
+    process, port = start_agent(home, config)
     try:
         lines = [process.stdout.readline() for _ in range(4)]
         assert lines[0].strip() == "nocontact is running."
@@ -203,10 +209,7 @@ def test_override_and_stop_through_the_running_agent(home, config):
     import urllib.error
     import urllib.request
 
-    port = _free_port()
-    env = {**os.environ, "NOCONTACT_HOME": str(home)}
-    process = subprocess.Popen([sys.executable, "-m", "agent", "run", "--config", str(config), "--port", str(port),
-                                "--pages-port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    process, _ = start_agent(home, config)
     try:
         assert process.stdout.readline().strip() == "nocontact is running."
         asked = nocontact("override", "request", "dating", "--reason", "closing my old account", home=home)

@@ -48,7 +48,7 @@ def folder(tmp_path):
     return tmp_path
 
 
-def wait_until(check, seconds: float = 5.0):
+def wait_until(check, seconds: float = 10.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         result = check()
@@ -79,7 +79,7 @@ def test_a_barred_app_set_to_notify_keeps_running(running, folder):
     try:
         assert wait_until(lambda: app_urges(running.agent, "whatsapp"))
         assert app.poll() is None
-        assert any("WhatsApp just opened" in body for _, body in running.notes)
+        assert wait_until(lambda: any("WhatsApp just opened" in body for _, body in running.notes))
     finally:
         app.kill()
 

@@ -149,25 +149,33 @@ def cmd_explain(args) -> int:
 
 
 EXPORT_FIELDS = ["id", "time", "last_time", "target", "person", "platform", "category", "site", "url", "rule",
-                 "source", "outcome", "repeats", "note", "trigger", "feeling", "intensity_before", "intensity_after"]
+                 "source", "outcome", "repeats", "steps", "note", "trigger", "feeling", "intensity_before",
+                 "intensity_after"]
 
 
-def _selected(args) -> list:
-    """The urges the filters name (--since, --until, --person, --category, --source, --outcome)."""
+def _selected(args) -> list[dict]:
+    """The urges the filters name (--since, --until, --person, --category, --source, --outcome), as records
+    with the steps of any cooldown request made from them ("requested 05:10, cancelled 05:12")."""
     log = UrgeLog(paths.database_path())
     try:
-        urges = log.urges(since=args.since)
+        urges, steps = log.urges(since=args.since), log.steps()
     finally:
         log.close()
+    by_urge: dict[int, list[str]] = {}
+    for when, _, urge_id, _, step in steps:
+        if urge_id is not None:
+            local = datetime.fromisoformat(when).astimezone().strftime("%H:%M")
+            by_urge.setdefault(urge_id, []).append(f"{step} {local}")
     wanted = {key: getattr(args, key, None) for key in ("person", "category", "source", "outcome")}
     until = getattr(args, "until", None)
     return [
-        u for u in urges
+        u.as_json() | {"steps": ", ".join(by_urge.get(u.id, [])), "_urge": u} for u in urges
         if (until is None or u.time < until) and all(v is None or getattr(u, k) == v for k, v in wanted.items())
     ]
 
 
 def _print_records(records: list[dict], fmt: str) -> None:
+    records = [{k: v for k, v in r.items() if k != "_urge"} for r in records]
     if fmt == "json":
         print(json.dumps(records, indent=2))
     elif fmt == "nl":
@@ -182,20 +190,21 @@ def _print_records(records: list[dict], fmt: str) -> None:
 def cmd_urges(args) -> int:
     if getattr(args, "action", None) == "note":
         return cmd_note(args)
-    urges = _selected(args)
+    records = _selected(args)
     fmt = "json" if args.json else "nl" if args.nl else "csv" if args.csv else None
     if fmt:
-        _print_records([u.as_json() for u in urges], fmt)
+        _print_records(records, fmt)
         return 0
+    urges = [r["_urge"] for r in records]
     if not urges:
         print("No urges logged in this period.")
         return 0
     rows = [
-        (u.id, u.time.astimezone().strftime("%a %d %b %H:%M"), u.target, u.source, u.outcome, u.repeats,
-         " · ".join(str(x) for x in (u.trigger, u.note) if x) or "")
-        for u in urges
+        (r["id"], r["_urge"].time.astimezone().strftime("%a %d %b %H:%M"), r["target"], r["source"], r["outcome"],
+         r["repeats"], r["steps"], " · ".join(str(r[k]) for k in ("trigger", "note") if r[k]) or "")
+        for r in records
     ]
-    print(tabulate(rows, headers=["id", "when", "what", "source", "outcome", "repeats", "note"]))
+    print(tabulate(rows, headers=["id", "when", "what", "source", "outcome", "repeats", "asked to open", "note"]))
     ridden = sum(1 for u in urges if u.outcome in ("closed", "waited"))
     print(f"\n{_count(len(urges), 'urge')}; {ridden} ridden out by stepping away.")
     return 0
@@ -249,7 +258,7 @@ def _days_or_date(text: str):
 
 
 def cmd_export(args) -> int:
-    _print_records([u.as_json() for u in _selected(args)], args.format)
+    _print_records(_selected(args), args.format)
     return 0
 
 

@@ -332,3 +332,16 @@ def test_bad_port_and_corrupt_log_are_one_line(home):
     result = nocontact("urges", home=home)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("nocontact: ")
+
+
+def test_urges_show_the_steps_of_a_request_to_open(filled):
+    from agent.store import UrgeLog
+
+    log = UrgeLog(filled / "nocontact.sqlite3")
+    log.add_step(7, 1, "person:J", "requested")
+    log.add_step(7, 1, "person:J", "cancelled")
+    log.close()
+    (first, *_) = json.loads(nocontact("urges", "--json", "--person", "J", home=filled).stdout)
+    assert first["steps"].startswith("requested ") and ", cancelled " in first["steps"]
+    assert first["outcome"] == "waited"  # asking and then stepping away is an urge ridden out
+    assert "requested" in nocontact("urges", home=filled).stdout

@@ -453,6 +453,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     stop = sub.add_parser("stop", help="stop the agent, after the cooldown delay")
     stop.set_defaults(func=cmd_stop)
+
+    from agent.install import add_commands
+
+    add_commands(sub)  # install, uninstall, doctor
     return parser
 
 

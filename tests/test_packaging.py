@@ -19,4 +19,7 @@ def test_wheel_contains_default_config_lists_and_addon(tmp_path):
     for category in ("dating", "social", "people_search", "viewers", "messaging"):
         assert f"agent/_config/lists/{category}.txt" in names
     assert "addons/nocontact.py" in names
+    assert "agent/_config/apps.yaml" in names
+    for template in ("linux/nocontact.service", "macos/org.nocontact.agent.plist", "windows/nocontact-task.xml"):
+        assert f"agent/_installers/{template}" in names
     assert any(n.endswith("entry_points.txt") for n in names)

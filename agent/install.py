@@ -1,0 +1,892 @@
+"""`nocontact install` and `nocontact uninstall`: the service, the CA's trust and the system proxy.
+
+`plan()` looks at this system (read-only) and returns the Steps that make
+nocontact run from login, trust its CA where browsers look, and point the
+system at its PAC URL. Each step carries the actions that do it and the
+actions that undo it, with the values as they were before. `install()` runs
+the steps that are not already in place and keeps, for each, its undo in an
+install record (`install.json` in the data directory); `uninstall()` runs
+those undos in reverse order and removes the record.
+
+Every command goes through a runner (argv -> (exit code, output)) that tests
+replace: they run the Linux commands for real and record the macOS and
+Windows ones.
+"""
+
+from __future__ import annotations
+
+import configparser
+import hashlib
+import json
+import os
+import platform
+import plistlib
+import shlex
+import shutil
+import ssl
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import agent
+from agent.config import ConfigError
+
+Runner = Callable[[list[str]], tuple[int, str]]
+
+NICKNAME = "nocontact CA"  # the name our CA carries in NSS databases
+LABEL = "org.nocontact.agent"  # launchd
+TASK = "nocontact"  # Task Scheduler
+UNIT = "nocontact.service"  # systemd
+RECORD = "install.json"
+DEFAULT_PROXY = "127.0.0.1:8080"  # where `nocontact run` listens by default, as the service runs it
+DEFAULT_PAC_URL = "http://127.0.0.1:8081/proxy.pac"
+CA_CERT = Path("ca") / "mitmproxy-ca-cert.pem"
+GNOME = "org.gnome.system.proxy"
+KDE_GROUP = "Proxy Settings"
+INTERNET_SETTINGS = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
+INTERNET_OPTION_SETTINGS_CHANGED = 39
+INTERNET_OPTION_REFRESH = 37
+# The system store, used only when running as root: Debian/Ubuntu, then Fedora/RHEL.
+# (our file, the command that adds it, the command that rebuilds the store without it)
+SYSTEM_STORES = (
+    (Path("/usr/local/share/ca-certificates/nocontact.crt"), ["update-ca-certificates"],
+     ["update-ca-certificates", "--fresh"]),  # without --fresh, the links to a removed file stay behind
+    (Path("/etc/pki/ca-trust/source/anchors/nocontact.crt"), ["update-ca-trust", "extract"],
+     ["update-ca-trust", "extract"]),
+)
+# What a running agent notes in its log when a `nocontact stop` has waited out its cooldown.
+WAITED_STOP = "stopped after waiting out its cooldown"
+
+
+def run_command(argv: list[str], timeout: float = 60) -> tuple[int, str]:
+    """Run a command; its exit code and output (with the error output when it fails). 127 when not found."""
+    if shutil.which(argv[0]) is None:
+        return 127, f"{argv[0]}: not found"
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return 124, f"{argv[0]}: no answer after {timeout:.0f} seconds"
+    except OSError as err:
+        return 126, str(err)
+    return done.returncode, done.stdout if done.returncode == 0 else (done.stdout + done.stderr).strip()
+
+
+def refresh_internet_settings() -> None:
+    """Tell Windows (WinINet: Edge, Chrome, the system) that the proxy settings changed."""
+    import ctypes
+
+    wininet = ctypes.windll.wininet
+    wininet.InternetSetOptionW(None, INTERNET_OPTION_SETTINGS_CHANGED, None, 0)
+    wininet.InternetSetOptionW(None, INTERNET_OPTION_REFRESH, None, 0)
+
+
+# --- steps and actions ----------------------------------------------------------
+#
+# An action is a small JSON-able dict, so undos can be kept in the install record:
+#   {"op": "run", "argv": [...], "check": bool}       a command (check: a failure counts)
+#   {"op": "write", "path", "content", "encoding"}    write a file; content None removes it
+#   {"op": "mkdir", "path"} / {"op": "rmdir", "path"} make a folder / remove it if empty
+#   {"op": "reg", "name", "value", "type"}            HKCU Internet Settings value; value None deletes it
+#   {"op": "refresh"}                                 Windows: the proxy settings changed
+#   {"op": "ca", "dir"}                               create this install's CA (mitmproxy's format)
+#   {"op": "drop_nssdb", "dir"}                       remove an NSS database we created, if nothing is left in it
+
+
+@dataclass
+class Step:
+    id: str  # stable across runs: a repeated install skips what its record already holds
+    description: str
+    actions: list[dict] = field(default_factory=list)  # none: a note, said and not done
+    undo: list[dict] = field(default_factory=list)
+    in_place: bool = False  # already as install would leave it: nothing to do, nothing to undo
+
+
+def _run(*argv: str, check: bool = True) -> dict:
+    return {"op": "run", "argv": list(argv), "check": check}
+
+
+def _write(path: Path, content: str | None, encoding: str = "utf-8") -> dict:
+    return {"op": "write", "path": str(path), "content": content, "encoding": encoding}
+
+
+def _read(path: Path, encoding: str = "utf-8") -> str | None:
+    try:
+        return path.read_text(encoding=encoding)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _new_dirs(path: Path) -> list[Path]:
+    """The folders above `path` that do not exist yet, deepest first (to remove them again if empty)."""
+    missing = []
+    for parent in path.parents:
+        if parent.exists():
+            break
+        missing.append(parent)
+    return missing
+
+
+def _file_step(step_id: str, description: str, path: Path, content: str, encoding: str = "utf-8",
+               after_undo: Sequence[dict] = ()) -> Step:
+    """Write a file; the undo puts back what was there (or removes it, and the folders made for it)."""
+    before = _read(path, encoding) if path.exists() else None
+    undo = [_write(path, before, encoding)]
+    if before is None:
+        undo += [{"op": "rmdir", "path": str(d)} for d in _new_dirs(path)]
+    return Step(step_id, description, [_write(path, content, encoding)], undo + list(after_undo),
+                in_place=before == content)
+
+
+def _note(step_id: str, text: str) -> Step:
+    return Step(f"note:{step_id}", text)
+
+
+def _shell_quote(arg: str) -> str:
+    """As a shell would need it; GVariant text like 'none' reads best in double quotes."""
+    if "'" in arg and not any(c in arg for c in '"$`\\!'):
+        return f'"{arg}"'
+    return shlex.quote(arg)
+
+
+def show(action: dict) -> str:
+    """An action as the person reads it in the plan."""
+    op = action["op"]
+    if op == "run":
+        return "$ " + " ".join(_shell_quote(a) for a in action["argv"])
+    if op == "write":
+        return f"remove {action['path']}" if action["content"] is None else f"write {action['path']}"
+    if op == "mkdir":
+        return f"create the folder {action['path']}"
+    if op == "rmdir":
+        return f"remove the folder {action['path']} if it is empty"
+    if op == "reg":
+        where = rf"HKCU\{INTERNET_SETTINGS}\{action['name']}"
+        return f"delete {where}" if action["value"] is None else f"set {where} = {action['value']}"
+    if op == "refresh":
+        return (f"tell Windows the proxy settings changed (InternetSetOption {INTERNET_OPTION_SETTINGS_CHANGED} "
+                f"and {INTERNET_OPTION_REFRESH})")
+    if op == "ca":
+        return f"create this install's certificate authority in {action['dir']}"
+    if op == "drop_nssdb":
+        return f"remove the certificate database in {action['dir']} if nothing else is in it"
+    raise ValueError(op)
+
+
+# --- what is where ---------------------------------------------------------------
+
+
+def templates_dir() -> Path:
+    """`installers/` of the checkout, or its copy inside the installed wheel."""
+    inside_wheel = Path(agent.__file__).parent / "_installers"
+    return inside_wheel if inside_wheel.is_dir() else Path(agent.__file__).parent.parent / "installers"
+
+
+def find_executable() -> list[str]:
+    """The command that starts nocontact: the `nocontact` script if there is one, else this Python with -m agent."""
+    name = "nocontact.exe" if os.name == "nt" else "nocontact"
+    candidates = [shutil.which("nocontact"), Path(sys.executable).parent / name,
+                  Path(sysconfig.get_path("scripts")) / name,
+                  Path(sysconfig.get_path("scripts", f"{os.name}_user")) / name]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return [os.path.abspath(candidate)]
+    return [os.path.abspath(sys.executable), "-m", "agent"]
+
+
+def config_home(home: Path, env: Mapping[str, str]) -> Path:
+    return Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
+
+
+def unit_path(home: Path, env: Mapping[str, str] = os.environ) -> Path:
+    return config_home(home, env) / "systemd" / "user" / UNIT
+
+
+def plist_path(home: Path) -> Path:
+    return home / "Library" / "LaunchAgents" / f"{LABEL}.plist"
+
+
+def keychain_path(home: Path) -> Path:
+    return home / "Library" / "Keychains" / "login.keychain-db"
+
+
+def task_file(data_dir: Path) -> Path:
+    return data_dir / "nocontact-task.xml"
+
+
+def nss_databases(home: Path, existing: bool = False) -> list[tuple[str, Path]]:
+    """(who reads it, folder) for each NSS certificate database browsers use; Chrome's first, even if missing."""
+    found = []
+    chrome = home / ".pki" / "nssdb"
+    if not existing or (chrome / "cert9.db").exists():
+        found.append(("Chrome and Chromium", chrome))
+    for label, folder in (("Chromium (snap)", home / "snap" / "chromium" / "current" / ".pki" / "nssdb"),
+                          ("Chromium (Flatpak)", home / ".var" / "app" / "org.chromium.Chromium" / ".pki" / "nssdb"),
+                          ("Chrome (Flatpak)", home / ".var" / "app" / "com.google.Chrome" / ".pki" / "nssdb")):
+        if (folder / "cert9.db").exists():
+            found.append((label, folder))
+    for label, profiles in (("Firefox", home / ".mozilla" / "firefox"),
+                            ("Firefox (snap)", home / "snap" / "firefox" / "common" / ".mozilla" / "firefox"),
+                            ("Firefox (Flatpak)", home / ".var" / "app" / "org.mozilla.firefox" / ".mozilla" / "firefox")):
+        for db in sorted(profiles.glob("*/cert9.db")):
+            found.append((f"{label} profile {db.parent.name}", db.parent))
+    return found
+
+
+def ca_pem(data_dir: Path) -> str | None:
+    return _read(data_dir / CA_CERT)
+
+
+def fingerprint(pem: str | None) -> str:
+    """SHA-1 of the certificate, upper-case hex, as `security` and Windows' certutil name it."""
+    if pem is None:
+        return "<SHA-1 of the new CA>"
+    return hashlib.sha1(ssl.PEM_cert_to_DER_cert(pem)).hexdigest().upper()
+
+
+def same_cert(pem_a: str | None, pem_b: str | None) -> bool:
+    try:
+        return bool(pem_a and pem_b) and ssl.PEM_cert_to_DER_cert(pem_a.strip()) == ssl.PEM_cert_to_DER_cert(
+            pem_b.strip())
+    except ValueError:
+        return False
+
+
+def nss_listing(output: str) -> list[str]:
+    """The certificate lines of `certutil -L` (without its header)."""
+    return [line for line in output.splitlines()
+            if line.strip() and not line.startswith("Certificate Nickname") and "SSL,S/MIME" not in line]
+
+
+def ensure_ca(data_dir: Path) -> Path:
+    """This install's CA, created (as mitmproxy does on first start) if it does not exist yet."""
+    from mitmproxy.certs import CertStore
+
+    folder = data_dir / "ca"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    if not (data_dir / CA_CERT).exists():
+        CertStore.from_store(folder, "mitmproxy", 2048)
+    for key_file in ("mitmproxy-ca.pem", "mitmproxy-ca.p12"):
+        if (folder / key_file).exists():
+            os.chmod(folder / key_file, 0o600)
+    return data_dir / CA_CERT
+
+
+# --- the plan ----------------------------------------------------------------------
+
+
+@dataclass
+class _Host:
+    home: Path
+    data_dir: Path
+    pac_url: str
+    command: list[str]  # how to start the agent, without "run"
+    run: Runner
+    which: Callable[[str], str | None]
+    root: bool
+    uid: int
+    user: str
+    env: Mapping[str, str]
+    registry: object
+
+    @property
+    def ca_cert(self) -> Path:
+        return self.data_dir / CA_CERT
+
+    def ok(self, *argv: str) -> bool:
+        return self.run(list(argv))[0] == 0
+
+    def out(self, *argv: str) -> str | None:
+        code, output = self.run(list(argv))
+        return output if code == 0 else None
+
+
+def plan(home: Path, data_dir: Path, pac_url: str, executable: str | Sequence[str],
+         system: str = platform.system(), *, run: Runner = run_command,
+         which: Callable[[str], str | None] = shutil.which, root: bool | None = None, uid: int | None = None,
+         user: str | None = None, env: Mapping[str, str] | None = None, registry=None) -> list[Step]:
+    """The steps that install nocontact on this system, each with its undo. Only reads; changes nothing."""
+    command = [executable] if isinstance(executable, str | Path) else list(executable)
+    host = _Host(
+        home=Path(home), data_dir=Path(data_dir), pac_url=pac_url, command=[str(c) for c in command], run=run,
+        which=which, root=(hasattr(os, "geteuid") and os.geteuid() == 0) if root is None else root,
+        uid=(os.getuid() if hasattr(os, "getuid") else 0) if uid is None else uid,
+        user=user or _windows_user(), env=os.environ if env is None else env, registry=registry,
+    )
+    ca = Step("ca", f"Create this install's certificate authority (CA) in {host.data_dir / 'ca'}",
+              [{"op": "ca", "dir": str(host.data_dir / "ca")}], in_place=host.ca_cert.exists())
+    if system == "Linux":
+        return [ca, *_nss(host), *_system_store(host), *_systemd(host), *_gnome(host), *_kde(host)]
+    if system == "Darwin":
+        return [ca, *_keychain(host), *_launchd(host), *_networksetup(host)]
+    if system == "Windows":
+        return [ca, *_root_store(host), *_task(host), *_internet_settings(host)]
+    raise ConfigError(f"nocontact cannot install itself on {system} yet; `nocontact run` works there by hand")
+
+
+def _windows_user() -> str:
+    name = os.environ.get("USERNAME") or os.environ.get("USER") or "user"
+    domain = os.environ.get("USERDOMAIN")
+    return f"{domain}\\{name}" if domain else name
+
+
+# Linux
+
+
+def _nss(host: _Host) -> list[Step]:
+    if host.which("certutil") is None:
+        return [_note("nss", "certutil is not installed (Debian and Ubuntu: libnss3-tools; Fedora: nss-tools), so "
+                             "Chrome's and Firefox's own certificate stores are left alone. Install it and run "
+                             "`nocontact install` again: it adds only what is missing.")]
+    ours = ca_pem(host.data_dir)
+    steps = []
+    for label, folder in nss_databases(host.home):
+        db = f"sql:{folder}"
+        add = _run("certutil", "-d", db, "-A", "-t", "C,,", "-n", NICKNAME, "-i", str(host.ca_cert))
+        remove = _run("certutil", "-d", db, "-D", "-n", NICKNAME)
+        if not (folder / "cert9.db").exists():
+            undo = [{"op": "drop_nssdb", "dir": str(folder)}]
+            undo += [{"op": "rmdir", "path": str(d)} for d in [folder, *_new_dirs(folder)]]
+            steps.append(Step(f"nssdb:{folder}", f"Create the certificate store {label} read ({folder})",
+                              [{"op": "mkdir", "path": str(folder)},
+                               _run("certutil", "-N", "-d", db, "--empty-password")], undo))
+            steps.append(Step(f"nss:{folder}", f"Trust the nocontact CA in {label} ({folder})", [add], [remove]))
+            continue
+        present = host.out("certutil", "-d", db, "-L", "-n", NICKNAME, "-a")
+        if present is not None and same_cert(present, ours):
+            steps.append(Step(f"nss:{folder}", f"Trust the nocontact CA in {label} ({folder})", [add], [remove],
+                              in_place=True))
+        elif present is not None:  # an older CA of an earlier nocontact install: replaced
+            steps.append(Step(f"nss:{folder}", f"Trust the nocontact CA in {label} ({folder}), in place of an "
+                                               "older nocontact CA", [remove, add], [remove]))
+        else:
+            steps.append(Step(f"nss:{folder}", f"Trust the nocontact CA in {label} ({folder})", [add], [remove]))
+    return steps
+
+
+def _system_store(host: _Host) -> list[Step]:
+    if not host.root:
+        return []
+    for path, update, rebuild in SYSTEM_STORES:
+        if host.which(update[0]) and path.parent.is_dir():
+            step = _file_step("system-ca", f"Trust the nocontact CA system-wide ({path}), as this runs as root",
+                              path, ca_pem(host.data_dir) or "", after_undo=[_run(*rebuild)])
+            step.actions.append(_run(*update))
+            step.in_place = step.in_place and ca_pem(host.data_dir) is not None
+            return [step]
+    return [_note("system-ca", "This runs as root, but no system certificate store was found "
+                               "(update-ca-certificates or update-ca-trust); browsers' own stores are used.")]
+
+
+def unit_text(command: Sequence[str], data_dir: Path) -> str:
+    """The systemd user unit from the template, with the real command and data directory."""
+    def quote(arg: str) -> str:
+        arg = arg.replace("%", "%%").replace("$", "$$")
+        if not any(c in arg for c in " \t\"'\\;"):
+            return arg
+        return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    exec_start = "ExecStart=" + " ".join(quote(a) for a in [*command, "run"])
+    environment = "Environment=" + " ".join(quote(a) for a in (f"NOCONTACT_HOME={data_dir}",
+                                                                "NOCONTACT_SERVICE=systemd"))
+    lines = (templates_dir() / "linux" / UNIT).read_text().splitlines()
+    lines = [exec_start if line.startswith("ExecStart=") else environment if line.startswith("Environment=") else line
+             for line in lines]
+    return "\n".join(lines) + "\n"
+
+
+def user_manager(host: _Host) -> bool:
+    """Whether systemd's user manager answers (it does not without a login session, e.g. in containers)."""
+    return host.which("systemctl") is not None and host.ok("systemctl", "--user", "show-environment")
+
+
+def _systemd(host: _Host) -> list[Step]:
+    path = unit_path(host.home, host.env)
+    reachable = user_manager(host)
+    reload = [_run("systemctl", "--user", "daemon-reload", check=False)] if reachable else []
+    unit = _file_step("unit", f"Write the systemd user service ({path})", path,
+                      unit_text(host.command, host.data_dir), after_undo=reload)
+    if not reachable:
+        return [unit, _note("service", "systemd's user manager cannot be reached here (no login session), so the "
+                                       "service is written but not started. It starts at your next login, or now "
+                                       f"with: systemctl --user enable --now {UNIT}")]
+    enabled = host.out("systemctl", "--user", "is-enabled", UNIT)
+    active = host.out("systemctl", "--user", "is-active", UNIT)
+    actions = [_run("systemctl", "--user", "daemon-reload"), _run("systemctl", "--user", "enable", "--now", UNIT)]
+    if active and active.strip() == "active" and not unit.in_place:
+        actions.append(_run("systemctl", "--user", "restart", UNIT))
+    service = Step("service", "Start nocontact now and at every login (systemd user service)", actions,
+                   [_run("systemctl", "--user", "disable", "--now", UNIT, check=False)],
+                   in_place=unit.in_place and (enabled or "").strip() == "enabled"
+                   and (active or "").strip() == "active")
+    return [unit, service]
+
+
+def _gvariant_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _gnome(host: _Host) -> list[Step]:
+    if host.which("gsettings") is None:
+        return []
+    mode = host.out("gsettings", "get", GNOME, "mode")
+    url = host.out("gsettings", "get", GNOME, "autoconfig-url")
+    if mode is None or url is None:
+        return [_note("gnome", "GNOME's proxy settings are not available here, so they are left alone.")]
+    mode, url = mode.strip(), url.strip()  # exactly as gsettings prints them: GVariant text, set back as is
+    ours = _gvariant_string(host.pac_url)
+    return [Step(
+        "gnome", f"Point GNOME's proxy setting at nocontact (automatic, {host.pac_url}); now {mode}, {url}",
+        [_run("gsettings", "set", GNOME, "autoconfig-url", ours), _run("gsettings", "set", GNOME, "mode", "auto")],
+        [_run("gsettings", "set", GNOME, "mode", mode), _run("gsettings", "set", GNOME, "autoconfig-url", url)],
+        in_place=mode == "'auto'" and url == ours,
+    )]
+
+
+def _kde(host: _Host) -> list[Step]:
+    tool = next((t for t in ("kwriteconfig6", "kwriteconfig5") if host.which(t)), None)
+    if tool is None:
+        return []
+    path = config_home(host.home, host.env) / "kioslaverc"
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str  # keys as KDE writes them
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return [_note("kde", f"KDE's proxy settings ({path}) could not be read, so they are left alone.")]
+    section = parser[KDE_GROUP] if parser.has_section(KDE_GROUP) else {}
+    base = [tool, "--file", "kioslaverc", "--group", KDE_GROUP, "--key"]
+    wanted = {"ProxyType": "2", "Proxy Config Script": host.pac_url}
+    refresh = ([_run("dbus-send", "--type=signal", "/KIO/Scheduler",
+                     "org.kde.KIO.Scheduler.reparseSlaveConfiguration", "string:", check=False)]
+               if host.which("dbus-send") else [])
+    undo = [_run(*base, key, "--delete") if section.get(key) is None else _run(*base, key, section[key])
+            for key in wanted]
+    return [Step("kde", f"Point KDE's proxy setting at nocontact (automatic, {host.pac_url})",
+                 [_run(*base, key, value) for key, value in wanted.items()] + refresh, undo + refresh,
+                 in_place=all(section.get(k) == v for k, v in wanted.items()))]
+
+
+# macOS (commands built and recorded in tests; not run here)
+
+
+def plist_text(command: Sequence[str], data_dir: Path) -> str:
+    template = plistlib.loads((templates_dir() / "macos" / f"{LABEL}.plist").read_bytes())
+    arguments = []
+    for arg in template["ProgramArguments"]:
+        arguments += list(command) if arg == "@EXECUTABLE@" else [arg]
+    template["ProgramArguments"] = arguments
+    template["EnvironmentVariables"]["NOCONTACT_HOME"] = str(data_dir)
+    return plistlib.dumps(template).decode()
+
+
+def _keychain(host: _Host) -> list[Step]:
+    keychain = str(keychain_path(host.home))
+    sha1 = fingerprint(ca_pem(host.data_dir))
+    listing = host.out("security", "find-certificate", "-a", "-Z", keychain) or ""
+    return [Step("keychain", "Trust the nocontact CA in your login keychain (macOS asks for your password)",
+                 [_run("security", "add-trusted-cert", "-r", "trustRoot", "-k", keychain, str(host.ca_cert))],
+                 [_run("security", "delete-certificate", "-t", "-Z", sha1, keychain)],
+                 in_place=f"SHA-1 hash: {sha1}" in listing)]
+
+
+def _launchd(host: _Host) -> list[Step]:
+    path = plist_path(host.home)
+    agent_file = _file_step("launchagent", f"Write the LaunchAgent ({path})", path,
+                            plist_text(host.command, host.data_dir))
+    domain = f"gui/{host.uid}"
+    loaded = host.ok("launchctl", "print", f"{domain}/{LABEL}")
+    actions = [_run("launchctl", "bootstrap", domain, str(path))]
+    if loaded:  # an older definition is loaded: unload it first
+        actions.insert(0, _run("launchctl", "bootout", f"{domain}/{LABEL}", check=False))
+    return [agent_file, Step("launchd", "Start nocontact now and at every login (launchd)", actions,
+                             [_run("launchctl", "bootout", f"{domain}/{LABEL}", check=False)],
+                             in_place=loaded and agent_file.in_place)]
+
+
+def _networksetup(host: _Host) -> list[Step]:
+    listing = host.out("networksetup", "-listallnetworkservices")
+    if listing is None:
+        return [_note("networksetup", "The network services could not be listed (networksetup), so the system "
+                                      "proxy is left alone.")]
+    services = [line.lstrip("*").strip() for line in listing.splitlines()[1:] if line.strip()]
+    steps = []
+    for service in services:
+        before = dict(line.split(": ", 1) for line in (host.out("networksetup", "-getautoproxyurl", service) or "")
+                      .splitlines() if ": " in line)
+        url, enabled = before.get("URL", "(null)"), before.get("Enabled", "No")
+        if url in ("(null)", ""):
+            undo = [_run("networksetup", "-setautoproxystate", service, "off")]
+        else:
+            undo = [_run("networksetup", "-setautoproxyurl", service, url)]
+            if enabled != "Yes":
+                undo.append(_run("networksetup", "-setautoproxystate", service, "off"))
+        steps.append(Step(f"networksetup:{service}",
+                          f"Point the network service {service!r} at nocontact (automatic proxy, {host.pac_url})",
+                          [_run("networksetup", "-setautoproxyurl", service, host.pac_url)], undo,
+                          in_place=url == host.pac_url and enabled == "Yes"))
+    return steps
+
+
+# Windows (commands and registry values built and recorded in tests; not run here)
+
+
+def task_xml(command: Sequence[str], user: str) -> str:
+    """The Task Scheduler definition from the template, as text; written as UTF-16, which schtasks expects."""
+    text = (templates_dir() / "windows" / "nocontact-task.xml").read_text(encoding="utf-8")
+    values = {"@USER_ID@": user, "@COMMAND@": command[0],
+              "@ARGUMENTS@": subprocess.list2cmdline([*command[1:], "run"])}
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, escape(value))
+    return text.replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
+
+
+def _root_store(host: _Host) -> list[Step]:
+    sha1 = fingerprint(ca_pem(host.data_dir))
+    return [Step("root-store", "Trust the nocontact CA in your own Root certificate store (Windows asks once)",
+                 [_run("certutil", "-user", "-addstore", "Root", str(host.ca_cert))],
+                 [_run("certutil", "-user", "-delstore", "Root", sha1)],
+                 in_place=host.ok("certutil", "-user", "-verifystore", "Root", sha1))]
+
+
+def _task(host: _Host) -> list[Step]:
+    path = task_file(host.data_dir)
+    definition = _file_step("task-file", f"Write the Task Scheduler definition ({path})", path,
+                            task_xml(host.command, host.user), encoding="utf-16")
+    exists = host.ok("schtasks", "/Query", "/TN", TASK)
+    return [definition, Step("task", "Start nocontact at every logon, and now (Task Scheduler, as you)",
+                             [_run("schtasks", "/Create", "/XML", str(path), "/TN", TASK),
+                              _run("schtasks", "/Run", "/TN", TASK)],
+                             [_run("schtasks", "/End", "/TN", TASK, check=False),
+                              _run("schtasks", "/Delete", "/TN", TASK, "/F")],
+                             in_place=exists)]
+
+
+def read_registry(registry, name: str) -> tuple[object, int] | None:
+    """(value, type) of a per-user Internet Settings value, or None when it is absent."""
+    try:
+        key = registry.OpenKey(registry.HKEY_CURRENT_USER, INTERNET_SETTINGS)
+    except OSError:
+        return None
+    try:
+        value, kind = registry.QueryValueEx(key, name)
+        return value, kind
+    except OSError:
+        return None
+    finally:
+        registry.CloseKey(key)
+
+
+def _internet_settings(host: _Host) -> list[Step]:
+    registry = host.registry
+    if registry is None:
+        import winreg as registry
+        host.registry = registry
+    before = read_registry(registry, "AutoConfigURL")
+    restore = ({"op": "reg", "name": "AutoConfigURL", "value": None, "type": None} if before is None
+               else {"op": "reg", "name": "AutoConfigURL", "value": before[0], "type": before[1]})
+    return [Step("internet-settings", f"Point your Internet Settings at nocontact (setup script {host.pac_url})",
+                 [{"op": "reg", "name": "AutoConfigURL", "value": host.pac_url, "type": registry.REG_SZ},
+                  {"op": "refresh"}],
+                 [restore, {"op": "refresh"}],
+                 in_place=before is not None and before[0] == host.pac_url)]
+
+
+# --- doing and undoing ----------------------------------------------------------------
+
+
+@dataclass
+class _Doer:
+    run: Runner
+    registry: object = None
+    refresh: Callable[[], None] | None = None
+
+    def __call__(self, action: dict) -> str | None:
+        """Carry out one action; a short description of what went wrong, or None."""
+        op = action["op"]
+        try:
+            if op == "run":
+                code, output = self.run(action["argv"])
+                if code and action.get("check", True):
+                    return f"{shlex.join(action['argv'])} failed ({code}): {output.strip()[:300]}"
+            elif op == "write":
+                path = Path(action["path"])
+                if action["content"] is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(action["content"].encode(action.get("encoding") or "utf-8"))
+            elif op == "mkdir":
+                Path(action["path"]).mkdir(parents=True, exist_ok=True)
+            elif op == "rmdir":
+                path = Path(action["path"])
+                if path.is_dir() and not any(path.iterdir()):
+                    path.rmdir()
+            elif op == "drop_nssdb":
+                self._drop_nssdb(Path(action["dir"]))
+            elif op == "ca":
+                ensure_ca(Path(action["dir"]).parent)
+            elif op == "reg":
+                self._registry(action["name"], action["value"], action["type"])
+            elif op == "refresh":
+                (self.refresh or refresh_internet_settings)()
+            else:
+                return f"unknown action {op!r}"
+        except (OSError, ValueError) as err:
+            return f"{show(action)}: {err}"
+        return None
+
+    def _drop_nssdb(self, folder: Path) -> None:
+        code, output = self.run(["certutil", "-d", f"sql:{folder}", "-L"])
+        if code == 0 and not nss_listing(output):
+            for name in ("cert9.db", "key4.db", "pkcs11.txt"):
+                (folder / name).unlink(missing_ok=True)
+
+    def _registry(self, name: str, value, kind) -> None:
+        registry = self.registry
+        if registry is None:
+            import winreg as registry
+        key = registry.CreateKeyEx(registry.HKEY_CURRENT_USER, INTERNET_SETTINGS, 0, registry.KEY_SET_VALUE)
+        try:
+            if value is None:
+                try:
+                    registry.DeleteValue(key, name)
+                except FileNotFoundError:
+                    pass
+            else:
+                registry.SetValueEx(key, name, 0, kind, value)
+        finally:
+            registry.CloseKey(key)
+
+
+def record_path(data_dir: Path) -> Path:
+    return Path(data_dir) / RECORD
+
+
+def load_record(data_dir: Path) -> dict | None:
+    try:
+        return json.loads(record_path(data_dir).read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"the install record {record_path(data_dir)} cannot be read ({err})") from None
+
+
+def _save_record(data_dir: Path, record: dict) -> None:
+    path = record_path(data_dir)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(record, indent=2))
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def _confirm(ask: Callable[[str], str]) -> bool:
+    try:
+        return ask("Go ahead? [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def describe(steps: Sequence[Step], title: str, undo: bool = False) -> str:
+    """The plan as the person reads it: each step and exactly what it runs or writes."""
+    lines = [title]
+    number = 0
+    for step in steps:
+        actions = step.undo if undo else step.actions
+        if step.in_place or not actions:
+            continue
+        number += 1
+        lines.append(f"  {number}. {'Undo: ' if undo else ''}{step.description}")
+        lines += [f"       {show(a)}" for a in actions]
+    done = [s for s in steps if s.in_place]
+    if done:
+        lines.append("Already in place:")
+        lines += [f"  - {s.description}" for s in done]
+    notes = [s for s in steps if not s.actions and not s.in_place and not undo]
+    if notes:
+        lines.append("Good to know:")
+        lines += [f"  - {s.description}" for s in notes]
+    return "\n".join(lines)
+
+
+def install(data_dir: Path, home: Path | None = None, *, pac_url: str = DEFAULT_PAC_URL,
+            executable: str | Sequence[str] | None = None, system: str | None = None, dry_run: bool = False,
+            yes: bool = False, out: Callable[[str], None] = print, ask: Callable[[str], str] = input,
+            run: Runner = run_command, refresh: Callable[[], None] | None = None, **options) -> int:
+    """Make nocontact always on; 0 when everything is in place, 1 when a step could not be done.
+
+    `options` go to `plan()` (which, root, uid, user, env, registry). A second install adds only what is
+    missing or was changed since, and keeps the values from before the first one.
+    """
+    data_dir, home = Path(data_dir), Path.home() if home is None else Path(home)
+    system = system or platform.system()
+    record = load_record(data_dir)
+    if not dry_run:
+        ensure_ca(data_dir)
+    steps = plan(home, data_dir, pac_url, executable or find_executable(), system, run=run, **options)
+    todo = [s for s in steps if s.actions and not s.in_place]
+    out(describe(steps, "nocontact install will:" if todo else "nocontact install:"))
+    if not todo:
+        out("Everything is already in place; nothing to change.")
+        return 0
+    if dry_run:
+        out("This was a dry run: nothing was changed.")
+        return 0
+    if not yes and not _confirm(ask):
+        out("Nothing was changed.")
+        return 1
+    record = record or {"version": 1, "system": system, "installed": datetime.now(UTC).isoformat(timespec="seconds"),
+                        "pac_url": pac_url, "steps": []}
+    recorded = {s["id"] for s in record["steps"]}
+    do = _Doer(run, options.get("registry"), refresh)
+    problems = []
+    for step in todo:
+        errors = [e for e in map(do, step.actions) if e]
+        if errors:  # put this step back as it was; the others stand
+            for action in step.undo:
+                do(action)
+            problems.append(f"{step.description}: {errors[0]}")
+            continue
+        if step.id not in recorded:  # a repeated install keeps the values from before the first one
+            record["steps"].append({"id": step.id, "description": step.description, "undo": step.undo})
+            recorded.add(step.id)
+        _save_record(data_dir, record)
+    if problems:
+        out("Most of it is done. These steps could not be done, and were left as they were:")
+        out("\n".join(f"  - {p}" for p in problems))
+        out("`nocontact doctor` shows what is in place and what to do about the rest.")
+        return 1
+    out("Done. nocontact starts when you log in, and your browsers go through it. "
+        "`nocontact doctor` checks it any time; `nocontact uninstall` puts everything back as it was.")
+    return 0
+
+
+def uninstall(data_dir: Path, *, dry_run: bool = False, yes: bool = False, out: Callable[[str], None] = print,
+              ask: Callable[[str], str] = input, run: Runner = run_command, registry=None,
+              refresh: Callable[[], None] | None = None) -> int:
+    """Undo what the install record holds, newest first; 0 when everything is back as it was.
+
+    This only undoes: whether the cooldown allows it is for the caller to ask first (`uninstall_refusal`).
+    """
+    data_dir = Path(data_dir)
+    record = load_record(data_dir)
+    if not record or not record.get("steps"):
+        record_path(data_dir).unlink(missing_ok=True)
+        out(f"nocontact is not installed here (no install record in {data_dir}), so there is nothing to put back.")
+        return 0
+    steps = [Step(s["id"], s["description"], undo=s["undo"]) for s in reversed(record["steps"])]
+    out(describe(steps, "nocontact uninstall will put back:", undo=True))
+    if dry_run:
+        out("This was a dry run: nothing was changed.")
+        return 0
+    if not yes and not _confirm(ask):
+        out("Nothing was changed.")
+        return 1
+    do = _Doer(run, registry, refresh)
+    left, problems = [], []
+    for step in steps:
+        errors = [e for e in map(do, step.undo) if e]
+        if errors:
+            left.append(step)
+            problems.append(f"{step.description}: {errors[0]}")
+    if left:
+        record["steps"] = [s for s in record["steps"] if s["id"] in {step.id for step in left}]
+        _save_record(data_dir, record)
+        out("Most of it is back as it was. These could not be put back yet:")
+        out("\n".join(f"  - {p}" for p in problems))
+        out("Running `nocontact uninstall` again tries them once more.")
+        return 1
+    record_path(data_dir).unlink(missing_ok=True)
+    out(f"Everything nocontact changed is back as it was. Your config and log stay in {data_dir}; "
+        "remove that folder too if you want them gone.")
+    return 0
+
+
+# --- the cooldown gate for uninstall -----------------------------------------------
+
+
+def agent_running(data_dir: Path) -> dict | None:
+    """The running agent's state.json, or None when it is not running."""
+    try:
+        info = json.loads((Path(data_dir) / "state.json").read_text())
+        os.kill(int(info["pid"]), 0)
+        return info
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def uninstall_refusal(running: bool, events: Sequence[tuple[str, str, str]]) -> str | None:
+    """Why uninstalling must wait, or None when it may go ahead.
+
+    Uninstalling loosens, so it waits like `nocontact stop`: it goes ahead only while the agent is not running
+    and its last stop (from the log's events, oldest first) was one that waited out its cooldown.
+    """
+    if running:
+        return ("nocontact is running. Uninstalling loosens your protection, so it waits out the cooldown like "
+                "any loosening: ask with `nocontact stop`, and once it has stopped by itself, run "
+                "`nocontact uninstall` again.")
+    stops = [detail for _, kind, detail in events if kind == "stopped"]
+    if stops and not stops[-1].startswith(WAITED_STOP):
+        return ("nocontact was last stopped without its wait, so uninstalling now would skip the cooldown. "
+                "Start it again (logging out and in does it), ask with `nocontact stop`, and run "
+                "`nocontact uninstall` once it has stopped by itself.")
+    return None
+
+
+# --- the CLI ---------------------------------------------------------------------------
+
+
+def cmd_install(args) -> int:
+    from agent import paths
+
+    return install(paths.home(), dry_run=args.dry_run, yes=args.yes)
+
+
+def cmd_uninstall(args) -> int:
+    from agent import paths
+
+    data_dir = paths.home()
+    if not args.dry_run:
+        events = []
+        if paths.database_path().exists():
+            from agent.store import UrgeLog
+
+            log = UrgeLog(paths.database_path())
+            try:
+                events = log.events()
+            finally:
+                log.close()
+        refusal = uninstall_refusal(agent_running(data_dir) is not None, events)
+        if refusal:
+            raise ConfigError(refusal)
+    return uninstall(data_dir, dry_run=args.dry_run, yes=args.yes)
+
+
+def cmd_doctor(args) -> int:
+    from agent import doctor, paths
+
+    found = doctor.checks(paths.home(), Path.home(), browser=args.browser)
+    print(json.dumps(doctor.as_json(found), indent=2) if args.json else doctor.render(found))
+    return 0 if all(c.ok is not False for c in found) else 1
+
+
+def add_commands(sub) -> None:
+    """Add `install`, `uninstall` and `doctor` to the `nocontact` subparsers."""
+    install_parser = sub.add_parser("install", help="run from login, trust the CA and point the system at nocontact")
+    install_parser.add_argument("--dry-run", action="store_true", help="print every step; change nothing")
+    install_parser.add_argument("--yes", action="store_true", help="do not ask before changing anything")
+    install_parser.set_defaults(func=cmd_install)
+    uninstall_parser = sub.add_parser("uninstall", help="put back everything install changed (after the cooldown)")
+    uninstall_parser.add_argument("--dry-run", action="store_true", help="print what would be put back; change nothing")
+    uninstall_parser.add_argument("--yes", action="store_true", help="do not ask before changing anything")
+    uninstall_parser.set_defaults(func=cmd_uninstall)
+    doctor_parser = sub.add_parser("doctor", help="check that everything is in place, with a fix for what is not")
+    doctor_parser.add_argument("--json", action="store_true")
+    doctor_parser.add_argument("--browser", action="store_true",
+                               help="also load a page through nocontact in each Chromium found (headless)")
+    doctor_parser.set_defaults(func=cmd_doctor)

@@ -1,0 +1,532 @@
+"""`nocontact install` / `uninstall`.
+
+Run for real here (Linux, temporary HOME): the systemd user unit (checked with
+`systemd-analyze verify` where it exists), the CA in NSS databases with the
+real `certutil` (libnss3-tools), and GNOME's proxy keys with the real
+`gsettings` on its keyfile backend (no desktop or D-Bus session needed; the
+dconf backend needs a session bus, the keyfile one reads and writes a file in
+the temporary XDG_CONFIG_HOME). systemd's user manager is not reachable in a
+container, so enabling the service is a note here; KDE's kwriteconfig is not
+installed here, so its commands are asserted.
+
+Not run here: macOS (launchctl, security, networksetup) and Windows
+(schtasks, certutil -user, the registry): the exact commands and registry
+values are recorded through the injected runner and a stand-in registry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import os
+import plistlib
+import shutil
+import stat
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from agent import install
+from agent.install import NICKNAME, Step, add_commands, plan, uninstall_refusal
+
+PAC = "http://127.0.0.1:8081/proxy.pac"
+OLD_PAC = "http://old.example/proxy.pac"
+REQUIRED = bool(os.environ.get("NOCONTACT_REQUIRE_BROWSER") or os.environ.get("NOCONTACT_REQUIRE_DBUS"))
+
+
+def _need(tool: str, package: str) -> None:
+    if shutil.which(tool) is None:
+        if REQUIRED:
+            pytest.fail(f"{tool} is required here but was not found (apt-get install {package})")
+        pytest.skip(f"no {tool} on this machine ({package})")
+
+
+class Recorder:
+    """The runner: records every command; runs it for real, or answers from a script (macOS, Windows)."""
+
+    def __init__(self, answers: dict[tuple, tuple[int, str]] | None = None, real: bool = False):
+        self.answers, self.real, self.calls = answers or {}, real, []
+
+    def __call__(self, argv: list[str]) -> tuple[int, str]:
+        self.calls.append(list(argv))
+        for prefix, answer in self.answers.items():
+            if tuple(argv[:len(prefix)]) == prefix:
+                return answer
+        return install.run_command(argv) if self.real else (0, "")
+
+    def since(self, mark: int) -> list[list[str]]:
+        return self.calls[mark:]
+
+
+def changes(calls: list[list[str]], *reads: list[str]) -> list[list[str]]:
+    """The commands that change something: all but the read-only ones named."""
+    return [c for c in calls if not any(c[:len(r)] == r for r in reads)]
+
+
+@pytest.fixture(scope="module")
+def ca_source(tmp_path_factory) -> Path:
+    """One CA for the module, made as the agent makes it (mitmproxy's format)."""
+    data = tmp_path_factory.mktemp("ca-source")
+    install.ensure_ca(data)
+    return data / "ca"
+
+
+@pytest.fixture
+def data_dir(tmp_path, ca_source) -> Path:
+    data = tmp_path / "nocontact data"  # a space: the unit must quote it
+    data.mkdir(mode=0o700)
+    shutil.copytree(ca_source, data / "ca")
+    return data
+
+
+@pytest.fixture
+def linux_home(tmp_path, monkeypatch) -> Path:
+    """A temporary HOME with two Firefox profiles (plain and snap), GNOME on gsettings' keyfile backend."""
+    _need("certutil", "libnss3-tools")
+    _need("gsettings", "libglib2.0-bin")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GSETTINGS_BACKEND", "keyfile")
+    for profile in (home / ".mozilla" / "firefox" / "k3x9.default-release",
+                    home / "snap" / "firefox" / "common" / ".mozilla" / "firefox" / "a1b2.default"):
+        profile.mkdir(parents=True)
+        subprocess.run(["certutil", "-N", "-d", f"sql:{profile}", "--empty-password"], check=True)
+    if subprocess.run(["gsettings", "get", install.GNOME, "mode"], capture_output=True).returncode:
+        pytest.skip("GNOME's proxy schema is not installed (gsettings-desktop-schemas)")
+    gsettings_set("mode", "manual")
+    gsettings_set("autoconfig-url", OLD_PAC)
+    return home
+
+
+@pytest.fixture
+def executable(tmp_path) -> str:
+    """A stand-in `nocontact` command, in a folder with a space (the unit must quote it)."""
+    folder = tmp_path / "my bin"
+    folder.mkdir()
+    script = folder / "nocontact"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def gsettings_get(key: str) -> str:
+    return subprocess.run(["gsettings", "get", install.GNOME, key], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def gsettings_set(key: str, value: str) -> None:
+    subprocess.run(["gsettings", "set", install.GNOME, key, value], check=True, capture_output=True)
+
+
+def nss_list(folder: Path) -> str:
+    return subprocess.run(["certutil", "-L", "-d", f"sql:{folder}"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def nss_databases(home: Path) -> list[Path]:
+    return [home / ".pki" / "nssdb", home / ".mozilla" / "firefox" / "k3x9.default-release",
+            home / "snap" / "firefox" / "common" / ".mozilla" / "firefox" / "a1b2.default"]
+
+
+def linux_install(data_dir: Path, home: Path, executable: str, **kwargs) -> tuple[int, str]:
+    said = []
+    code = install.install(data_dir, home, executable=executable, system="Linux", yes=True, out=said.append,
+                           run=Recorder(real=True), root=False, **kwargs)
+    return code, "\n".join(said)
+
+
+def linux_uninstall(data_dir: Path) -> tuple[int, str]:
+    said = []
+    code = install.uninstall(data_dir, yes=True, out=said.append, run=Recorder(real=True))
+    return code, "\n".join(said)
+
+
+# --- Linux, for real -----------------------------------------------------------------
+
+
+def test_install_and_uninstall_for_real(linux_home, data_dir, executable):
+    before = {key: gsettings_get(key) for key in ("mode", "autoconfig-url")}
+    assert before == {"mode": "'manual'", "autoconfig-url": f"'{OLD_PAC}'"}
+    assert not (linux_home / ".pki").exists()
+
+    code, said = linux_install(data_dir, linux_home, executable)
+    assert code == 0, said
+    # The CA is trusted for sites in Chrome's database (created) and in each Firefox profile's.
+    for folder in nss_databases(linux_home):
+        assert any(line.split() == ["nocontact", "CA", "C,,"] for line in nss_list(folder).splitlines()), folder
+    assert (gsettings_get("mode"), gsettings_get("autoconfig-url")) == ("'auto'", f"'{PAC}'")
+    unit = install.unit_path(linux_home, os.environ)
+    assert unit.exists()
+    record = install.record_path(data_dir)
+    assert stat.S_IMODE(record.stat().st_mode) == 0o600
+    assert "cannot be reached here" in said or "enable --now" in said  # no user manager in a container: said
+
+    code, said = linux_uninstall(data_dir)
+    assert code == 0, said
+    for folder in nss_databases(linux_home)[1:]:
+        assert NICKNAME not in nss_list(folder)
+        assert (folder / "cert9.db").exists()  # Firefox's own database stays, without our CA
+    assert not (linux_home / ".pki").exists()  # created by install, empty again: removed
+    assert {key: gsettings_get(key) for key in ("mode", "autoconfig-url")} == before  # exactly as it was
+    assert not unit.exists() and not (linux_home / ".config" / "systemd").exists()
+    assert not record.exists()
+
+
+def test_certutil_shows_the_ca_after_install_and_not_after_uninstall(linux_home, data_dir, executable):
+    fresh = linux_home / ".mozilla" / "firefox" / "fresh.profile"
+    fresh.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{fresh}", "--empty-password"], check=True)
+    assert NICKNAME not in nss_list(fresh)
+    assert linux_install(data_dir, linux_home, executable)[0] == 0
+    assert NICKNAME in nss_list(fresh)
+    assert linux_uninstall(data_dir)[0] == 0
+    assert NICKNAME not in nss_list(fresh)
+
+
+def test_the_unit_is_valid(linux_home, data_dir, executable):
+    assert linux_install(data_dir, linux_home, executable)[0] == 0
+    unit = install.unit_path(linux_home, os.environ)
+    if shutil.which("systemd-analyze"):
+        # Checked by systemd itself: every key known, the command executable.
+        checked = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
+        assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr
+    # And read as the keys we rely on (the only check where systemd-analyze is missing).
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str
+    parser.read(unit)
+    service = parser["Service"]
+    assert service["ExecStart"] == f'"{executable}" run'
+    assert service["Restart"] == "always" and service["RestartSec"] == "1"
+    assert service["RestartPreventExitStatus"] == "0"
+    assert service["Environment"] == f'"NOCONTACT_HOME={data_dir}" NOCONTACT_SERVICE=systemd'
+    assert parser["Unit"]["StartLimitIntervalSec"] == "0"
+    assert parser["Install"]["WantedBy"] == "default.target"
+
+
+def test_a_second_install_adds_only_what_is_missing_and_keeps_the_first_values(linux_home, data_dir, executable):
+    assert linux_install(data_dir, linux_home, executable)[0] == 0
+    code, said = linux_install(data_dir, linux_home, executable)
+    assert code == 0 and "Everything is already in place" in said
+    # The person changes GNOME's setting by hand; a new Firefox profile appears.
+    gsettings_set("mode", "none")
+    profile = linux_home / ".mozilla" / "firefox" / "new.profile"
+    profile.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{profile}", "--empty-password"], check=True)
+    code, said = linux_install(data_dir, linux_home, executable)
+    assert code == 0
+    assert "GNOME" in said and "new.profile" in said and "Chrome and Chromium" not in said.split("Already")[0]
+    assert gsettings_get("mode") == "'auto'" and NICKNAME in nss_list(profile)
+    assert linux_uninstall(data_dir)[0] == 0
+    # Back to the values from before the first install, not the ones in between.
+    assert (gsettings_get("mode"), gsettings_get("autoconfig-url")) == ("'manual'", f"'{OLD_PAC}'")
+    assert NICKNAME not in nss_list(profile)
+
+
+def test_dry_run_prints_every_step_and_changes_nothing(linux_home, tmp_path, executable):
+    empty = tmp_path / "empty-data"
+    empty.mkdir()
+    said = []
+    code = install.install(empty, linux_home, executable=executable, system="Linux", dry_run=True,
+                           out=said.append, root=False)
+    text = "\n".join(said)
+    assert code == 0 and "dry run: nothing was changed" in text
+    assert f"certutil -d sql:{linux_home}/.pki/nssdb -A -t C,, -n 'nocontact CA' -i {empty}/ca/mitmproxy-ca-cert.pem" \
+        in text
+    assert f"gsettings set org.gnome.system.proxy autoconfig-url \"'{PAC}'\"" in text
+    assert "create this install's certificate authority" in text
+    assert not (empty / "ca").exists() and not install.record_path(empty).exists()
+    assert not (linux_home / ".pki").exists() and not install.unit_path(linux_home, os.environ).exists()
+    assert gsettings_get("mode") == "'manual'"
+
+
+def test_a_step_that_fails_is_put_back_and_the_rest_still_done(linux_home, data_dir, executable):
+    def failing_gnome(argv):
+        if argv[:3] == ["gsettings", "set", install.GNOME] and argv[3] == "mode" and argv[4] == "auto":
+            return 1, "mode cannot be set"
+        return install.run_command(argv)
+
+    said = []
+    code = install.install(data_dir, linux_home, executable=executable, system="Linux", yes=True, out=said.append,
+                           run=failing_gnome, root=False)
+    assert code == 1 and "mode cannot be set" in "\n".join(said)
+    assert (gsettings_get("mode"), gsettings_get("autoconfig-url")) == ("'manual'", f"'{OLD_PAC}'")
+    assert NICKNAME in nss_list(linux_home / ".pki" / "nssdb")  # the other steps stand, and are recorded
+    assert "gnome" not in {s["id"] for s in install.load_record(data_dir)["steps"]}
+    assert linux_uninstall(data_dir)[0] == 0
+
+
+def test_kde_keys_set_and_restored_or_deleted(tmp_path, data_dir):
+    # kwriteconfig is not installed here: the commands are asserted. The old values are read from the real file.
+    config = tmp_path / ".config"
+    config.mkdir()
+    (config / "kioslaverc").write_text("[Proxy Settings]\nProxyType=0\nNoProxyFor=localhost\n")
+    tools = {"kwriteconfig6": "/usr/bin/kwriteconfig6", "dbus-send": "/usr/bin/dbus-send"}
+    steps = plan(tmp_path, data_dir, PAC, "/usr/bin/nocontact", "Linux", run=Recorder(), which=tools.get,
+                 root=False, env={"XDG_CONFIG_HOME": str(config)})
+    (kde,) = [s for s in steps if s.id == "kde"]
+    key = ["kwriteconfig6", "--file", "kioslaverc", "--group", "Proxy Settings", "--key"]
+    refresh = ["dbus-send", "--type=signal", "/KIO/Scheduler", "org.kde.KIO.Scheduler.reparseSlaveConfiguration",
+               "string:"]
+    assert [a["argv"] for a in kde.actions] == [[*key, "ProxyType", "2"], [*key, "Proxy Config Script", PAC],
+                                                 refresh]
+    assert [a["argv"] for a in kde.undo] == [[*key, "ProxyType", "0"], [*key, "Proxy Config Script", "--delete"],
+                                              refresh]
+    assert not kde.in_place
+
+
+def test_system_store_only_as_root(tmp_path, data_dir, monkeypatch):
+    # The real /usr/local/share/ca-certificates is not touched: the store is moved into tmp_path.
+    store = tmp_path / "ca-certificates"
+    store.mkdir()
+    monkeypatch.setattr(install, "SYSTEM_STORES", ((store / "nocontact.crt", ["update-ca-certificates"],
+                                                   ["update-ca-certificates", "--fresh"]),))
+    tools = {"update-ca-certificates": "/usr/sbin/update-ca-certificates"}
+    assert not [s for s in plan(tmp_path, data_dir, PAC, "/x", "Linux", run=Recorder(), which=tools.get, root=False,
+                                env={}) if s.id == "system-ca"]
+    runner = Recorder()
+    assert install.install(data_dir, tmp_path, executable="/x", system="Linux", yes=True, out=lambda _: None,
+                           run=runner, which=tools.get, root=True, env={}) == 0
+    assert (store / "nocontact.crt").read_text() == (data_dir / install.CA_CERT).read_text()
+    assert runner.calls == [["update-ca-certificates"]]
+    runner.calls.clear()
+    assert install.uninstall(data_dir, yes=True, out=lambda _: None, run=runner) == 0
+    assert not (store / "nocontact.crt").exists()
+    assert runner.calls == [["update-ca-certificates", "--fresh"]]
+
+
+def test_without_certutil_the_browsers_stores_are_a_note(tmp_path, data_dir):
+    steps = plan(tmp_path, data_dir, PAC, "/x", "Linux", run=Recorder(), which=lambda name: None, root=False, env={})
+    notes = [s for s in steps if not s.actions]
+    assert any("libnss3-tools" in s.description for s in notes)
+    assert not [s for s in steps if s.id.startswith("nss")]
+
+
+# --- macOS: commands recorded, not run here ---------------------------------------------
+
+
+def test_macos_commands_and_plist(tmp_path, data_dir):
+    home = tmp_path / "Users" / "sam"
+    home.mkdir(parents=True)
+    exe = "/Users/sam/Library/Python/3.12/bin/nocontact"
+    ca = str(data_dir / install.CA_CERT)
+    sha1 = install.fingerprint((data_dir / install.CA_CERT).read_text())
+    keychain = str(home / "Library" / "Keychains" / "login.keychain-db")
+    plist = home / "Library" / "LaunchAgents" / "org.nocontact.agent.plist"
+    runner = Recorder({
+        ("networksetup", "-listallnetworkservices"): (0, "An asterisk (*) denotes that a network service is "
+                                                         "disabled.\nWi-Fi\n*Thunderbolt Bridge\nUSB LAN\n"),
+        ("networksetup", "-getautoproxyurl", "Wi-Fi"): (0, "URL: (null)\nEnabled: No\n"),
+        ("networksetup", "-getautoproxyurl", "Thunderbolt Bridge"): (0, "URL: http://corp.example/wpad.dat\n"
+                                                                        "Enabled: No\n"),
+        ("networksetup", "-getautoproxyurl", "USB LAN"): (0, "URL: http://corp.example/wpad.dat\nEnabled: Yes\n"),
+        ("security", "find-certificate"): (0, ""),
+        ("launchctl", "print"): (113, "Could not find service"),
+    })
+    said = []
+    assert install.install(data_dir, home, executable=exe, system="Darwin", yes=True, out=said.append, run=runner,
+                           uid=501) == 0
+    assert changes(runner.calls, ["networksetup", "-listallnetworkservices"], ["networksetup", "-getautoproxyurl"],
+                   ["security", "find-certificate"], ["launchctl", "print"]) == [
+        ["security", "add-trusted-cert", "-r", "trustRoot", "-k", keychain, ca],
+        ["launchctl", "bootstrap", "gui/501", str(plist)],
+        ["networksetup", "-setautoproxyurl", "Wi-Fi", PAC],
+        ["networksetup", "-setautoproxyurl", "Thunderbolt Bridge", PAC],
+        ["networksetup", "-setautoproxyurl", "USB LAN", PAC],
+    ]
+    # The LaunchAgent is a valid plist (plutil -lint where there is one; here Python's plist parser).
+    with plist.open("rb") as handle:
+        agent = plistlib.load(handle)
+    assert agent["Label"] == "org.nocontact.agent"
+    assert agent["ProgramArguments"] == [exe, "run"]
+    assert agent["EnvironmentVariables"] == {"NOCONTACT_HOME": str(data_dir), "NOCONTACT_SERVICE": "launchd"}
+    assert agent["RunAtLoad"] is True and agent["KeepAlive"] == {"SuccessfulExit": False}
+    if shutil.which("plutil"):
+        assert subprocess.run(["plutil", "-lint", str(plist)]).returncode == 0
+
+    runner.calls.clear()
+    assert install.uninstall(data_dir, yes=True, out=said.append, run=runner) == 0
+    assert runner.calls == [  # newest first, each back to exactly what it was
+        ["networksetup", "-setautoproxyurl", "USB LAN", "http://corp.example/wpad.dat"],
+        ["networksetup", "-setautoproxyurl", "Thunderbolt Bridge", "http://corp.example/wpad.dat"],
+        ["networksetup", "-setautoproxystate", "Thunderbolt Bridge", "off"],
+        ["networksetup", "-setautoproxystate", "Wi-Fi", "off"],
+        ["launchctl", "bootout", "gui/501/org.nocontact.agent"],
+        ["security", "delete-certificate", "-t", "-Z", sha1, keychain],
+    ]
+    assert not plist.exists() and not (home / "Library").exists()
+
+
+def test_macos_already_trusted_and_loaded_is_left_alone(tmp_path, data_dir):
+    sha1 = install.fingerprint((data_dir / install.CA_CERT).read_text())
+    runner = Recorder({("security", "find-certificate"): (0, f'SHA-1 hash: {sha1}\nkeychain: "login"\n'),
+                       ("networksetup", "-listallnetworkservices"): (0, "An asterisk...\nWi-Fi\n"),
+                       ("networksetup", "-getautoproxyurl"): (0, f"URL: {PAC}\nEnabled: Yes\n")})
+    steps = {s.id: s for s in plan(tmp_path, data_dir, PAC, "/x", "Darwin", run=runner, uid=501)}
+    assert steps["keychain"].in_place and steps["networksetup:Wi-Fi"].in_place
+
+
+# --- Windows: commands and registry recorded, not run here -------------------------------
+
+
+class Registry:
+    """A stand-in for winreg: the per-user Internet Settings key as a dict of name -> (value, type)."""
+
+    HKEY_CURRENT_USER = "HKCU"
+    KEY_SET_VALUE = 2
+    REG_SZ = 1
+
+    def __init__(self, values: dict):
+        self.values = dict(values)
+
+    def OpenKey(self, root, path):  # noqa: N802 (winreg's names)
+        assert (root, path) == ("HKCU", install.INTERNET_SETTINGS)
+        return "key"
+
+    def CreateKeyEx(self, root, path, reserved, access):  # noqa: N802
+        assert (root, path, access) == ("HKCU", install.INTERNET_SETTINGS, self.KEY_SET_VALUE)
+        return "key"
+
+    def QueryValueEx(self, key, name):  # noqa: N802
+        if name not in self.values:
+            raise FileNotFoundError(name)
+        return self.values[name]
+
+    def SetValueEx(self, key, name, reserved, kind, value):  # noqa: N802
+        self.values[name] = (value, kind)
+
+    def DeleteValue(self, key, name):  # noqa: N802
+        if name not in self.values:
+            raise FileNotFoundError(name)
+        del self.values[name]
+
+    def CloseKey(self, key):  # noqa: N802
+        pass
+
+
+@pytest.mark.parametrize("before", [{"AutoConfigURL": ("http://corp.example/wpad.dat", 1)}, {}])
+def test_windows_commands_registry_and_task(tmp_path, data_dir, before):
+    exe = r"C:\Users\Sam Lee\AppData\Roaming\Python\Python312\Scripts\nocontact.exe"
+    registry = Registry({**before, "ProxyEnable": (0, 4)})
+    refreshed = []
+    runner = Recorder({("schtasks", "/Query"): (1, "ERROR: The system cannot find the file specified."),
+                       ("certutil", "-user", "-verifystore"): (1, "not found")})
+    ca = str(data_dir / install.CA_CERT)
+    sha1 = install.fingerprint((data_dir / install.CA_CERT).read_text())
+    xml = data_dir / "nocontact-task.xml"
+    assert install.install(data_dir, tmp_path, executable=exe, system="Windows", yes=True, out=lambda _: None,
+                           run=runner, registry=registry, refresh=lambda: refreshed.append(1),
+                           user="DESKTOP-7\\sam") == 0
+    assert changes(runner.calls, ["schtasks", "/Query"], ["certutil", "-user", "-verifystore"]) == [
+        ["certutil", "-user", "-addstore", "Root", ca],
+        ["schtasks", "/Create", "/XML", str(xml), "/TN", "nocontact"],
+        ["schtasks", "/Run", "/TN", "nocontact"],
+    ]
+    assert registry.values["AutoConfigURL"] == (PAC, Registry.REG_SZ)
+    assert refreshed == [1]
+    # The task definition: UTF-16 with its BOM, as schtasks reads it, and well-formed.
+    raw = xml.read_bytes()
+    assert raw.startswith(b"\xff\xfe")
+    task = ET.fromstring(raw)
+    ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+    assert task.find("t:Actions/t:Exec/t:Command", ns).text == exe
+    assert task.find("t:Actions/t:Exec/t:Arguments", ns).text == "run"
+    assert task.find("t:Triggers/t:LogonTrigger/t:UserId", ns).text == "DESKTOP-7\\sam"
+    assert task.find("t:Principals/t:Principal/t:LogonType", ns).text == "InteractiveToken"
+    assert task.find("t:Settings/t:ExecutionTimeLimit", ns).text == "PT0S"
+
+    runner.calls.clear()
+    assert install.uninstall(data_dir, yes=True, out=lambda _: None, run=runner, registry=registry,
+                             refresh=lambda: refreshed.append(2)) == 0
+    assert runner.calls == [
+        ["schtasks", "/End", "/TN", "nocontact"],
+        ["schtasks", "/Delete", "/TN", "nocontact", "/F"],
+        ["certutil", "-user", "-delstore", "Root", sha1],
+    ]
+    assert registry.values == {**before, "ProxyEnable": (0, 4)}  # exactly as before: restored, or deleted
+    assert refreshed == [1, 2] and not xml.exists()
+
+
+def test_windows_task_without_a_nocontact_script_runs_python(data_dir):
+    text = install.task_xml([r"C:\Program Files\Python312\pythonw.exe", "-m", "agent"], "sam")
+    task = ET.fromstring(text.encode("utf-16"))
+    ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+    assert task.find("t:Actions/t:Exec/t:Command", ns).text == r"C:\Program Files\Python312\pythonw.exe"
+    assert task.find("t:Actions/t:Exec/t:Arguments", ns).text == "-m agent run"
+
+
+# --- the cooldown gate and the CLI --------------------------------------------------------
+
+
+def test_uninstall_waits_like_any_loosening():
+    signal = ("2026-01-01T10:00:00Z", "stopped", "stopped at once by a signal (Ctrl+C, or the service being stopped)")
+    waited = ("2026-01-01T11:00:00Z", "stopped", "stopped after waiting out its cooldown")
+    other = ("2026-01-01T12:00:00Z", "bypass", "chromium was started around the proxy")
+    assert "nocontact stop" in uninstall_refusal(True, [waited])
+    assert "without its wait" in uninstall_refusal(False, [waited, signal])
+    assert uninstall_refusal(False, [signal, waited, other]) is None
+    assert uninstall_refusal(False, []) is None
+
+
+def test_the_waited_stop_is_noted_as_the_gate_reads_it():
+    # The gate reads the agent's own words for a stop that waited; they must not drift apart.
+    core = (Path(install.__file__).parent / "core.py").read_text()
+    assert f'"{install.WAITED_STOP}"' in core
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="nocontact")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def test_add_commands_wires_the_three_commands():
+    parser = _parser()
+    args = parser.parse_args(["install", "--dry-run", "--yes"])
+    assert args.func is install.cmd_install and args.dry_run and args.yes
+    args = parser.parse_args(["uninstall", "--dry-run"])
+    assert args.func is install.cmd_uninstall and args.dry_run and not args.yes
+    args = parser.parse_args(["doctor", "--json", "--browser"])
+    assert args.func is install.cmd_doctor and args.json and args.browser
+
+
+def test_cli_uninstall_refuses_while_running_then_after_a_signal_stop(tmp_path, monkeypatch):
+    from agent.config import ConfigError
+    from agent.store import UrgeLog
+
+    monkeypatch.setenv("NOCONTACT_HOME", str(tmp_path))
+    (tmp_path / "state.json").write_text(f'{{"pid": {os.getpid()}}}')
+    with pytest.raises(ConfigError, match="nocontact is running"):
+        install.cmd_uninstall(_parser().parse_args(["uninstall", "--yes"]))
+    (tmp_path / "state.json").unlink()
+    log = UrgeLog(tmp_path / "nocontact.sqlite3")
+    log.add_event("stopped", "stopped at once by a signal (Ctrl+C, or the service being stopped)")
+    with pytest.raises(ConfigError, match="without its wait"):
+        install.cmd_uninstall(_parser().parse_args(["uninstall", "--yes"]))
+    log.add_event("stopped", install.WAITED_STOP)
+    log.close()
+    assert install.cmd_uninstall(_parser().parse_args(["uninstall", "--yes"])) == 0  # nothing installed: says so
+
+
+def test_cli_install_dry_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("NOCONTACT_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
+    monkeypatch.setenv("GSETTINGS_BACKEND", "keyfile")
+    if os.uname().sysname != "Linux":
+        pytest.skip("the dry run plans for this system; Linux here")
+    assert install.cmd_install(_parser().parse_args(["install", "--dry-run"])) == 0
+    assert "nothing was changed" in capsys.readouterr().out
+    assert not install.record_path(tmp_path / "data").exists() and not (tmp_path / ".config" / "systemd").exists()
+
+
+def test_describe_lists_actions_notes_and_what_is_in_place():
+    steps = [Step("a", "Do a", [{"op": "run", "argv": ["tool", "it's"], "check": True}]),
+             Step("b", "Already b", [{"op": "mkdir", "path": "/x"}], in_place=True),
+             Step("note:c", "Something to know")]
+    text = install.describe(steps, "nocontact install will:")
+    assert text.splitlines() == ["nocontact install will:", "  1. Do a", "       $ tool \"it's\"",
+                                 "Already in place:", "  - Already b", "Good to know:", "  - Something to know"]

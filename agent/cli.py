@@ -11,6 +11,7 @@ import asyncio
 import csv
 import json
 import logging
+import os
 import re
 import sqlite3
 import sys
@@ -93,6 +94,10 @@ def cmd_run(args) -> int:
         asyncio.run(serve(agent, args.host, args.port, args.pages_port, args.set))
     finally:
         agent.close()
+    # As a service, a stop by a signal is not a success, so the service manager starts it again;
+    # only a stop that waited out its cooldown ends with 0 and stays stopped.
+    if agent.stopped_by_signal and os.environ.get("NOCONTACT_SERVICE"):
+        return 128 + agent.stopped_by_signal
     return 0
 
 

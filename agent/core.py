@@ -69,6 +69,7 @@ class Agent:
         # Set by the runner once the proxy listens.
         self.address: dict | None = None
         self.shutdown: Callable[[], None] | None = None
+        self.stopped_by_signal: int | None = None  # set when a signal, not a waited stop, ended the run
 
     # --- the config, and the commitment: loosening waits ------------------------
 

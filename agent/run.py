@@ -219,14 +219,15 @@ async def serve(
     master.addons.add(Ready(on_ready))
     agent.shutdown = master.shutdown
     loop = asyncio.get_running_loop()
-    def stop_by_signal() -> None:
+    def stop_by_signal(number: int) -> None:
         # A signal cannot wait out a cooldown; it is noted so the review shows it.
         agent.note_event("stopped", "stopped at once by a signal (Ctrl+C, or the service being stopped)")
+        agent.stopped_by_signal = number
         master.shutdown()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, stop_by_signal)
+            loop.add_signal_handler(sig, stop_by_signal, int(sig))
         except (NotImplementedError, RuntimeError):
             pass  # Windows, or not the main thread (tests)
     jobs = [watch_config, flush_repeats, keep_time, watch_system_proxy, watch_processes,

@@ -345,3 +345,12 @@ def test_urges_show_the_steps_of_a_request_to_open(filled):
     assert first["steps"].startswith("requested ") and ", cancelled " in first["steps"]
     assert first["outcome"] == "waited"  # asking and then stepping away is an urge ridden out
     assert "requested" in nocontact("urges", home=filled).stdout
+
+
+def test_as_a_service_a_signal_stop_is_not_a_success(home, config):
+    env = {**os.environ, "NOCONTACT_HOME": str(home), "NOCONTACT_SERVICE": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "agent", "run", "--config", str(config), "--port",
+                                str(_free_port()), "--pages-port", "0"], stdout=subprocess.PIPE, text=True, env=env)
+    assert process.stdout.readline().strip() == "nocontact is running."
+    process.terminate()
+    assert process.wait(15) == 128 + 15  # so the service manager starts it again

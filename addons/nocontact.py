@@ -12,6 +12,8 @@ the origin.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import sys
 from pathlib import Path
@@ -42,6 +44,7 @@ PAGE_HEADERS = NO_STORE | {
 }
 JSON_HEADERS = NO_STORE | {"Content-Type": "application/json"}
 SAFE_PAUSE = "nocontact could not read this address, so it paused it to be safe."
+INLINE_BODY = 64 * 1024  # bodies up to this size are read for recipients on the event loop
 # Background calls that send their query (GraphQL variables) as a form body.
 FORM_BODY_PATHS = ("/api/graphql", "/graphql", "/graphql/query")
 
@@ -104,6 +107,47 @@ class NoContact:
             return
         if decision.blocked and not self.agent.is_open(decision):
             await self._block(flow, decision)
+            return
+        barrier = self.agent.barrier
+        if barrier is not None and barrier.is_send_shaped(request.method, request.pretty_host, request.path):
+            await self._check_send(flow, barrier)
+
+    async def _check_send(self, flow: http.HTTPFlow, barrier) -> None:
+        """A message or payment on the way out: held back when it goes to the person (by its recipients)."""
+        request = flow.request
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        body = request.raw_content or b""
+        args = (request.method, request.pretty_host, request.path, headers, body)
+        try:
+            # Small bodies are read at once (tens of microseconds); large ones off the event loop.
+            if len(body) <= INLINE_BODY:
+                send = barrier.inspect(*args)
+            else:
+                send = await asyncio.get_running_loop().run_in_executor(None, barrier.inspect, *args)
+        except Exception as err:  # fail closed: a send we could not read is not let out
+            log.warning("nocontact could not read a message (%s); it was held to be safe.", type(err).__name__)
+            flow.response = http.Response.make(403, json.dumps({"error": SAFE_PAUSE}).encode(), JSON_HEADERS)
+            return
+        if send is None:
+            return
+        url = parse(request.pretty_url).without_query()
+        if await self.agent.message_to_person(send, url):
+            flow.response = http.Response.make(403, json.dumps({
+                "error": "Held back by nocontact: this message was not sent. Your words are kept as an unsent letter.",
+            }).encode(), JSON_HEADERS)
+
+    async def websocket_message(self, flow: http.HTTPFlow) -> None:
+        barrier = self.agent.barrier
+        message = flow.websocket.messages[-1] if flow.websocket else None
+        if barrier is None or message is None or not message.from_client:
+            return
+        try:
+            send = barrier.inspect_websocket(flow.request.pretty_host, flow.request.path, message.content)
+            if send is not None and await self.agent.message_to_person(send, parse(flow.request.pretty_url).without_query()):
+                message.drop()
+        except Exception as err:  # fail closed on our own mistake: the frame is not sent
+            log.warning("nocontact could not read a message (%s); it was held to be safe.", type(err).__name__)
+            message.drop()
 
     async def _block(self, flow: http.HTTPFlow, decision: Decision) -> None:
         request = flow.request

@@ -262,6 +262,45 @@ def _days_or_date(text: str):
     return int(match.group(1)) if match else _duration(text)
 
 
+def cmd_letters(args) -> int:
+    """Unsent letters: messages to the person that were held back. They are never sent anywhere."""
+    if args.action in ("show", "delete") and args.id is None:
+        raise UsageError(f"say which letter: nocontact letters {args.action} ID")
+    log = UrgeLog(paths.database_path())
+    try:
+        if args.action == "delete":
+            if not log.delete_letter(args.id):
+                raise ConfigError(f"there is no letter {args.id}")
+            print(f"Letter {args.id} is deleted.")
+            return 0
+        letters = log.letters()
+    finally:
+        log.close()
+    if args.action == "show":
+        letter = next((x for x in letters if x["id"] == args.id), None)
+        if letter is None:
+            raise ConfigError(f"there is no letter {args.id} (nocontact letters lists them)")
+        if args.json:
+            print(json.dumps(letter, indent=2, ensure_ascii=False))
+        else:
+            when = datetime.fromisoformat(letter["time"]).astimezone().strftime("%a %d %b %Y %H:%M")
+            print(f"To {letter['person']}, through {letter['service']}, {when} (held back, not sent)")
+            if letter["subject"]:
+                print(f"Subject: {letter['subject']}")
+            print(f"\n{letter['text'] or ''}")
+        return 0
+    if args.json:
+        print(json.dumps(letters, indent=2, ensure_ascii=False))
+    elif not letters:
+        print("No unsent letters.")
+    else:
+        rows = [(x["id"], datetime.fromisoformat(x["time"]).astimezone().strftime("%a %d %b %H:%M"), x["person"],
+                 x["service"], (x["subject"] or (x["text"] or "")[:40]).replace("\n", " ")) for x in letters]
+        print(tabulate(rows, headers=["id", "when", "to", "through", "about"]))
+        print("\nThese were written and kept, never sent. `nocontact letters show ID` reads one.")
+    return 0
+
+
 def cmd_export(args) -> int:
     _print_records(_selected(args), args.format)
     return 0
@@ -431,6 +470,12 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--since", type=_days_or_date, default=30, metavar="SPAN", help="e.g. 30d (default), or a date")
     review.add_argument("--json", action="store_true")
     review.set_defaults(func=cmd_review)
+
+    letters = sub.add_parser("letters", help="messages to them that were held back, kept as unsent letters")
+    letters.add_argument("action", nargs="?", choices=("list", "show", "delete"), default="list")
+    letters.add_argument("id", nargs="?", type=int, metavar="ID")
+    letters.add_argument("--json", action="store_true")
+    letters.set_defaults(func=cmd_letters)
 
     export = with_filters(sub.add_parser("export", help="the log as CSV or JSON, for you or your therapist"))
     export.add_argument("--format", choices=("csv", "json", "nl"), default="csv")

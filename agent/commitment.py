@@ -86,6 +86,7 @@ def stricter(old: Config, new: Config) -> Config:
         "notify": b["notify"],
         "apps": _apps(a["apps"], b["apps"]),
         "watcher": b["watcher"],
+        "barrier": {key: a["barrier"][key] or b["barrier"][key] for key in a["barrier"]},
         "cooldown": _cooldown(a["cooldown"], b["cooldown"]),
     }
     return Config.model_validate(merged, context={"seconds": True})

@@ -201,6 +201,19 @@ def _apps(entries: list) -> list:
     return entries
 
 
+class BarrierFamilies(Strict):
+    """Hold back messages and payments to the person. Off unless turned on: it means reading (on this
+    machine only) what is sent through these services."""
+
+    email: bool = False
+    social_messages: bool = False
+    payments: bool = False
+
+    @property
+    def families(self) -> list[str]:
+        return [name for name in ("email", "social_messages", "payments") if getattr(self, name)]
+
+
 class Watcher(Strict):
     period: Duration = 1.0  # how often new processes are looked at
 
@@ -215,6 +228,7 @@ class Config(Strict):
     notify: Annotated[Notify, BeforeValidator(lambda v: {"enabled": v} if isinstance(v, bool) else v)] = Notify()
     apps: Annotated[list[Any], AfterValidator(_apps)] = []  # barred apps: presets or your own matchers
     watcher: Watcher = Watcher()
+    barrier: BarrierFamilies = BarrierFamilies()
 
     def app_rules(self) -> list[AppRule]:
         return rules_from_config(self.apps, _presets())

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 DAY = 86_400.0
-KINDS = ("person", "category", "site", "app", "config", "stop")
+KINDS = ("person", "category", "site", "app", "barrier", "config", "stop")
 AUTOMATIC = ("config", "stop")  # holds that apply themselves once the wait is over
 
 
@@ -111,7 +111,7 @@ class Cooldowns:
     def delay_for(self, kind: str, name: str) -> float:
         """The wait for a new request: the base delay, grown by the windows opened in the last day."""
         s = self.settings
-        base = s.delays.get(name, s.delay) if kind in ("person", "category", "app") else s.delay
+        base = s.delays.get(name, s.delay) if kind in ("person", "category", "app", "barrier") else s.delay
         if kind in AUTOMATIC:
             return base
         opened = self.opened_since(self._wall() - DAY)

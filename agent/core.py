@@ -16,6 +16,7 @@ from pathlib import Path
 
 from agent import pages, paths, secret, watcher
 from agent.apps import AppMatcher, AppRule, Process, is_child_process
+from agent.barrier import Barrier, Send
 from agent.commitment import loosens, stricter
 from agent.config import Config, ConfigError, load_config, parse_config
 from agent.cooldown import AUTOMATIC, CooldownError, Cooldowns, Hold
@@ -105,6 +106,8 @@ class Agent:
         self.config, self.policy = config, Policy(config)
         self.app_rules = config.app_rules()
         self.matcher = AppMatcher(self.app_rules)
+        families = config.barrier.families
+        self.barrier = Barrier(config.people, families) if families and config.people else None
         self.cooldowns.settings = config.cooldown.settings()
         self.notifier.settings = config.notify.settings()
         self._writer.submit(self.ledger.save_config, config)
@@ -153,6 +156,33 @@ class Agent:
     def settle(self) -> None:
         """Wait until every write queued so far is committed."""
         self._writer.submit(lambda: None).result()
+
+    # --- the contact barrier ---------------------------------------------------
+
+    async def message_to_person(self, send: Send, url: str) -> bool:
+        """A send to the person was seen: True when it must be held back (no window is open for it).
+
+        Held: an urge (source message), the words kept as an unsent letter, and a gentle note.
+        Inside a window: it goes, recorded as contact, apart from looks.
+        """
+        held = not self.cooldowns.is_open("barrier", send.person)
+        decision = Decision(url, "block", "person", person=send.person, platform=send.service,
+                            rule=f"barrier: {send.family}" + ("" if held else " (sent in a window: contact)"))
+        # Held sends are urges from source "message"; one that went out in a window is "contact".
+        urge_id = await self.record(decision, url, source="message" if held else "contact", notify=False)
+        loop = asyncio.get_running_loop()
+        if not held:
+            if urge_id is not None:
+                await loop.run_in_executor(self._writer, self.urges.set_outcome, urge_id, "overridden")
+            return False
+        try:
+            await loop.run_in_executor(self._writer, self.urges.add_letter, urge_id, send.person, send.service,
+                                       send.subject, send.text)
+        except Exception as err:
+            log.error("An unsent letter could not be kept (%s).", type(err).__name__)
+        self.notifier.notify("Held back.", "Your words are saved, not sent. You can read them any time.",
+                             target=f"barrier:{send.person}")
+        return True
 
     # --- barred apps ---------------------------------------------------------
 
@@ -206,6 +236,8 @@ class Agent:
             return "person", text
         if text in CATEGORY_LABELS:
             return "category", text
+        if text.startswith("barrier:") and any(p.alias == text[len("barrier:"):] for p in self.config.people):
+            return "barrier", text[len("barrier:"):]
         app = next((r for r in self.app_rules if text.casefold() in (r.key.casefold(), r.label.casefold())), None)
         if app:
             return "app", app.key
@@ -260,6 +292,8 @@ class Agent:
             return CATEGORY_LABELS.get(name, name).split(" ", 1)[1] + "s"
         if kind == "app":
             return next((r.label for r in self.app_rules if r.key == name), name)
+        if kind == "barrier":
+            return f"messages to {name}"
         return {"person": name, "site": name, "config": "the looser config", "stop": "stopping nocontact"}[kind]
 
     def plan_for_target(self, kind: str, name: str) -> str | None:
@@ -273,7 +307,7 @@ class Agent:
     def help_lines(self) -> list[pages.Help]:
         return [pages.Help(h.name, h.phone, h.url) for h in self.config.messages.help]
 
-    async def record(self, decision: Decision, url: str, source: str = "proxy") -> int | None:
+    async def record(self, decision: Decision, url: str, source: str = "proxy", notify: bool = True) -> int | None:
         """Commit the urge (off the event loop) and notify on a new one; None if the log failed."""
         repeat = self.urges.repeat(decision, source)  # in memory: no disk, no thread hop
         if repeat is not None:
@@ -287,7 +321,7 @@ class Agent:
                 log.error("The urge log could not be written (%s). Blocking goes on; nothing already logged is lost.", err)
             return None
         self._log_failed = False
-        if new:
+        if new and notify:
             kind, name = self.targets(decision)[0]
             self.notifier.notify(*pages.notification_text(describe(decision), urge_id), target=f"{kind}:{name}")
         return urge_id

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
+from agent.barrier import Barrier
 from agent.config import Config, Person
 from agent.identity import Identity, Platform, phone_key
 from agent.platforms import GENERIC, PLATFORMS, platform_for_host
@@ -110,6 +111,8 @@ class Policy:
             self._add_person(person)
 
         self._watched.update(self._sites)
+        if config.barrier.families:  # send requests on these hosts are read for recipients
+            self._watched.update(Barrier(config.people, config.barrier.families).hosts())
         self._watched.update(key.split("/", 1)[0] for key in self._urls)
         if self._people or self._search.names or self._search.emails or self._search.phones:
             for platform in PLATFORMS:

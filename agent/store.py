@@ -73,6 +73,16 @@ CREATE TABLE IF NOT EXISTS events (
     kind   TEXT NOT NULL,
     detail TEXT
 );
+-- Unsent letters: messages to the person that were held back. Never sent anywhere.
+CREATE TABLE IF NOT EXISTS letters (
+    id      INTEGER PRIMARY KEY,
+    time    TEXT NOT NULL,
+    urge_id INTEGER,
+    person  TEXT,             -- the alias
+    service TEXT NOT NULL,    -- gmail, outlook, x, venmo, ...
+    subject TEXT,
+    text    TEXT
+);
 -- Signed agent state, e.g. the config in force.
 CREATE TABLE IF NOT EXISTS state (
     key   TEXT PRIMARY KEY,
@@ -228,6 +238,32 @@ class UrgeLog:
         with self._lock:
             return self._db.execute("SELECT time, hold_id, urge_id, target, step FROM steps ORDER BY id").fetchall()
 
+    def add_letter(self, urge_id: int | None, person: str, service: str, subject: str | None,
+                   text: str | None) -> int:
+        with self._lock:
+            # Draft autosaves repeat the same words: one letter, not one per save.
+            same = self._db.execute(
+                "SELECT id FROM letters WHERE person = ? AND service = ? AND IFNULL(subject, '') = ? "
+                "AND IFNULL(text, '') = ? ORDER BY id DESC LIMIT 1",
+                (person, service, subject or "", text or "")).fetchone()
+            if same:
+                return same[0]
+            cursor = self._db.execute(
+                "INSERT INTO letters (time, urge_id, person, service, subject, text) VALUES (?, ?, ?, ?, ?, ?)",
+                (_iso(self._clock()), urge_id, person, service, subject, text))
+            return cursor.lastrowid
+
+    def letters(self) -> list[dict]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, time, urge_id, person, service, subject, text FROM letters ORDER BY id").fetchall()
+        keys = ("id", "time", "urge_id", "person", "service", "subject", "text")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def delete_letter(self, letter_id: int) -> bool:
+        with self._lock:
+            return self._db.execute("DELETE FROM letters WHERE id = ?", (letter_id,)).rowcount == 1
+
     def add_event(self, kind: str, detail: str) -> None:
         with self._lock:
             self._db.execute("INSERT INTO events (time, kind, detail) VALUES (?, ?, ?)",
@@ -250,7 +286,7 @@ class UrgeLog:
         with self._lock:
             self._repeats.clear()
             self._recent.clear()
-            self._db.executescript("DELETE FROM urges; DELETE FROM steps; DELETE FROM events;")
+            self._db.executescript("DELETE FROM urges; DELETE FROM steps; DELETE FROM events; DELETE FROM letters;")
             self._db.execute("INSERT INTO events (time, kind, detail) VALUES (?, 'wiped', 'the log was wiped')",
                              (_iso(self._clock()),))
             self._db.execute("VACUUM")

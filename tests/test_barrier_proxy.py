@@ -1,0 +1,113 @@
+"""The contact barrier through the real proxy: a send to the person never reaches the origin."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import start_proxy
+from tests.test_barrier import load_fixture
+
+FIXTURES = Path(__file__).parent / "fixtures" / "barrier"
+CONFIG = """
+people:
+  - alias: J
+    profiles: [https://x.com/caseylindq]
+    emails: [casey.l@example.org]
+barrier: {email: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory, origin):
+    notes: list = []
+    proxy = start_proxy(CONFIG, tmp_path_factory.mktemp("barrier"), origin, notes)
+    proxy.notes = notes
+    yield proxy
+    proxy.loop.call_soon_threadsafe(proxy.agent.shutdown)
+    proxy.thread.join(10)
+    proxy.agent.close()
+
+
+def send(proxy, name: str):
+    """One recorded-style request, with its body as it travels (encoded, multipart line ends)."""
+    fixture = load_fixture(FIXTURES / f"{name}.yaml")
+    body = fixture.wire()
+    reply = proxy.fetch(fixture.url, method=fixture.method, headers=fixture.headers, body=body)
+    return reply, fixture.host, body
+
+
+def test_a_mail_to_the_person_is_held_and_kept_as_an_unsent_letter(guarded):
+    reply, host, _ = send(guarded, "outlook_cc")
+    assert reply.status == 403 and "Held back by nocontact" in reply.text
+    assert not [r for r in guarded.origin.requests_to(host) if r[0] == "POST"]  # it never left the machine
+    guarded.agent.settle()
+    (letter,) = guarded.agent.urges.letters()
+    assert (letter["person"], letter["service"], letter["subject"], letter["text"]) == (
+        "J", "outlook", "re: keys", "I left the keys with Sam.")
+    (urge,) = [u for u in guarded.agent.urges.urges() if u.source == "message"]
+    assert urge.person == "J" and urge.rule == "barrier: email"
+    deadline = time.monotonic() + 5
+    while not any(title == "Held back." for title, _ in guarded.notes) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any("Your words are saved, not sent." in body for _, body in guarded.notes)
+
+
+def test_a_mail_to_someone_else_passes_byte_for_byte(guarded):
+    for name in ("outlook_mention", "gmail_form_other", "gmail_form_mention"):
+        reply, host, body = send(guarded, name)
+        assert reply.status == 200, name
+        received = [r for r in guarded.origin.requests_to(host) if r[0] == "POST"]
+        assert received and received[-1][3] == body  # untouched
+
+
+@pytest.mark.parametrize("name, held", [
+    ("gmail_sync_to_gzip", True), ("gmx_to_deflate", True), ("outlook_to_br", True), ("aol_bcc", True),
+    ("gmail_form_bcc", True), ("icloud_to_textplain", True), ("gmail_sync_mention", False), ("aol_other", False),
+])
+def test_every_encoding_through_the_proxy(guarded, name, held):
+    before = len([r for r in guarded.origin.seen if r[0] == "POST"])
+    reply, host, body = send(guarded, name)
+    after = [r for r in guarded.origin.seen if r[0] == "POST"]
+    if held:
+        assert reply.status == 403 and len(after) == before  # never reached the origin
+    else:
+        assert reply.status == 200 and after[-1][3] == body  # passed untouched, byte for byte
+
+
+def test_letters_from_the_cli(guarded):
+    env = {**os.environ, "NOCONTACT_HOME": str(guarded.agent.urges.path.parent)}
+    # The CLI reads the log in the data directory; point it at this agent's log.
+    target = guarded.agent.urges.path.parent / "nocontact.sqlite3"
+    if not target.exists():
+        target.symlink_to(guarded.agent.urges.path)
+    listed = subprocess.run([sys.executable, "-m", "agent", "letters", "--json"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    letters = json.loads(listed.stdout)
+    assert letters and letters[0]["service"] == "outlook"
+    shown = subprocess.run([sys.executable, "-m", "agent", "letters", "show", str(letters[0]["id"])], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert "held back, not sent" in shown.stdout and "I left the keys with Sam." in shown.stdout
+
+
+def test_a_window_for_messages_lets_one_through_as_contact(guarded):
+    hold = guarded.agent.cooldowns.request("barrier", "J", reason="the custody handover time")
+    guarded.clock.advance(hold.needed)
+    guarded.agent.tick()
+    guarded.agent.cooldowns.open(hold.id)
+    try:
+        reply, host, body = send(guarded, "outlook_cc")
+        assert reply.status == 200
+        assert [r for r in guarded.origin.requests_to(host) if r[0] == "POST"][-1][3] == body
+        guarded.agent.settle()
+        (contact,) = [u for u in guarded.agent.urges.urges() if u.source == "contact"]
+        assert contact.outcome == "overridden" and contact.person == "J"
+    finally:
+        guarded.clock.advance(hold.window)
+        guarded.agent.tick()

@@ -6,8 +6,12 @@ prove that a blocked request never reached them.
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import http.client
+import os
+import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
@@ -66,6 +70,8 @@ def start_origin(folder: Path) -> tuple[Origin, list[ThreadingHTTPServer]]:
         disable_nagle_algorithm = True  # headers and body go in two writes; no 40 ms stall between
 
         def _answer(self) -> None:
+            if self.headers.get("upgrade", "").lower() == "websocket":
+                return self._websocket()
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             host = self.headers.get("host", "")
@@ -81,6 +87,32 @@ def start_origin(folder: Path) -> tuple[Origin, list[ThreadingHTTPServer]]:
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+
+        def _websocket(self) -> None:
+            """A WebSocket origin that records every message it receives (as ("WS", host, path, payload))."""
+            accept = base64.b64encode(hashlib.sha1(
+                self.headers["sec-websocket-key"].encode() + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+            self.send_response(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.send_header("Sec-WebSocket-Accept", accept.decode())
+            self.end_headers()
+            self.wfile.flush()
+            while True:
+                head = self.rfile.read(2)
+                if len(head) < 2:
+                    return
+                opcode, length = head[0] & 0x0F, head[1] & 0x7F
+                if length == 126:
+                    length = int.from_bytes(self.rfile.read(2), "big")
+                elif length == 127:
+                    length = int.from_bytes(self.rfile.read(8), "big")
+                mask = self.rfile.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(self.rfile.read(length)))
+                if opcode == 8:  # close
+                    return
+                with origin.lock:
+                    origin.seen.append(("WS", self.headers.get("host", ""), self.path, payload))
 
         do_GET = do_POST = do_HEAD = _answer
 
@@ -144,3 +176,43 @@ def fetch(proxy: tuple[str, int], url: str, method: str = "GET", headers: dict |
         return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, data, issuer)
     finally:
         conn.close()
+
+
+def websocket_send(proxy: tuple[str, int], url: str, messages: list[bytes | str]) -> int:
+    """Open a WebSocket through the proxy (CONNECT, TLS, upgrade), send `messages`, close; the upgrade status."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    raw = socket.create_connection(proxy, timeout=10)
+    raw.sendall(f"CONNECT {parts.hostname}:443 HTTP/1.1\r\nHost: {parts.hostname}:443\r\n\r\n".encode())
+    _read_head(raw)
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    sock = context.wrap_socket(raw, server_hostname=parts.hostname)
+    key = base64.b64encode(os.urandom(16)).decode()
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    sock.sendall((f"GET {target} HTTP/1.1\r\nHost: {parts.hostname}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    status = int(_read_head(sock).split(b" ", 2)[1])
+    for message in messages:
+        data = message.encode() if isinstance(message, str) else message
+        opcode = 0x1 if isinstance(message, str) else 0x2
+        mask = os.urandom(4)
+        size = len(data)
+        head = bytes([0x80 | opcode]) + (bytes([0x80 | size]) if size < 126 else
+                                        bytes([0x80 | 126]) + size.to_bytes(2, "big") if size < 65536 else
+                                        bytes([0x80 | 127]) + size.to_bytes(8, "big"))
+        sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+    sock.sendall(bytes([0x88, 0x80]) + os.urandom(4))  # close
+    sock.close()
+    return status
+
+
+def _read_head(sock) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data

@@ -18,9 +18,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "barrier"
 CONFIG = """
 people:
   - alias: J
-    profiles: [https://x.com/caseylindq]
+    profiles: [https://x.com/caseylindq, "https://www.facebook.com/profile.php?id=100098765432101"]
     emails: [casey.l@example.org]
-barrier: {email: true}
+barrier: {email: true, social_messages: true}
 """
 
 
@@ -111,3 +111,27 @@ def test_a_window_for_messages_lets_one_through_as_contact(guarded):
     finally:
         guarded.clock.advance(hold.window)
         guarded.agent.tick()
+
+
+def test_websocket_messages_to_the_person_are_dropped_and_others_pass(guarded):
+    import time as clock
+
+    from tests.origins import websocket_send
+
+    to_them = load_fixture(FIXTURES / "facebook_ws_send.yaml")
+    to_someone = load_fixture(FIXTURES / "facebook_ws_other.yaml")
+    status = websocket_send(guarded.address, to_them.url, [to_someone.wire(), to_them.wire(), to_someone.wire()])
+    assert status == 101
+    deadline = clock.monotonic() + 5
+    received = []
+    while clock.monotonic() < deadline:
+        received = [r[3] for r in guarded.origin.seen if r[0] == "WS"]
+        if len(received) >= 2:
+            break
+        clock.sleep(0.05)
+    clock.sleep(0.3)
+    received = [r[3] for r in guarded.origin.seen if r[0] == "WS"]
+    other = to_someone.wire()
+    assert received == [other if isinstance(other, bytes) else other.encode()] * 2  # theirs dropped, others passed
+    guarded.agent.settle()
+    assert any("awake" in (letter["text"] or "") for letter in guarded.agent.urges.letters())

@@ -252,3 +252,17 @@ def notification_text(what: str, urge_id: int) -> tuple[str, str]:
         "Breathe out slowly. You're doing fine.",
     )
     return titles[urge_id % len(titles)], f"{bodies[urge_id % len(bodies)]} ({what})"
+
+
+def letters_html(letters: list[dict]) -> str:
+    """Unsent letters, to read back: words that were written and kept, never sent."""
+    items = []
+    for letter in reversed(letters):
+        subject = f"<p><strong>{escape(letter['subject'])}</strong></p>" if letter.get("subject") else ""
+        items.append(
+            f"<article class='plan'><p class='soft'>To {escape(letter['person'] or '')}, through "
+            f"{escape(letter['service'])}, {escape(letter['time'][:16].replace('T', ' '))} UTC</p>{subject}"
+            f"<p style='white-space:pre-wrap'>{escape(letter.get('text') or '')}</p></article>")
+    body = ("<h1>Unsent letters</h1><p class='soft'>Words you wrote and kept. None of them was sent, "
+            "and nocontact never sends them anywhere.</p>" + ("".join(items) or "<p>No letters yet.</p>"))
+    return _page("Unsent letters", body)

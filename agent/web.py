@@ -19,9 +19,11 @@ from urllib.parse import parse_qsl, urlsplit
 from agent import secret
 from agent.cooldown import CooldownError, Hold
 from agent.pac import pac_file
+from agent.pages import letters_html
 
 PAC_PATH = "/proxy.pac"
 REVIEW_PATH = "/review"
+LETTERS_PATH = "/letters"
 NOTE_PATH = "/review/note"
 FILTERS = ("person", "category", "source", "outcome")
 KEY_HEADER = "X-Nocontact-Key"
@@ -56,6 +58,8 @@ class PagesServer:
                 elif path == "/":
                     body = b"<!doctype html><meta charset=utf-8><title>nocontact</title><p>nocontact is running."
                     self._send(200, "text/html; charset=utf-8", body)
+                elif path == LETTERS_PATH:
+                    self._send(200, "text/html; charset=utf-8", server.letters().encode(), page_headers=True)
                 elif path == REVIEW_PATH:
                     self._send(200, "text/html; charset=utf-8", server.review(self.path).encode(),
                                page_headers=True)
@@ -168,6 +172,9 @@ class PagesServer:
         shown = [u for u in urges if since <= u.time < until and all(getattr(u, k) == v for k, v in chosen.items())]
         return review_html(review, shown, note_token=secret.sign(self.agent.secret, "note"), post_path=NOTE_PATH,
                            filters=chosen, open_note=secret.number(query.get("note")))
+
+    def letters(self) -> str:
+        return letters_html(self.agent.urges.letters())
 
     def pac(self) -> bytes:
         policy = self.agent.policy

@@ -135,3 +135,12 @@ def test_websocket_messages_to_the_person_are_dropped_and_others_pass(guarded):
     assert received == [other if isinstance(other, bytes) else other.encode()] * 2  # theirs dropped, others passed
     guarded.agent.settle()
     assert any("awake" in (letter["text"] or "") for letter in guarded.agent.urges.letters())
+
+
+def test_letters_are_readable_on_the_local_page_and_escaped(guarded):
+    import urllib.request
+
+    guarded.agent.urges.add_letter(None, "J", "gmail", "<b>hi</b>", "<script>alert(1)</script> still here")
+    page = urllib.request.urlopen(guarded.pac_url.rsplit("/", 1)[0] + "/letters", timeout=5).read().decode()
+    assert "Unsent letters" in page and "I left the keys with Sam." in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page

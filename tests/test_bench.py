@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ("bench.decide", "sanity: every decision is the expected one."),
     ("bench.watcher", "share of one core at a 1 s period"),
     ("bench.proxy", "sanity: every response had the expected status"),
+    ("bench.barrier", "added cost per inspected send"),
 ])
 def test_benchmark_runs_small(bench, expect, tmp_path):
     result = subprocess.run([sys.executable, "-m", bench, "--small"], cwd=ROOT, capture_output=True, text=True,

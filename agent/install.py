@@ -685,6 +685,17 @@ def _save_record(data_dir: Path, record: dict) -> None:
     os.replace(temporary, path)
 
 
+def _dry_run_or_declined(dry_run: bool, yes: bool, ask, out) -> int | None:
+    """The exit code when nothing is to be changed (a dry run, or the person said no); None to go on."""
+    if dry_run:
+        out("This was a dry run: nothing was changed.")
+        return 0
+    if not yes and not _confirm(ask):
+        out("Nothing was changed.")
+        return 1
+    return None
+
+
 def _confirm(ask: Callable[[str], str]) -> bool:
     try:
         return ask("Go ahead? [y/N] ").strip().lower() in ("y", "yes")
@@ -734,12 +745,9 @@ def install(data_dir: Path, home: Path | None = None, *, pac_url: str = DEFAULT_
     if not todo:
         out("Everything is already in place; nothing to change.")
         return 0
-    if dry_run:
-        out("This was a dry run: nothing was changed.")
-        return 0
-    if not yes and not _confirm(ask):
-        out("Nothing was changed.")
-        return 1
+    stop = _dry_run_or_declined(dry_run, yes, ask, out)
+    if stop is not None:
+        return stop
     record = record or {"version": 1, "system": system, "installed": datetime.now(UTC).isoformat(timespec="seconds"),
                         "pac_url": pac_url, "steps": []}
     recorded = {s["id"] for s in record["steps"]}
@@ -781,12 +789,9 @@ def uninstall(data_dir: Path, *, dry_run: bool = False, yes: bool = False, out: 
         return 0
     steps = [Step(s["id"], s["description"], undo=s["undo"]) for s in reversed(record["steps"])]
     out(describe(steps, "nocontact uninstall will put back:", undo=True))
-    if dry_run:
-        out("This was a dry run: nothing was changed.")
-        return 0
-    if not yes and not _confirm(ask):
-        out("Nothing was changed.")
-        return 1
+    stop = _dry_run_or_declined(dry_run, yes, ask, out)
+    if stop is not None:
+        return stop
     do = _Doer(run, registry, refresh)
     left, problems = [], []
     for step in steps:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
 import socket
@@ -122,6 +123,20 @@ def start_proxy(config_text: str, folder: Path, origin, notifications: list) -> 
         if not thread.is_alive():
             raise RuntimeError("the proxy stopped while starting (see the thread's traceback above)")
     return RunningProxy(agent, route, origin, loop, thread, clock)
+
+
+@contextlib.contextmanager
+def own_proxy(config_text: str, folder: Path, origin):
+    """A second real proxy with its own config (and its own notes list), for tests that need one."""
+    notes: list = []
+    proxy = start_proxy(config_text, folder, origin, notes)
+    proxy.notes = notes
+    try:
+        yield proxy
+    finally:
+        proxy.loop.call_soon_threadsafe(proxy.agent.shutdown)
+        proxy.thread.join(10)
+        proxy.agent.close()
 
 
 @pytest.fixture(scope="session")

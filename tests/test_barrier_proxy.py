@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import start_proxy
+from tests.conftest import own_proxy
 from tests.test_barrier import load_fixture
 
 FIXTURES = Path(__file__).parent / "fixtures" / "barrier"
@@ -26,13 +26,8 @@ barrier: {email: true, social_messages: true}
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory, origin):
-    notes: list = []
-    proxy = start_proxy(CONFIG, tmp_path_factory.mktemp("barrier"), origin, notes)
-    proxy.notes = notes
-    yield proxy
-    proxy.loop.call_soon_threadsafe(proxy.agent.shutdown)
-    proxy.thread.join(10)
-    proxy.agent.close()
+    with own_proxy(CONFIG, tmp_path_factory.mktemp("barrier"), origin) as proxy:
+        yield proxy
 
 
 def send(proxy, name: str):

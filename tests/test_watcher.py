@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import start_proxy
+from tests.conftest import own_proxy
 
 APPS_CONFIG = """
 people:
@@ -34,13 +34,8 @@ def named(folder: Path, name: str, target: str) -> Path:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory, origin):
-    notes: list = []
-    proxy = start_proxy(APPS_CONFIG, tmp_path_factory.mktemp("watched"), origin, notes)
-    proxy.notes = notes
-    yield proxy
-    proxy.loop.call_soon_threadsafe(proxy.agent.shutdown)
-    proxy.thread.join(10)
-    proxy.agent.close()
+    with own_proxy(APPS_CONFIG, tmp_path_factory.mktemp("watched"), origin) as proxy:
+        yield proxy
 
 
 @pytest.fixture

@@ -325,8 +325,6 @@ def cmd_wipe(args) -> int:
 
 def _running() -> dict | None:
     """The running agent's addresses, or None when it is not running."""
-    import os
-
     state_file = paths.state_path()
     try:
         info = json.loads(state_file.read_text())
@@ -360,9 +358,13 @@ def _api(path: str, body: dict | None = None):
         raise ConfigError(f"the agent did not answer ({err})") from None
 
 
+def _minutes_left(hold: dict) -> int:
+    return (hold["remaining"] + 59) // 60
+
+
 def _describe_hold(hold: dict) -> str:
     what = {"config": "a looser config", "stop": "stopping nocontact"}.get(hold["kind"], hold["name"])
-    minutes = (hold["remaining"] + 59) // 60
+    minutes = _minutes_left(hold)
     state = {
         "waiting": f"waiting, about {minutes} min left",
         "ready": "the wait is over; open it from its page, or: nocontact override open " + str(hold["id"]),
@@ -391,7 +393,7 @@ def cmd_status(args) -> int:
 def cmd_override(args) -> int:
     if args.action == "request":
         hold = _api("/api/holds", {"target": args.target, "reason": args.reason})
-        print(f"Asked (request {hold['id']}). The wait is {(hold['remaining'] + 59) // 60} minutes; "
+        print(f"Asked (request {hold['id']}). The wait is {_minutes_left(hold)} minutes; "
               "you can stop waiting at any moment with: nocontact override cancel " + str(hold["id"]))
     elif args.action == "status":
         holds = _api("/api/holds")
@@ -411,7 +413,7 @@ def cmd_override(args) -> int:
 def cmd_stop(args) -> int:
     hold = _api("/api/stop", {})
     print(f"Stopping waits out the cooldown like any loosening: nocontact stops in about "
-          f"{(hold['remaining'] + 59) // 60} minutes. To keep it running: nocontact override cancel {hold['id']}")
+          f"{_minutes_left(hold)} minutes. To keep it running: nocontact override cancel {hold['id']}")
     return 0
 
 

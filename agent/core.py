@@ -308,7 +308,7 @@ class Agent:
         return [pages.Help(h.name, h.phone, h.url) for h in self.config.messages.help]
 
     async def record(self, decision: Decision, url: str, source: str = "proxy", notify: bool = True) -> int | None:
-        """Commit the urge (off the event loop) and notify on a new one; None if the log failed."""
+        """Commit the urge (off the event loop) and notify on a new one; None if it could not be written."""
         repeat = self.urges.repeat(decision, source)  # in memory: no disk, no thread hop
         if repeat is not None:
             return repeat

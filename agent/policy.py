@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 
 from agent.barrier import Barrier
 from agent.config import Config, Person
-from agent.identity import Identity, Platform, phone_key
+from agent.identity import Identity, Platform
 from agent.platforms import GENERIC, PLATFORMS, platform_for_host
-from agent.search import SEARCH_ENGINES, SearchIndex, engine_params, is_search
+from agent.search import SEARCH_ENGINES, SearchIndex, engine_params, engine_searches
 from agent.sitelists import builtin_lists
 from agent.urls import Url, UrlError, host_suffixes, normalise_host, parse, quick_host
 from agent.wrappers import WRAPPER_DOMAINS, inner_urls, is_wrapper
@@ -138,7 +138,7 @@ class Policy:
         for email in person.emails:
             self._search.add_email(email, person)
         for phone in person.phones:
-            self._search.add_phone(identity_digits(phone), person)
+            self._search.add_phone(phone, person)
 
     # --- which hosts are watched at all -----------------------------------
 
@@ -226,7 +226,7 @@ class Policy:
                 match = self._search.match(query)
                 if match:
                     return _person_decision(text, match[1], platform.name, f"{platform.name} search for their {match[0]}")
-        for query in url.params(*info.engine) if info.engine and is_search(url) else ():
+        for query in engine_searches(url, info.engine or ()):
             match = self._search.match(query)
             if match:
                 return _person_decision(text, match[1], "search", f"web search for their {match[0]}")
@@ -260,7 +260,3 @@ def _wrapped(inner: Decision, wrapper_host: str) -> Decision:
 
 def recognise_generic(url: str) -> str:
     return GENERIC.profile(parse(url)).key
-
-
-def identity_digits(phone: str) -> str:
-    return "+" + phone_key(phone)

@@ -67,8 +67,9 @@ def is_search(url: Url) -> bool:
     return not url.path.startswith(NOT_SEARCHES)
 
 
-def engine_searches(url: Url) -> list[str]:
-    params = engine_params(url.host)
+def engine_searches(url: Url, params: tuple[str, ...] | None = None) -> list[str]:
+    """The search texts in `url`; `params` when the caller already knows the host's (see engine_params)."""
+    params = params if params is not None else engine_params(url.host)
     return url.params(*params) if params and is_search(url) else []
 
 

@@ -135,12 +135,17 @@ def _iso(seconds: float) -> str:
 
 
 class UrgeLog:
-    """One connection, guarded by a lock; the proxy calls it from a worker thread."""
+    """One connection, guarded by a lock; the proxy calls it from a worker thread.
+
+    The repeat counts live behind a lock of their own: the proxy's event loop
+    counts repeats and must never wait behind a commit or a long query.
+    """
 
     def __init__(self, path: Path, clock: Callable[[], float] = time.time):
         self.path = Path(path)
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the database connection
+        self._memory = threading.Lock()  # _recent and _repeats
         self._recent: dict[tuple, tuple[int, float]] = {}  # target -> (urge id, last seen)
         self._repeats: dict[int, tuple[int, float]] = {}  # urge id -> (repeats not yet written, last seen)
         new = not self.path.exists()
@@ -165,7 +170,7 @@ class UrgeLog:
         """Count a repeat of a recent urge in memory; its id, or None when this is a new urge."""
         now = self._clock()
         target = (source, *decision.target)
-        with self._lock:
+        with self._memory:
             recent = self._recent.get(target)
             if not recent or now - recent[1] >= DEBOUNCE_SECONDS:
                 return None
@@ -181,10 +186,12 @@ class UrgeLog:
             self._flush()
 
     def _flush(self) -> None:
-        if self._repeats:
-            rows = [(count, _iso(last), urge_id) for urge_id, (count, last) in self._repeats.items()]
+        """Write the counted repeats; the caller holds the database lock."""
+        with self._memory:
+            pending, self._repeats = self._repeats, {}
+        if pending:
+            rows = [(count, _iso(last), urge_id) for urge_id, (count, last) in pending.items()]
             self._db.executemany("UPDATE urges SET repeats = repeats + ?, last_time = ? WHERE id = ?", rows)
-            self._repeats.clear()
 
     def record(self, decision, url: str, source: str = "proxy") -> tuple[int, bool]:
         """Log one attempt; return (urge id, whether it is a new urge rather than a repeat)."""
@@ -202,8 +209,9 @@ class UrgeLog:
                  decision.site, url, decision.rule, source),
             )
             urge_id = cursor.lastrowid
+        with self._memory:
             self._recent[target] = (urge_id, now)
-            return urge_id, True
+        return urge_id, True
 
     def set_outcome(self, urge_id: int, outcome: str) -> bool:
         if outcome not in OUTCOMES:
@@ -284,8 +292,9 @@ class UrgeLog:
     def wipe(self) -> None:
         """Remove every urge, step and event; commitments (holds, the config in force) stay."""
         with self._lock:
-            self._repeats.clear()
-            self._recent.clear()
+            with self._memory:
+                self._repeats.clear()
+                self._recent.clear()
             self._db.executescript("DELETE FROM urges; DELETE FROM steps; DELETE FROM events; DELETE FROM letters;")
             self._db.execute("INSERT INTO events (time, kind, detail) VALUES (?, 'wiped', 'the log was wiped')",
                              (_iso(self._clock()),))

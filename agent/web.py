@@ -93,8 +93,7 @@ class PagesServer:
                                                                            form.get("token", ""))):
                     return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 fields = {"trigger": form.get("trigger") or None, "note": form.get("note", "").strip()[:1000] or None}
-                if secret.number(form.get("intensity_before")) is not None:
-                    fields["intensity_before"] = int(form["intensity_before"])
+                fields["intensity_before"] = secret.number(form.get("intensity_before"))
                 try:
                     server.agent.urges.add_note(urge, **{k: v for k, v in fields.items() if v is not None})
                 except ValueError as err:

@@ -613,7 +613,7 @@ class _Doer:
             if op == "run":
                 code, output = self.run(action["argv"])
                 if code and action.get("check", True):
-                    return f"{shlex.join(action['argv'])} failed ({code}): {output.strip()[:300]}"
+                    return f"{shlex.join(action['argv'])} did not work (exit {code}): {output.strip()[:300]}"
             elif op == "write":
                 path = Path(action["path"])
                 if action["content"] is None:

@@ -33,28 +33,43 @@ Errors: hostile input (bad JSON, bad compression, deep nesting) never raises; an
 exception out of `inspect` is a bug, and the caller should hold the request
 (fail closed) as it does for the rest of the proxy.
 
-What cannot be tied to the person offline (and is not pretended):
-- X DMs name accounts by numeric id: a profile pasted as x.com/<handle> matches
-  only when the DM carries the handle; paste x.com/i/user/<id> as well, or feed
-  `learn()` with ids the agent sees.
-- Instagram DMs carry numeric user ids and thread ids; a profile link names the
-  handle only, so they match only after `learn()`.
-- Facebook/Messenger vanity names (facebook.com/<name>) are not the numeric ids
-  a send carries; profile.php?id=<n> links match. Personal Messenger chats are
-  end-to-end encrypted now and out of reach of a proxy.
-- LinkedIn messages carry opaque profile URNs (ACoAA...), rarely the public
-  identifier; they match when the URN ends with it, or after `learn()`.
-- Reddit chat (Matrix) names users as @t2_<id>:reddit.com and rooms by opaque
-  ids; old-style private messages (/api/compose, to=<name>) match by name.
-- Discord messages go to a channel id: they match when the config has the DM
-  channel (discord.com/channels/@me/<id>); opening a DM with the user id from
-  discord.com/users/<id> matches too.
-- Group threads that merely contain the person are not tied to them.
+Learning from what the services show: the ids a send names (X's numeric user ids and conversations,
+Instagram's user and thread ids, LinkedIn's profile URNs and conversations, Reddit chat's @t2_ users
+and rooms) are learnt at run time from the service's own inbox, conversation and profile-lookup
+JSON (`LISTINGS`, `learn_from_response`): an account id that sits in the same object as a configured
+handle, and a thread whose participants include a configured person (by handle, by a configured id,
+or by an id learnt from the same response). Only JSON responses on listing paths of the barrier
+hosts are read (everything else costs `is_listing`: one dict lookup and a regex), at most
+`MAX_RESPONSE` (4 MiB) after decoding (a longer text is closed where it was cut, so a list that comes
+later is not seen) and 200,000 JSON nodes; hostile input never raises. Learnt ids live in memory
+only and follow a config reload while the handle or id they were learnt through is still configured.
+
+What cannot be tied to the person (and is not pretended):
+- X DMs: tied once the DM inbox (or a conversation, or a profile lookup) has been loaded while the
+  agent runs; a send from a page that loaded its inbox before the agent started matches only by
+  what it carries itself (the handle, or x.com/i/user/<id> pasted as a profile). X's end-to-end
+  encrypted messages, where used, show a proxy nothing to read.
+- Instagram DMs: tied once the direct inbox or the thread has been loaded while the agent runs.
+- LinkedIn messages: the opaque profile URN (ACoAA...) and the conversation URN are learnt from the
+  messaging inbox; without it they match only when the URN ends with the public identifier.
+- Reddit chat (Matrix): @t2_<id> users and rooms are learnt from /sync and member lists, where a
+  member event's display name is taken as the Reddit username (as Reddit sets it; to be checked
+  against a recording). Old-style private messages (/api/compose, to=<name>) match by name.
+- Group threads are tied while the person is a participant in the listing the agent saw; one they
+  join later is tied at the next inbox load, one they left stays tied until a restart.
+- Facebook/Messenger vanity names (facebook.com/<name>) are not the numeric ids a send carries;
+  profile.php?id=<n> links match, and nothing is learnt from Facebook's responses. Personal
+  Messenger chats are end-to-end encrypted now and out of reach of a proxy.
+- Discord messages go to a channel id: they match when the config has the DM channel
+  (discord.com/channels/@me/<id>); opening a DM with the user id from discord.com/users/<id>
+  matches too; Discord's responses are not read.
 - Gmail's current app sends positional arrays (JSPB) without field names: every
-  [type, "address", "name"] contact in a /sync/ send is read as a recipient; the
-  layout here is simplified and should be checked against a recording.
-- End-to-end encrypted apps (WhatsApp Web, Signal, Telegram Web, Google
-  Messages, personal Messenger chats) show a proxy nothing to read.
+  [type, "address", "name"] contact in a /sync/ send is read as a recipient; the layout here is
+  simplified and should be checked against a recording.
+- The response layouts read here are written from memory and simplified (the fixtures say so);
+  a service that renames a field stops feeding `learn()` without raising.
+- End-to-end encrypted apps (WhatsApp Web, Signal, Telegram Web, Google Messages, personal
+  Messenger chats) show a proxy nothing to read.
 """
 
 from __future__ import annotations
@@ -74,7 +89,7 @@ import phonenumbers
 
 from agent.identity import EMAIL_RE, email_key, phone_key
 from agent.platforms import PLATFORMS
-from agent.urls import host_suffixes, normalise_host
+from agent.urls import host_suffixes, normalise_host, parse
 
 try:  # optional: zstd request bodies are rare
     import zstandard
@@ -92,6 +107,10 @@ MAX_FIELD = 64 * 1024  # a recipient field longer than this is cut before it is 
 MAX_LETTER = 100_000  # characters kept of a message's text
 NAME_KEYS = frozenset({"name", "displayname", "display_name", "fullname", "full_name"})
 BROTLI_CHUNK = 16  # input bytes per step: one step can give at most ~16 MiB, whatever the input
+MAX_RESPONSE = 4 * 1024 * 1024  # bytes of a listing response read after decoding; a longer one is read to here
+MAX_RESPONSE_NODES = 200_000  # JSON nodes walked per listing response
+LISTING_METHODS = frozenset({"GET", "POST"})
+MAX_LEARNT = 10_000  # keys learnt per barrier; beyond this nothing more is learnt
 
 _SITES = {platform.name: platform for platform in PLATFORMS}
 _DIGITS = re.compile(r"[0-9]{1,25}")
@@ -218,8 +237,8 @@ SERVICES: tuple[Service, ...] = (
             _re(r"^/(?:i/api/)?1\.1/(?:dm/new2?\.json|direct_messages/(?:events/)?new\.json)"
                 r"|^/i/api/graphql/[^/]+/useSendMessageMutation"),
             {name: "account" for name in
-             "conversation_id recipient_ids participant_ids recipient_id screen_name recipient_screen_name".split()},
-            text=("text",), platform="x"),
+             "recipient_ids participant_ids recipient_id screen_name recipient_screen_name".split()}
+            | {"conversation_id": "thread"}, text=("text",), platform="x"),
     Service("facebook", "social_messages", FACEBOOK, _re(r"^/api/graphql/?(?:\?|$)"), FACEBOOK_TO,
             text=("message.text", "text", "body"), platform="facebook",
             when=("fb_api_req_friendly_name", _re(r"^(?!.*(?:typing|read|seen|receipt)).*send"))),
@@ -546,6 +565,158 @@ def _first(doc: _Doc, names: tuple[str, ...]) -> str | None:
     return None
 
 
+
+# --- learning ids from what the services show --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A response that lists accounts and threads: an inbox, a conversation, a user lookup."""
+
+    platform: str
+    hosts: tuple[str, ...]  # host suffixes
+    path: re.Pattern[str]  # the paths whose JSON can carry these lists
+    ids: tuple[str, ...] = ()  # an account object's id fields, read next to ...
+    handles: tuple[str, ...] = ()  # ... its handle, in the same object (dotted: "legacy.screen_name")
+    threads: tuple[str, ...] = ()  # a thread object's id fields, read next to ...
+    members: tuple[str, ...] = ()  # ... its list of participants
+    member: frozenset[str] = frozenset()  # the fields (lower case) in a participant that name it; a bare string counts
+    skip: frozenset[str] = frozenset()  # fields never walked: messages and events, not lists of people
+    reader: Callable[[Any], Iterator[tuple[str, str, Any]]] | None = None  # for layouts keyed by id (Matrix)
+
+
+def _matrix(value: Any) -> Iterator[tuple[str, str, Any]]:
+    """Reddit chat (Matrix): rooms of a /sync keyed by room id, and /members chunks that carry their room_id.
+
+    A member event names the user in `state_key` (@t2_<id>:reddit.com) and, in `content.displayname`,
+    the Reddit username (Reddit sets it; from memory, check against a recording). A room's members
+    are those whose last member event here says join or invite, and the summary's heroes that no
+    member event here says more about (a member who left is not one).
+    """
+    if not isinstance(value, dict):
+        return
+    rooms: list[tuple[str, list, list]] = []
+    sync = value.get("rooms")
+    for section in ("join", "invite") if isinstance(sync, dict) else ():
+        listed = sync.get(section)
+        for room_id, room in listed.items() if isinstance(listed, dict) else ():
+            if not isinstance(room, dict):
+                continue
+            events = []
+            for part in ("state", "timeline", "invite_state"):
+                found = room.get(part)
+                if isinstance(found, dict) and isinstance(found.get("events"), list):
+                    events += found["events"]
+            summary = room.get("summary")
+            heroes = summary.get("m.heroes") if isinstance(summary, dict) else None
+            rooms.append((room_id, events, heroes if isinstance(heroes, list) else []))
+    chunk = value.get("chunk")
+    by_room: dict[str, list] = {}
+    for event in chunk if isinstance(chunk, list) else ():
+        if isinstance(event, dict) and isinstance(event.get("room_id"), str):
+            by_room.setdefault(event["room_id"], []).append(event)
+    rooms += [(room_id, events, []) for room_id, events in by_room.items()]
+    for room_id, events, heroes in rooms:
+        membership: dict[str, Any] = {}
+        for event in events:
+            if not (isinstance(event, dict) and event.get("type") == "m.room.member"
+                    and isinstance(event.get("state_key"), str) and isinstance(event.get("content"), dict)):
+                continue
+            user, content = event["state_key"], event["content"]
+            membership[user] = content.get("membership")
+            if isinstance(content.get("displayname"), str):
+                yield "account", user, content["displayname"]
+        members = [user for user, state in membership.items() if state in ("join", "invite")]
+        members += [user for user in heroes if isinstance(user, str) and user not in membership]
+        yield "thread", room_id, members
+
+
+LISTINGS: tuple[Listing, ...] = (
+    # X: the DM inbox, its updates and one conversation: `users` {id: {id_str, screen_name}} and
+    # `conversations` {id: {conversation_id, participants: [{user_id}]}}; a user looked up by GraphQL.
+    Listing("x", ("x.com", "twitter.com"),
+            _re(r"^/(?:i/api/)?1\.1/dm/(?:inbox_initial_state|user_updates|inbox_timeline/[^/?]+|conversation/[^/?]+)"
+                r"\.json|^/i/api/graphql/[^/?]+/(?:UserByScreenName|UserByRestId|UsersByRestIds)(?:\?|$)"),
+            ids=("id_str", "rest_id"), handles=("screen_name", "legacy.screen_name", "core.screen_name"),
+            threads=("conversation_id",), members=("participants",), member=frozenset({"user_id"}),
+            skip=frozenset({"entries"})),
+    # Instagram: direct_v2 inbox and threads: threads[] {thread_id, thread_v2_id, users: [{pk, username}]};
+    # a profile looked up by name.
+    Listing("instagram", ("instagram.com",),
+            _re(r"^/api/v1/(?:direct_v2/(?:inbox|pending_inbox|threads/[^/?]+|threads/get_by_participants)"
+                r"|users/(?:web_profile_info|[0-9]+/info))/?(?:\?|$)"),
+            ids=("pk", "pk_id", "id"), handles=("username",), threads=("thread_id", "thread_v2_id"),
+            members=("users",), member=frozenset({"pk", "pk_id", "username"}), skip=frozenset({"items"})),
+    # LinkedIn: messenger conversations {entityUrn, backendUrn, conversationParticipants: [{hostIdentityUrn,
+    # participantType.member.profileUrl}]}; profiles {entityUrn, publicIdentifier}.
+    Listing("linkedin", ("linkedin.com",),
+            _re(r"^/voyager/api/(?:voyagerMessagingGraphQL/graphql|messaging/conversations|identity/dash/profiles)"
+                r"(?:[/?]|$)"),
+            ids=("hostIdentityUrn", "entityUrn"), handles=("publicIdentifier", "participantType.member.profileUrl"),
+            threads=("entityUrn", "backendUrn"), members=("conversationParticipants", "participants"),
+            member=frozenset({"hostidentityurn", "publicidentifier", "profileurl"})),
+    Listing("reddit", ("redditspace.com",), _re(r"^/_matrix/client/(?:r0|v3)/(?:sync|rooms/[^/?]+/members)(?:\?|$)"),
+            reader=_matrix),
+)
+
+
+def _field(node: dict, name: str) -> Any:
+    for part in name.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _text(value: Any) -> str | None:
+    """An id or handle as text: strings and whole numbers (Instagram's pk); never a bool."""
+    if isinstance(value, str) and 0 < len(value) <= 1000:
+        return value
+    return str(value) if type(value) is int else None
+
+
+def _listed(listing: Listing, value: Any) -> Iterator[tuple[str, str, Any]]:
+    """("account", id, handle) and ("thread", id, participants) in a listing's JSON, within a node budget."""
+    stack, budget = [value], MAX_RESPONSE_NODES
+    while stack and budget > 0:
+        budget -= 1
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node[:budget])
+            continue
+        if not isinstance(node, dict):
+            continue
+        handle = next((h for h in (_text(_field(node, name)) for name in listing.handles) if h), None)
+        if handle:
+            for name in listing.ids:
+                found = _text(node.get(name))
+                if found:
+                    yield "account", found, handle
+        members = next((node[name] for name in listing.members if isinstance(node.get(name), list)), None)
+        if members is not None:
+            names = [v for keys, v in _leaves(members) if not keys or keys[-1] in listing.member]
+            for name in listing.threads:
+                found = _text(node.get(name))
+                if found:
+                    yield "thread", found, names
+        stack.extend(v for k, v in list(node.items())[:budget] if k not in listing.skip)
+
+
+def _leaves(value: Any) -> list[tuple[tuple[str, ...], str]]:
+    doc = _Doc()
+    doc.budget = 2_000  # one thread's participants
+    doc.add_json(value)
+    return doc.leaves
+
+
+def _handle(platform: str, value: str) -> str:
+    """A handle as a listing shows it; a profile link (LinkedIn's profileUrl) becomes the handle it names."""
+    if value[:8].lower().startswith(("https://", "http://")):
+        try:
+            return str(_SITES[platform].profile(parse(value)).key)
+        except (ValueError, KeyError):
+            return ""
+    return value
+
+
 class Barrier:
     """Decides whether a request is a send to one of `people`, for the enabled `families`."""
 
@@ -556,9 +727,15 @@ class Barrier:
             raise ValueError(f"unknown barrier families: {', '.join(sorted(unknown))} (expected {', '.join(FAMILIES)})")
         self._services = tuple(s for s in SERVICES if s.family in self.families)
         self._hosts_seen: dict[str, tuple[Service, ...]] = {}
+        self._listings_seen: dict[str, tuple[Listing, ...]] = {}
+        self._listings = LISTINGS if "social_messages" in self.families else ()
         self._owner: dict[str, str] = {}  # normalised key -> alias
+        # Learnt while running, in memory only: key -> (alias, the configured key it was learnt through).
+        self._learnt: dict[str, tuple[str, str | None]] = {}
+        self._aliases: set[str] = set()
         self._regions: set[str] = set()  # countries of the configured phones, for national numbers
         for person in people:
+            self._aliases.add(person.alias)
             for key in self._person_keys(person):
                 self._owner.setdefault(key, person.alias)
 
@@ -700,6 +877,8 @@ class Barrier:
         if kind == "thread":
             if platform:
                 yield f"{platform}:thread:{value}"
+                if _DASHED_IDS.fullmatch(value):  # X: a one-to-one conversation is "<one id>-<the other>"
+                    yield from _account_keys(platform, value)
             return
         if kind in ("phone", "contact") and _PHONEISH.fullmatch(value):
             key = self._phone(value)
@@ -718,11 +897,99 @@ class Barrier:
 
     # --- ids the agent learns while running --------------------------------------------
 
-    def learn(self, alias: str, platform: str, value: str, kind: str = "account") -> None:
-        """Tie an id seen at run time to a person (an Instagram user id next to their handle, a thread id)."""
-        for key in self._keys(kind, platform, value):
-            self._owner.setdefault(key, alias)
+    def learn(self, alias: str, platform: str, value: str, kind: str = "account", via: str | None = None) -> int:
+        """Tie an id seen at run time to a person (an Instagram user id next to their handle, a thread id).
+
+        `via`: the configured key it was seen next to (kept across a reload while that key is). A value
+        must name one id (an X conversation "<a>-<b>" is one thread, never the two accounts in it); a key
+        already tied keeps its first owner. 1 when a key was newly tied, else 0.
+        """
+        value = value.strip()
+        keys = [f"{platform}:thread:{value}"] if kind == "thread" and platform and value else [
+            *self._keys(kind, platform, value)]
+        return int(len(keys) == 1 and self._tie(keys[0], alias, via))
+
+    def _tie(self, key: str, alias: str, via: str | None) -> bool:
+        if key in self._owner or len(self._learnt) >= MAX_LEARNT:
+            return False
+        self._owner[key] = alias
+        self._learnt[key] = (alias, via)
+        return True
 
     def who(self, platform: str, value: str, kind: str = "account") -> str | None:
         """The alias whose handle or id `value` is on `platform`, or None."""
         return next((self._owner[k] for k in self._keys(kind, platform, value) if k in self._owner), None)
+
+    def learnt(self) -> dict[str, str]:
+        """The keys learnt while running and whose they are ("x:thread:159...": "J")."""
+        return {key: alias for key, (alias, _) in dict(self._learnt).items()}
+
+    def keep_learnt(self, old: Barrier) -> None:
+        """After a config reload: keep what `old` learnt while the handle or id it was learnt through is still
+        configured (for whichever alias has it now); an id learnt by hand stays while its alias does."""
+        configured = {key: alias for key, alias in self._owner.items() if key not in self._learnt}
+        for key, (alias, via) in dict(old._learnt).items():
+            owner = configured.get(via) if via else alias if alias in self._aliases else None
+            if owner:
+                self._tie(key, owner, via)
+
+    def _listings_for(self, host: str) -> tuple[Listing, ...]:
+        found = self._listings_seen.get(host)
+        if found is None:
+            if len(self._listings_seen) > 10_000:
+                self._listings_seen.clear()
+            suffixes = host_suffixes(normalise_host(host))
+            found = tuple(item for item in self._listings if any(h in suffixes for h in item.hosts))
+            self._listings_seen[host] = found
+        return found
+
+    def _listing(self, method: str, host: str, path: str) -> Listing | None:
+        if method.upper() not in LISTING_METHODS:
+            return None
+        return next((item for item in self._listings_for(host) if item.path.search(path)), None)
+
+    def is_listing(self, method: str, host: str, path: str) -> bool:
+        """Cheap: can this request's response list accounts and threads (an inbox, a user lookup)?"""
+        return self._listing(method, host, path) is not None
+
+    def learn_from_response(self, method: str, host: str, path: str, headers: dict[str, str], body: bytes,
+                            max_body: int = MAX_RESPONSE) -> int:
+        """Learn the ids a service's own JSON ties to a configured person; the number of keys newly tied.
+
+        Read only for listing paths (`is_listing`) with a JSON content type; at most `max_body` bytes
+        after decoding (a longer text is closed where it was cut). An account id is learnt when it sits
+        in the same object as a configured handle (or a profile link naming it); a thread when one of its
+        participants is a configured person, by handle or by an id known before or learnt here.
+        """
+        listing = self._listing(method, host, path)
+        if listing is None or "json" not in headers.get("content-type", "").lower():
+            return 0
+        decoded = decode_body(body or b"", headers.get("content-encoding", ""), max_body)
+        if decoded is None:
+            return 0
+        data, cut = decoded
+        value = _json(data.decode("utf-8", "replace").strip(), cut)
+        if not isinstance(value, dict | list):
+            return 0
+        accounts, threads = [], []
+        for kind, found, extra in (listing.reader or (lambda v: _listed(listing, v)))(value):
+            (accounts if kind == "account" else threads).append((found, extra))
+        platform, new = listing.platform, 0
+        for found, handle in accounts:  # first every account, so that threads can be tied by the ids learnt here
+            anchor = self._anchor(platform, _handle(platform, handle))
+            if anchor:
+                new += self.learn(self._owner[anchor], platform, found, "account", via=self._via(anchor))
+        for found, members in threads:
+            anchor = next(filter(None, (self._anchor(platform, _handle(platform, m)) for m in members)), None)
+            if anchor:
+                new += self.learn(self._owner[anchor], platform, found, "thread", via=self._via(anchor))
+        return new
+
+    def _anchor(self, platform: str, value: str) -> str | None:
+        """The key by which `value` (a handle or id on `platform`) is tied to a person, or None."""
+        return next((key for key in self._keys("account", platform, value) if key in self._owner), None)
+
+    def _via(self, key: str) -> str | None:
+        """The configured key behind `key`: itself, or the one it was learnt through (None: learnt by hand)."""
+        learnt = self._learnt.get(key)
+        return learnt[1] if learnt else key

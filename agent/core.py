@@ -107,7 +107,14 @@ class Agent:
         self.app_rules = config.app_rules()
         self.matcher = AppMatcher(self.app_rules)
         families = config.barrier.families
+        old = getattr(self, "barrier", None)
         self.barrier = Barrier(config.people, families) if families and config.people else None
+        if old is not None and self.barrier is not None:
+            # Ids learnt from the services' own responses (in memory only) are carried over while the
+            # handle or id they were learnt through is still configured: an inbox is loaded once per
+            # page, so learning afresh would leave a gap until the next load; a person removed from the
+            # config takes theirs along.
+            self.barrier.keep_learnt(old)
         self.cooldowns.settings = config.cooldown.settings()
         self.notifier.settings = config.notify.settings()
         self._writer.submit(self.ledger.save_config, config)

@@ -136,6 +136,31 @@ class NoContact:
                 "error": "Held back by nocontact: this message was not sent. Your words are kept as an unsent letter.",
             }).encode(), JSON_HEADERS)
 
+    async def response(self, flow: http.HTTPFlow) -> None:
+        barrier = self.agent.barrier
+        if barrier is None or not flow.response or not 200 <= flow.response.status_code < 300:
+            return
+        if barrier.is_listing(flow.request.method, flow.request.pretty_host, flow.request.path):
+            await self._learn(flow, barrier)
+
+    async def _learn(self, flow: http.HTTPFlow, barrier) -> None:
+        """An inbox or a profile lookup from a messaging service: the ids it ties to the person are learnt.
+
+        Learnt ids live in memory only (and in a reloaded config while the person is still in it);
+        nothing more about the other person is written to disk. The response goes on untouched.
+        """
+        request, response = flow.request, flow.response
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        body = response.raw_content or b""  # still encoded: the barrier decodes it within its bound
+        args = (request.method, request.pretty_host, request.path, headers, body)
+        try:
+            if len(body) <= INLINE_BODY:
+                barrier.learn_from_response(*args)
+            else:
+                await asyncio.get_running_loop().run_in_executor(None, barrier.learn_from_response, *args)
+        except Exception as err:  # our own mistake: nothing is learnt, and the page still loads
+            log.warning("nocontact could not read a list of conversations (%s).", type(err).__name__)
+
     async def websocket_message(self, flow: http.HTTPFlow) -> None:
         barrier = self.agent.barrier
         message = flow.websocket.messages[-1] if flow.websocket else None

@@ -3,8 +3,11 @@
 What is measured, in one process with no I/O: the cost that reading a send
 adds to one request, for every recorded-style fixture (tests/fixtures/barrier)
 and for large bodies (1 MiB and 4 MiB of JSON, gzip-encoded and not), and the
-cost of the pre-check every other request pays (`is_send_shaped`). The proxy
-reads bodies up to 64 KiB on its event loop and larger ones on a worker thread.
+cost of the pre-check every other request pays (`is_send_shaped`). Then the
+cost of learning ids from a response: reading each recorded-style inbox or
+profile response (tests/fixtures/barrier/responses), an X inbox of 1 MiB, and
+the pre-check every other response pays (`is_listing`). The proxy reads bodies
+up to 64 KiB on its event loop and larger ones on a worker thread.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from tabulate import tabulate
 from agent.barrier import Barrier
 from agent.config import parse_config
 from tests.test_barrier import load_fixture
+from tests.test_barrier_learn import ALL as RESPONSES
+from tests.test_barrier_learn import CONFIG as HANDLES_ONLY
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "barrier"
 CONFIG = """
@@ -42,6 +47,17 @@ def timed(function, args: tuple, repeat: int) -> float:
         function(*args)
         runs.append(time.perf_counter_ns() - started)
     return statistics.median(runs) / 1000
+
+
+def big_inbox(conversations: int = 2500) -> bytes:
+    """An X DM inbox of about 1 MiB: many users and conversations, the person's near the end."""
+    users = {str(n): {"id_str": str(n), "screen_name": f"user_{n}", "name": "someone", "followers_count": n}
+             for n in range(1000, 1000 + conversations)}
+    users["1570000000000000009"] = {"id_str": "1570000000000000009", "screen_name": "caseylindq"}
+    chats = {f"{n}-1402": {"conversation_id": f"{n}-1402", "type": "ONE_TO_ONE", "status": "AT_END",
+                           "participants": [{"user_id": str(n)}, {"user_id": "1402"}]} for n in users}
+    entries = [{"message": {"conversation_id": f"{n}-1402", "message_data": {"text": "see you then"}}} for n in users]
+    return json.dumps({"inbox_initial_state": {"entries": entries, "users": users, "conversations": chats}}).encode()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +99,22 @@ def main(argv: list[str] | None = None) -> int:
     precheck_post = timed(barrier.is_send_shaped, ("POST", "outlook.live.com", "/owa/service.svc?action=CreateItem"),
                           repeat * 10)
 
+    people = parse_config(HANDLES_ONLY).people  # handles only: every id is learnt
+    learner, learnt, reads = Barrier(people, ["social_messages"]), 0, []
+    for response in RESPONSES:
+        call = (response.method, response.host, response.path, response.headers, response.wire())
+        learnt += Barrier(people, ["social_messages"]).learn_from_response(*call)
+        reads.append((response.name, timed(learner.learn_from_response, call, repeat)))
+    inbox = big_inbox()
+    path = "/i/api/1.1/dm/inbox_initial_state.json"
+    big_call = ("GET", "x.com", path, form_headers, inbox)
+    big_learnt = Barrier(people, ["social_messages"]).learn_from_response(*big_call)
+    big_read = timed(learner.learn_from_response, big_call, 5)
+    other = timed(learner.is_listing, ("GET", "x.com", "/i/api/graphql/abc123/HomeTimeline?variables=%7B%7D"),
+                  repeat * 10)
+    listing = timed(learner.is_listing, ("GET", "x.com", path + "?include_groups=true"), repeat * 10)
+    slowest = max(reads, key=lambda r: r[1])
+
     print(tabulate([
         ("fixtures inspected", len(rows), f"{held} held, {len(rows) - held} passed"),
         ("added cost per inspected send, median of fixtures", f"{statistics.median(costs):.1f} us", ""),
@@ -90,6 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         *((name, f"{cost / 1000:.1f} ms", "read on a worker thread (over 64 KiB)") for name, cost in large),
         ("pre-check on any other request (GET)", f"{precheck:.2f} us", "no body is read"),
         ("pre-check on a send-shaped POST", f"{precheck_post:.2f} us", ""),
+        ("responses read for ids", len(reads), f"{learnt} keys learnt"),
+        ("cost per inspected response, median of fixtures", f"{statistics.median(c for _, c in reads):.1f} us", ""),
+        ("cost per inspected response, slowest fixture", f"{slowest[1]:.1f} us", slowest[0]),
+        (f"X inbox of {len(inbox) >> 10} KiB", f"{big_read / 1000:.1f} ms",
+         f"read on a worker thread (over 64 KiB); {big_learnt} keys learnt"),
+        ("pre-check on any other response (GET)", f"{other:.2f} us", "no body is read"),
+        ("pre-check on an inbox response", f"{listing:.2f} us", ""),
     ], headers=["bench.barrier", "figure", "note"]))
     return 0
 

@@ -23,6 +23,9 @@ from tabulate import tabulate
 from agent import paths
 from agent.config import ConfigError, load_config
 from agent.core import CATEGORY_LABELS
+from agent.install import installed_pac_url
+from agent.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
+from agent.pac_server import PacServer, pac_text
 from agent.store import TRIGGERS, UrgeLog
 from agent.urls import UrlError
 
@@ -376,14 +379,18 @@ def _describe_hold(hold: dict) -> str:
 def cmd_status(args) -> int:
     info = _running()
     holds = _api("/api/holds") if info and "pages" in info else []
+    pac_service = installed_pac_url(paths.home())  # what the system points at, once installed
     if args.json:
-        print(json.dumps({"running": info is not None, **(info or {}), "pending": holds}))
+        print(json.dumps({"running": info is not None, **(info or {}), "pac_service": pac_service, "pending": holds}))
         return 0
     if info is None:
         print("nocontact is not running. Start it with: nocontact run")
+        if pac_service and "PROXY" in pac_text(paths.pac_path()):
+            print(f"Its PAC service ({pac_service}) still sends watched sites to it, so they do not open "
+                  "until it runs again.")
         return 0
     print(f"nocontact is running (pid {info['pid']}).\n  proxy   {info['proxy']}\n"
-          f"  PAC     {info['pac_url']}\n  CA      {info['ca_cert']}")
+          f"  PAC     {pac_service or info['pac_url']}\n  CA      {info['ca_cert']}")
     print("Pending:" if holds else "Pending: nothing")
     for hold in holds:
         print(_describe_hold(hold))
@@ -410,6 +417,14 @@ def cmd_override(args) -> int:
     return 0
 
 
+def cmd_pac_server(args) -> int:
+    _port_free(args.host, args.port)
+    server = PacServer(paths.pac_path(), args.host, args.port)
+    print(f"Serving nocontact's PAC file at {server.url} (from {paths.pac_path()}).", flush=True)
+    server.serve_forever()
+    return 0
+
+
 def cmd_stop(args) -> int:
     hold = _api("/api/stop", {})
     print(f"Stopping waits out the cooldown like any loosening: nocontact stops in about "
@@ -423,6 +438,8 @@ def cmd_stop(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nocontact", description="Keep the no-contact rule, gently.")
     parser.add_argument("--debug", action="store_true", help="show full error details")
+    parser.add_argument("--home", metavar="DIR",
+                        help="the data directory (default: $NOCONTACT_HOME, else your user data folder)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_config(p):
@@ -438,6 +455,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = with_config(sub.add_parser("check", help="validate the config and say what it blocks"))
     check.set_defaults(func=cmd_check)
+
+    pac_server = sub.add_parser("pac-server", help="serve the PAC file on its own (the installed PAC service runs this)")
+    pac_server.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    pac_server.add_argument("--port", type=_port, default=DEFAULT_PAC_PORT, help=f"port (default {DEFAULT_PAC_PORT})")
+    pac_server.set_defaults(func=cmd_pac_server)
 
     explain = with_config(sub.add_parser("explain", help="say whether URLs would be blocked, and why"))
     explain.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -515,6 +537,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.home:  # before anything reads the data directory (a Windows task cannot set variables)
+        os.environ["NOCONTACT_HOME"] = args.home
     # Our own messages only; mitmproxy's go through its own (quiet) terminal log.
     ours = logging.getLogger("nocontact")
     ours.addHandler(logging.StreamHandler())

@@ -26,15 +26,16 @@ from pathlib import Path
 
 from agent import sysproxy
 from agent.install import (
+    AGENT,
     CA_CERT,
     DEFAULT_PAC_URL,
     DEFAULT_PROXY,
-    LABEL,
     NICKNAME,
+    PAC,
+    SERVICES,
     SYSTEM_STORES,
-    TASK,
-    UNIT,
     Runner,
+    Service,
     agent_running,
     fingerprint,
     keychain_path,
@@ -80,12 +81,14 @@ class _Context:
         code, output = self.run(list(argv))
         return output if code == 0 else None
 
-    def start_hint(self) -> str:
+    installed: bool  # an install record exists: the system points at the PAC service
+
+    def start_hint(self, service: Service = AGENT) -> str:
         return {
-            "Linux": f"Start it with `systemctl --user start {UNIT}` (or `nocontact run` in a terminal).",
-            "Darwin": f"Start it with `launchctl kickstart gui/{self.uid}/{LABEL}` (or `nocontact run` in a terminal).",
-            "Windows": f"Start it with `schtasks /Run /TN {TASK}` (or `nocontact run` in a terminal).",
-        }.get(self.system, "Start it with `nocontact run`.")
+            "Linux": f"Start it with `systemctl --user start {service.unit}`",
+            "Darwin": f"Start it with `launchctl kickstart gui/{self.uid}/{service.label}`",
+            "Windows": f"Start it with `schtasks /Run /TN {service.task}`",
+        }.get(self.system, "Start it with") + f" (or `nocontact {service.subcommand}` in a terminal)."
 
 
 def checks(data_dir: Path, home: Path | None = None, *, system: str | None = None, run: Runner = run_command,
@@ -99,9 +102,11 @@ def checks(data_dir: Path, home: Path | None = None, *, system: str | None = Non
     context = _Context(
         data_dir=data_dir, home=Path.home() if home is None else Path(home), system=system or platform.system(),
         run=run, which=which, env=os.environ if env is None else env, state=state or None,
-        pac_url=(state or {}).get("pac_url") or record.get("pac_url") or DEFAULT_PAC_URL,
+        # Installed, the system points at the PAC service; run by hand, at the agent's own pages.
+        pac_url=record.get("pac_url") or (state or {}).get("pac_url") or DEFAULT_PAC_URL,
         proxy=(state or {}).get("proxy") or DEFAULT_PROXY,
         uid=(os.getuid() if hasattr(os, "getuid") else 0) if uid is None else uid, registry=registry,
+        installed=bool(record),
     )
     pac_text, pac_check = _pac(context)
     found = [*_service(context), _proxy(context), pac_check, _ca(context), *_trust(context),
@@ -121,48 +126,55 @@ def _record(data_dir: Path) -> dict:
 
 
 def _service(c: _Context) -> list[Check]:
+    return [check for service in SERVICES for check in _one_service(c, service)]
+
+
+def _one_service(c: _Context, service: Service) -> list[Check]:
     install_fix = "Run `nocontact install`: it sets this up (see `nocontact install --dry-run` first)."
+    title = "PAC service" if service is PAC else "Service"
+
+    def installed(present: bool, detail: str) -> Check:
+        return Check(f"{title} installed", present, detail, None if present else install_fix)
+
     if c.system == "Linux":
-        path = unit_path(c.home, c.env)
-        installed = Check("Service installed", path.exists(),
-                          f"systemd user service at {path}" if path.exists() else f"no systemd user service at {path}",
-                          None if path.exists() else install_fix)
+        path = unit_path(c.home, c.env, service)
+        found = installed(path.exists(), f"{'' if path.exists() else 'no '}systemd user service at {path}")
         if not path.exists():
-            return [installed, Check("Service running", None, "not installed, so not asked")]
+            return [found, Check(f"{title} running", None, "not installed, so not asked")]
         if c.which("systemctl") is None or c.run(["systemctl", "--user", "show-environment"])[0] != 0:
-            return [installed, Check("Service running", None,
-                                     "systemd's user manager cannot be asked here (no login session); "
-                                     "the proxy check below says whether nocontact answers")]
-        active = (c.out("systemctl", "--user", "is-active", UNIT) or "").strip()
-        return [installed, Check("Service running", active == "active", f"systemd says: {active or 'inactive'}",
-                                 None if active == "active" else
-                                 f"{c.start_hint()} If it stops again, `journalctl --user -u {UNIT}` says why.")]
+            return [found, Check(f"{title} running", None,
+                                 "systemd's user manager cannot be asked here (no login session); "
+                                 "the checks below say whether it answers")]
+        active = (c.out("systemctl", "--user", "is-active", service.unit) or "").strip()
+        return [found, Check(f"{title} running", active == "active", f"systemd says: {active or 'inactive'}",
+                             None if active == "active" else
+                             f"{c.start_hint(service)} If it stops again, `journalctl --user -u {service.unit}` "
+                             "says why.")]
     if c.system == "Darwin":
-        path = plist_path(c.home)
-        installed = Check("Service installed", path.exists(),
-                          f"LaunchAgent at {path}" if path.exists() else f"no LaunchAgent at {path}",
-                          None if path.exists() else install_fix)
-        printed = c.out("launchctl", "print", f"gui/{c.uid}/{LABEL}")
+        path = plist_path(c.home, service)
+        found = installed(path.exists(), f"{'' if path.exists() else 'no '}LaunchAgent at {path}")
+        printed = c.out("launchctl", "print", f"gui/{c.uid}/{service.label}")
         running = printed is not None and "state = running" in printed
-        return [installed, Check("Service running", running,
-                                 "launchd runs it" if running else "launchd does not run it now",
-                                 None if running else c.start_hint())]
+        return [found, Check(f"{title} running", running,
+                             "launchd runs it" if running else "launchd does not run it now",
+                             None if running else c.start_hint(service))]
     if c.system == "Windows":
-        listing = c.out("schtasks", "/Query", "/TN", TASK, "/FO", "LIST")
-        installed = Check("Service installed", listing is not None,
-                          "Task Scheduler task 'nocontact'" if listing else "no Task Scheduler task 'nocontact'",
-                          None if listing else install_fix)
+        listing = c.out("schtasks", "/Query", "/TN", service.task, "/FO", "LIST")
+        found = installed(listing is not None,
+                          f"{'' if listing else 'no '}Task Scheduler task '{service.task}'")
         running = listing is not None and "Running" in listing
-        return [installed, Check("Service running", running if listing else None,
-                                 "the task is running" if running else "the task is not running now",
-                                 c.start_hint() if listing and not running else None)]
-    return [Check("Service installed", None, f"nocontact does not install itself on {c.system} yet")]
+        return [found, Check(f"{title} running", running if listing else None,
+                             "the task is running" if running else "the task is not running now",
+                             c.start_hint(service) if listing and not running else None)]
+    return [Check(f"{title} installed", None, f"nocontact does not install itself on {c.system} yet")]
 
 
 def _proxy(c: _Context) -> Check:
     if c.state is None:
         return Check("Proxy answering", False, "nocontact is not running",
-                     f"{c.start_hint()} While it is off, browsing goes on as usual, but nothing is paused.")
+                     f"{c.start_hint()} While it is off, " + ("watched sites do not load (the PAC service "
+                     "still sends them here) and everything else works as usual." if c.installed else
+                     "browsing goes on as usual, but nothing is paused."))
     host, port = c.proxy.rsplit(":", 1)
     try:
         socket.create_connection((host, int(port)), timeout=2).close()
@@ -209,23 +221,29 @@ def watched_host(pac: str) -> str | None:
 
 
 def _pac(c: _Context) -> tuple[str | None, Check]:
-    if c.state is None:
+    if c.state is None and not c.installed:
         return None, Check("PAC file", None, "needs nocontact running (see above)")
+    # Installed, the PAC service serves it whether the agent runs or not; run by hand, the agent does.
+    restart = c.start_hint(PAC) if c.installed else "Restart nocontact. " + c.start_hint()
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the PAC itself never goes via a proxy
     try:
         with opener.open(c.pac_url, timeout=5) as response:
             pac = response.read().decode("utf-8", "replace")
     except (urllib.error.URLError, OSError, ValueError) as err:
         return None, Check("PAC file", False, f"{c.pac_url} does not load ({getattr(err, 'reason', err)})",
-                           "Restart nocontact; it serves the PAC file beside the proxy. " + c.start_hint())
+                           "Browsers go direct for every site while it does not load. " + restart)
     ours = f"PROXY {c.proxy}"
     host = watched_host(pac)
     if ours not in pac:
+        if "PROXY" not in pac:
+            return pac, Check("PAC file", False, f"{c.pac_url} sends everything direct: nocontact was stopped "
+                                                 "after waiting out its cooldown, or has not run here yet",
+                              "Start nocontact again when you want it back. " + c.start_hint())
         return pac, Check("PAC file", False, f"{c.pac_url} does not send watched sites to {c.proxy}",
-                          "Another program may be answering at that address; restart nocontact. " + c.start_hint())
+                          "Another program may be answering at that address. " + restart)
     if host is None or pac_route(pac, host) != ours or pac_route(pac, "nocontact-doctor.invalid") != "DIRECT":
         return pac, Check("PAC file", False, f"{c.pac_url} loads, but does not route as expected",
-                          "Restart nocontact so it serves a fresh PAC file. " + c.start_hint())
+                          "Restart nocontact so it writes a fresh PAC file. " + c.start_hint())
     return pac, Check("PAC file", True, f"{c.pac_url} sends watched sites to {c.proxy} and everything else direct")
 
 

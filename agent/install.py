@@ -34,17 +34,37 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import agent
-from agent.config import ConfigError
+from agent.config import ConfigError, load_config
+from agent.pac import PAC_PATH, pac_file
+from agent.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
+from agent.paths import default_config, pac_path
+from agent.policy import Policy
 
 Runner = Callable[[list[str]], tuple[int, str]]
 
+
+@dataclass(frozen=True)
+class Service:
+    """One program started at login: its names for systemd, launchd and Task Scheduler."""
+    unit: str
+    label: str
+    task: str
+    subcommand: str  # the `nocontact` command it runs
+    step: str  # prefix of its install steps' ids
+    what: str  # in plain words
+
+
+AGENT = Service("nocontact.service", "org.nocontact.agent", "nocontact", "run", "", "nocontact")
+# Serves the PAC file on its own, so that browsers keep their routing while the agent is down.
+PAC = Service("nocontact-pac.service", "org.nocontact.pac", "nocontact-pac", "pac-server", "pac-",
+              "nocontact's PAC service")
+SERVICES = (PAC, AGENT)  # the PAC service first: once the system points at it, it answers
+
 NICKNAME = "nocontact CA"  # the name our CA carries in NSS databases
-LABEL = "org.nocontact.agent"  # launchd
-TASK = "nocontact"  # Task Scheduler
-UNIT = "nocontact.service"  # systemd
+LABEL, TASK, UNIT = AGENT.label, AGENT.task, AGENT.unit
 RECORD = "install.json"
 DEFAULT_PROXY = "127.0.0.1:8080"  # where `nocontact run` listens by default, as the service runs it
-DEFAULT_PAC_URL = "http://127.0.0.1:8081/proxy.pac"
+DEFAULT_PAC_URL = f"http://127.0.0.1:{DEFAULT_PAC_PORT}{PAC_PATH}"  # the PAC service's
 CA_CERT = Path("ca") / "mitmproxy-ca-cert.pem"
 GNOME = "org.gnome.system.proxy"
 KDE_GROUP = "Proxy Settings"
@@ -202,20 +222,32 @@ def config_home(home: Path, env: Mapping[str, str]) -> Path:
     return Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
 
 
-def unit_path(home: Path, env: Mapping[str, str] = os.environ) -> Path:
-    return config_home(home, env) / "systemd" / "user" / UNIT
+def unit_path(home: Path, env: Mapping[str, str] = os.environ, service: Service = AGENT) -> Path:
+    return config_home(home, env) / "systemd" / "user" / service.unit
 
 
-def plist_path(home: Path) -> Path:
-    return home / "Library" / "LaunchAgents" / f"{LABEL}.plist"
+def plist_path(home: Path, service: Service = AGENT) -> Path:
+    return home / "Library" / "LaunchAgents" / f"{service.label}.plist"
 
 
 def keychain_path(home: Path) -> Path:
     return home / "Library" / "Keychains" / "login.keychain-db"
 
 
-def task_file(data_dir: Path) -> Path:
-    return data_dir / "nocontact-task.xml"
+def task_file(data_dir: Path, service: Service = AGENT) -> Path:
+    return data_dir / f"{service.task}-task.xml"
+
+
+def routing(data_dir: Path) -> str:
+    """The PAC file for the config in `data_dir` (the shipped default if there is none yet)."""
+    config_file = data_dir / "config.yaml"
+    try:
+        config = load_config(config_file if config_file.exists() else default_config())
+    except ConfigError as err:
+        raise ConfigError(f"the config has a mistake ({err.where()}); `nocontact check` shows what to fix, "
+                          "and install goes ahead once it is fixed") from None
+    host, port = DEFAULT_PROXY.rsplit(":", 1)
+    return pac_file(Policy(config), host, int(port))
 
 
 def nss_databases(home: Path, existing: bool = False) -> list[tuple[str, Path]]:
@@ -320,12 +352,15 @@ def plan(home: Path, data_dir: Path, pac_url: str, executable: str | Sequence[st
     )
     ca = Step("ca", f"Create this install's certificate authority (CA) in {host.data_dir / 'ca'}",
               [{"op": "ca", "dir": str(host.data_dir / "ca")}], in_place=host.ca_cert.exists())
+    # What the PAC service serves until the agent first runs (the agent keeps it up to date after).
+    pac = _file_step("pac-file", f"Write the routing the PAC service serves ({pac_path(host.data_dir)})",
+                     pac_path(host.data_dir), routing(host.data_dir))
     if system == "Linux":
-        return [ca, *_nss(host), *_system_store(host), *_systemd(host), *_gnome(host), *_kde(host)]
+        return [ca, pac, *_nss(host), *_system_store(host), *_systemd(host), *_gnome(host), *_kde(host)]
     if system == "Darwin":
-        return [ca, *_keychain(host), *_launchd(host), *_networksetup(host)]
+        return [ca, pac, *_keychain(host), *_launchd(host), *_networksetup(host)]
     if system == "Windows":
-        return [ca, *_root_store(host), *_task(host), *_internet_settings(host)]
+        return [ca, pac, *_root_store(host), *_task(host), *_internet_settings(host)]
     raise ConfigError(f"nocontact cannot install itself on {system} yet; `nocontact run` works there by hand")
 
 
@@ -383,18 +418,18 @@ def _system_store(host: _Host) -> list[Step]:
                                "(update-ca-certificates or update-ca-trust); browsers' own stores are used.")]
 
 
-def unit_text(command: Sequence[str], data_dir: Path) -> str:
-    """The systemd user unit from the template, with the real command and data directory."""
+def unit_text(command: Sequence[str], data_dir: Path, service: Service = AGENT) -> str:
+    """A systemd user unit from its template, with the real command and data directory."""
     def quote(arg: str) -> str:
         arg = arg.replace("%", "%%").replace("$", "$$")
         if not any(c in arg for c in " \t\"'\\;"):
             return arg
         return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    exec_start = "ExecStart=" + " ".join(quote(a) for a in [*command, "run"])
+    exec_start = "ExecStart=" + " ".join(quote(a) for a in [*command, service.subcommand])
     environment = "Environment=" + " ".join(quote(a) for a in (f"NOCONTACT_HOME={data_dir}",
                                                                 "NOCONTACT_SERVICE=systemd"))
-    lines = (templates_dir() / "linux" / UNIT).read_text().splitlines()
+    lines = (templates_dir() / "linux" / service.unit).read_text().splitlines()
     lines = [exec_start if line.startswith("ExecStart=") else environment if line.startswith("Environment=") else line
              for line in lines]
     return "\n".join(lines) + "\n"
@@ -406,25 +441,31 @@ def user_manager(host: _Host) -> bool:
 
 
 def _systemd(host: _Host) -> list[Step]:
-    path = unit_path(host.home, host.env)
     reachable = user_manager(host)
     reload = [_run("systemctl", "--user", "daemon-reload", check=False)] if reachable else []
-    unit = _file_step("unit", f"Write the systemd user service ({path})", path,
-                      unit_text(host.command, host.data_dir), after_undo=reload)
+    steps = []
+    for service in SERVICES:
+        path = unit_path(host.home, host.env, service)
+        unit = _file_step(f"{service.step}unit", f"Write the systemd user service for {service.what} ({path})", path,
+                          unit_text(host.command, host.data_dir, service), after_undo=reload)
+        steps.append(unit)
+        if not reachable:
+            continue
+        enabled = host.out("systemctl", "--user", "is-enabled", service.unit)
+        active = host.out("systemctl", "--user", "is-active", service.unit)
+        actions = [_run("systemctl", "--user", "daemon-reload"),
+                   _run("systemctl", "--user", "enable", "--now", service.unit)]
+        if active and active.strip() == "active" and not unit.in_place:
+            actions.append(_run("systemctl", "--user", "restart", service.unit))
+        steps.append(Step(f"{service.step}service", f"Start {service.what} now and at every login (systemd user service)",
+                          actions, [_run("systemctl", "--user", "disable", "--now", service.unit, check=False)],
+                          in_place=unit.in_place and (enabled or "").strip() == "enabled"
+                          and (active or "").strip() == "active"))
     if not reachable:
-        return [unit, _note("service", "systemd's user manager cannot be reached here (no login session), so the "
-                                       "service is written but not started. It starts at your next login, or now "
-                                       f"with: systemctl --user enable --now {UNIT}")]
-    enabled = host.out("systemctl", "--user", "is-enabled", UNIT)
-    active = host.out("systemctl", "--user", "is-active", UNIT)
-    actions = [_run("systemctl", "--user", "daemon-reload"), _run("systemctl", "--user", "enable", "--now", UNIT)]
-    if active and active.strip() == "active" and not unit.in_place:
-        actions.append(_run("systemctl", "--user", "restart", UNIT))
-    service = Step("service", "Start nocontact now and at every login (systemd user service)", actions,
-                   [_run("systemctl", "--user", "disable", "--now", UNIT, check=False)],
-                   in_place=unit.in_place and (enabled or "").strip() == "enabled"
-                   and (active or "").strip() == "active")
-    return [unit, service]
+        steps.append(_note("service", "systemd's user manager cannot be reached here (no login session), so the "
+                                      "services are written but not started. They start at your next login, or now "
+                                      f"with: systemctl --user enable --now {PAC.unit} {AGENT.unit}"))
+    return steps
 
 
 def _gvariant_string(text: str) -> str:
@@ -475,8 +516,8 @@ def _kde(host: _Host) -> list[Step]:
 # macOS (commands built and recorded in tests; not run here)
 
 
-def plist_text(command: Sequence[str], data_dir: Path) -> str:
-    template = plistlib.loads((templates_dir() / "macos" / f"{LABEL}.plist").read_bytes())
+def plist_text(command: Sequence[str], data_dir: Path, service: Service = AGENT) -> str:
+    template = plistlib.loads((templates_dir() / "macos" / f"{service.label}.plist").read_bytes())
     arguments = []
     for arg in template["ProgramArguments"]:
         arguments += list(command) if arg == "@EXECUTABLE@" else [arg]
@@ -496,17 +537,20 @@ def _keychain(host: _Host) -> list[Step]:
 
 
 def _launchd(host: _Host) -> list[Step]:
-    path = plist_path(host.home)
-    agent_file = _file_step("launchagent", f"Write the LaunchAgent ({path})", path,
-                            plist_text(host.command, host.data_dir))
-    domain = f"gui/{host.uid}"
-    loaded = host.ok("launchctl", "print", f"{domain}/{LABEL}")
-    actions = [_run("launchctl", "bootstrap", domain, str(path))]
-    if loaded:  # an older definition is loaded: unload it first
-        actions.insert(0, _run("launchctl", "bootout", f"{domain}/{LABEL}", check=False))
-    return [agent_file, Step("launchd", "Start nocontact now and at every login (launchd)", actions,
-                             [_run("launchctl", "bootout", f"{domain}/{LABEL}", check=False)],
-                             in_place=loaded and agent_file.in_place)]
+    steps = []
+    for service in SERVICES:
+        path = plist_path(host.home, service)
+        agent_file = _file_step(f"{service.step}launchagent", f"Write the LaunchAgent for {service.what} ({path})",
+                                path, plist_text(host.command, host.data_dir, service))
+        target = f"gui/{host.uid}/{service.label}"
+        loaded = host.ok("launchctl", "print", target)
+        actions = [_run("launchctl", "bootstrap", f"gui/{host.uid}", str(path))]
+        if loaded:  # an older definition is loaded: unload it first
+            actions.insert(0, _run("launchctl", "bootout", target, check=False))
+        steps += [agent_file, Step(f"{service.step}launchd", f"Start {service.what} now and at every login (launchd)",
+                                   actions, [_run("launchctl", "bootout", target, check=False)],
+                                   in_place=loaded and agent_file.in_place)]
+    return steps
 
 
 def _networksetup(host: _Host) -> list[Step]:
@@ -536,11 +580,15 @@ def _networksetup(host: _Host) -> list[Step]:
 # Windows (commands and registry values built and recorded in tests; not run here)
 
 
-def task_xml(command: Sequence[str], user: str) -> str:
-    """The Task Scheduler definition from the template, as text; written as UTF-16, which schtasks expects."""
+def task_xml(command: Sequence[str], user: str, data_dir: Path, service: Service = AGENT) -> str:
+    """A Task Scheduler definition from the template, as text; written as UTF-16, which schtasks expects.
+
+    A task cannot set environment variables, so the data directory goes on the command line (`--home`).
+    """
     text = (templates_dir() / "windows" / "nocontact-task.xml").read_text(encoding="utf-8")
-    values = {"@USER_ID@": user, "@COMMAND@": command[0],
-              "@ARGUMENTS@": subprocess.list2cmdline([*command[1:], "run"])}
+    text = text[:text.index("<!--")] + text[text.index("-->") + 3:].lstrip()  # the template's notes, not the task's
+    values = {"@TASK@": service.task, "@WHAT@": service.what, "@USER_ID@": user, "@COMMAND@": command[0],
+              "@ARGUMENTS@": subprocess.list2cmdline([*command[1:], "--home", str(data_dir), service.subcommand])}
     for placeholder, value in values.items():
         text = text.replace(placeholder, escape(value))
     return text.replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
@@ -555,16 +603,21 @@ def _root_store(host: _Host) -> list[Step]:
 
 
 def _task(host: _Host) -> list[Step]:
-    path = task_file(host.data_dir)
-    definition = _file_step("task-file", f"Write the Task Scheduler definition ({path})", path,
-                            task_xml(host.command, host.user), encoding="utf-16")
-    exists = host.ok("schtasks", "/Query", "/TN", TASK)
-    return [definition, Step("task", "Start nocontact at every logon, and now (Task Scheduler, as you)",
-                             [_run("schtasks", "/Create", "/XML", str(path), "/TN", TASK),
-                              _run("schtasks", "/Run", "/TN", TASK)],
-                             [_run("schtasks", "/End", "/TN", TASK, check=False),
-                              _run("schtasks", "/Delete", "/TN", TASK, "/F")],
-                             in_place=exists)]
+    steps = []
+    for service in SERVICES:
+        path = task_file(host.data_dir, service)
+        definition = _file_step(f"{service.step}task-file", f"Write the Task Scheduler definition for {service.what} "
+                                f"({path})", path, task_xml(host.command, host.user, host.data_dir, service),
+                                encoding="utf-16")
+        exists = host.ok("schtasks", "/Query", "/TN", service.task)
+        steps += [definition, Step(f"{service.step}task", f"Start {service.what} at every logon, and now "
+                                   "(Task Scheduler, as you)",
+                                   [_run("schtasks", "/Create", "/XML", str(path), "/TN", service.task),
+                                    _run("schtasks", "/Run", "/TN", service.task)],
+                                   [_run("schtasks", "/End", "/TN", service.task, check=False),
+                                    _run("schtasks", "/Delete", "/TN", service.task, "/F")],
+                                   in_place=exists)]
+    return steps
 
 
 def read_registry(registry, name: str) -> tuple[object, int] | None:
@@ -675,6 +728,14 @@ def load_record(data_dir: Path) -> dict | None:
         return None
     except (OSError, ValueError) as err:
         raise ConfigError(f"the install record {record_path(data_dir)} cannot be read ({err})") from None
+
+
+def installed_pac_url(data_dir: Path) -> str | None:
+    """The PAC service's URL that `nocontact install` pointed the system at, if it did."""
+    try:
+        return (load_record(data_dir) or {}).get("pac_url")
+    except ConfigError:
+        return None
 
 
 def _save_record(data_dir: Path, record: dict) -> None:
@@ -846,15 +907,25 @@ def uninstall_refusal(running: bool, events: Sequence[tuple[str, str, str]]) -> 
 # --- the CLI ---------------------------------------------------------------------------
 
 
+def not_under_sudo(env: Mapping[str, str] = os.environ) -> None:
+    """Install and uninstall act on one person's own account; under sudo they would act on root's."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and env.get("SUDO_USER"):
+        raise ConfigError(f"nocontact sets itself up in your own account (your login, your browsers, your proxy "
+                          f"setting), so run it as {env['SUDO_USER']}, without sudo; it needs no administrator "
+                          "rights.")
+
+
 def cmd_install(args) -> int:
     from agent import paths
 
+    not_under_sudo()
     return install(paths.home(), dry_run=args.dry_run, yes=args.yes)
 
 
 def cmd_uninstall(args) -> int:
     from agent import paths
 
+    not_under_sudo()
     data_dir = paths.home()
     if not args.dry_run:
         events = []

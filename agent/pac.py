@@ -4,13 +4,22 @@ Generated from the compiled policy (the same sets `Policy.watches` reads), so
 the browser's routing and `nocontact explain` always agree. Watched hosts get
 `PROXY` with no `DIRECT` fallback: if the agent is down they fail closed, and
 everything else keeps working.
+
+The running agent also keeps a copy in the data directory (`proxy.pac`), which
+the PAC service (`nocontact pac-server`) serves on its own: the routing must
+outlive the agent, or a browser that cannot fetch the PAC file goes direct for
+every site.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 from agent.policy import Policy
+
+PAC_PATH = "/proxy.pac"  # where the agent's pages and the PAC service serve it
 
 TEMPLATE = """// nocontact: routes only the hosts that a rule can touch through the local proxy.
 var WATCHED = %(watched)s;
@@ -39,3 +48,18 @@ def pac_file(policy: Policy, proxy_host: str, proxy_port: int) -> str:
         "allowed": table(policy.allowed_domains),
         "proxy": f"PROXY {proxy_host}:{proxy_port}",
     }
+
+
+# Written when nocontact stops after waiting out its cooldown: the person chose to stop, so nothing is held back.
+STOPPED = """// nocontact is stopped (it waited out its cooldown): everything goes direct.
+function FindProxyForURL(url, host) {
+  return "DIRECT";
+}
+"""
+
+
+def write_pac_file(path: Path, text: str) -> None:
+    """Replace the PAC file at once (a reader never sees half of it)."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)

@@ -61,5 +61,10 @@ def state_path() -> Path:
     return home() / "state.json"
 
 
+def pac_path(data_dir: Path | None = None) -> Path:
+    """The routing the running agent keeps for the PAC service (`nocontact pac-server`)."""
+    return (home() if data_dir is None else data_dir) / "proxy.pac"
+
+
 def secret_path() -> Path:
     return home() / "secret"

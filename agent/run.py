@@ -17,9 +17,11 @@ from addons.nocontact import NoContact
 from agent import paths
 from agent.config import ConfigError
 from agent.core import Agent
+from agent.install import installed_pac_url
+from agent.pac import PAC_PATH, STOPPED, pac_file, write_pac_file
 from agent.sysproxy import ProxyWatch
 from agent.watcher import Watcher
-from agent.web import PAC_PATH, PagesServer
+from agent.web import PagesServer
 
 log = logging.getLogger("nocontact")
 
@@ -146,11 +148,36 @@ async def watch_system_proxy(agent: Agent) -> None:
     """Note when a system proxy setting that pointed at the agent stops doing so."""
     while agent.address is None:
         await asyncio.sleep(1)
-    watch = ProxyWatch(agent.address["pac_url"], agent.address["proxy"])
+    installed = await asyncio.to_thread(installed_pac_url, paths.home())
+    watch = ProxyWatch({agent.address["pac_url"], installed} - {None}, agent.address["proxy"])
     while True:
         for source in await asyncio.to_thread(watch.check):
             agent.guard_event("proxy_setting", f"the {source} proxy setting no longer points at nocontact")
         await asyncio.sleep(SYSTEM_PROXY_SECONDS)
+
+
+PAC_FILE_SECONDS = 2.0
+
+
+async def keep_pac_file(agent: Agent, path: Path) -> None:
+    """Keep the data directory's PAC file (served by the PAC service) in step with the policy in force.
+
+    Written again when the policy changes (a reload, a looser config that waited) and when the
+    file was changed or removed by anything else.
+    """
+    while agent.address is None:
+        await asyncio.sleep(0.2)
+    host, port = agent.address["proxy"].rsplit(":", 1)
+    written: tuple | None = None
+    while True:
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        if written != (agent.policy, stamp):
+            await asyncio.to_thread(write_pac_file, path, pac_file(agent.policy, host, int(port)))
+            written = (agent.policy, path.stat().st_mtime_ns)
+        await asyncio.sleep(PAC_FILE_SECONDS)
 
 
 async def watch_config(agent: Agent) -> None:
@@ -185,8 +212,10 @@ async def watch_config(agent: Agent) -> None:
 
 async def serve(
     agent: Agent, host: str, port: int, pages_port: int | None, sets: list[str],
-    announce: Callable[[str], None] = print, extra_addons: tuple = (),
+    announce: Callable[[str], None] = print, extra_addons: tuple = (), pac_path: Path | None = None,
 ) -> None:
+    """Run until stopped. `pac_path`: where to keep the PAC file for the PAC service (the data directory's)."""
+    pac_path = paths.pac_path() if pac_path is None else pac_path
     confdir = paths.ca_dir()
     master = build_master(agent, host, port, sets, confdir)
     master.addons.add(*extra_addons)
@@ -217,7 +246,14 @@ async def serve(
         )
 
     master.addons.add(Ready(on_ready))
-    agent.shutdown = master.shutdown
+    waited = False
+
+    def stop_after_waiting() -> None:
+        nonlocal waited
+        waited = True
+        master.shutdown()
+
+    agent.shutdown = stop_after_waiting
     loop = asyncio.get_running_loop()
     def stop_by_signal(number: int) -> None:
         # A signal cannot wait out a cooldown; it is noted so the review shows it.
@@ -230,7 +266,7 @@ async def serve(
             loop.add_signal_handler(sig, stop_by_signal, int(sig))
         except (NotImplementedError, RuntimeError):
             pass  # Windows, or not the main thread (tests)
-    jobs = [watch_config, flush_repeats, keep_time, watch_system_proxy, watch_processes,
+    jobs = [lambda agent: keep_pac_file(agent, pac_path), watch_config, flush_repeats, keep_time, watch_system_proxy, watch_processes,
             lambda agent: watch_proxy(agent, master)]
     background = [asyncio.create_task(keep_running(job, agent)) for job in jobs]
     try:
@@ -241,3 +277,7 @@ async def serve(
         if pages:
             pages.stop()
         state.unlink(missing_ok=True)
+        if waited:  # the person waited to stop it: nothing is held back until it runs again
+            write_pac_file(pac_path, STOPPED)
+        # Any other end (a signal, a crash) leaves the PAC file as it is: watched sites fail closed
+        # until the service manager has started the agent again, and everything else goes on.

@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,13 +126,13 @@ def read_all(env: Mapping[str, str] | None = None, home: Path | None = None, run
 class ProxyWatch:
     """Remembers which sources pointed at the agent; says when one of them stops doing so."""
 
-    def __init__(self, pac_url: str, proxy: str, read: Callable[[], list[ProxySetting]] = read_all):
-        self.pac_url, self.proxy, self.read = pac_url, proxy, read
+    def __init__(self, pac_urls: Iterable[str], proxy: str, read: Callable[[], list[ProxySetting]] = read_all):
+        self.pac_urls, self.proxy, self.read = frozenset(pac_urls), proxy, read  # the agent's own, the PAC service's
         self._pointing: set[str] = set()
 
     def check(self) -> list[str]:
         """Sources that pointed at the agent before and no longer do."""
-        now = {s.source for s in self.read() if s.points_at(self.pac_url, self.proxy)}
+        now = {s.source for s in self.read() if any(s.points_at(url, self.proxy) for url in self.pac_urls)}
         lost = sorted(self._pointing - now)
         self._pointing = now
         return lost

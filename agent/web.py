@@ -18,10 +18,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agent import secret
 from agent.cooldown import CooldownError, Hold
-from agent.pac import pac_file
+from agent.pac import PAC_PATH, pac_file
 from agent.pages import letters_html
 
-PAC_PATH = "/proxy.pac"
 REVIEW_PATH = "/review"
 LETTERS_PATH = "/letters"
 NOTE_PATH = "/review/note"

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from mitmproxy import ctx
 
 # Every test runs against a temporary data directory, never the person's own.
 os.environ["NOCONTACT_HOME"] = tempfile.mkdtemp(prefix="nocontact-test-home-")
@@ -66,6 +67,7 @@ class RouteToOrigin:
 
     def load(self, loader) -> None:
         socket.getaddrinfo = self._resolve
+        self.master = ctx.master  # the running mitmproxy master, for tests that look inside it
 
     def done(self) -> None:
         socket.getaddrinfo = self._real_getaddrinfo
@@ -94,7 +96,7 @@ class RunningProxy:
         host, port = agent.address["proxy"].rsplit(":", 1)
         self.address = (host, int(port))
         self.pac_url = agent.address["pac_url"]
-        self.master = agent.shutdown.__self__  # the running mitmproxy master (its shutdown is a bound method)
+        self.master = route.master
 
     def fetch(self, url: str, **kwargs):
         return fetch(self.address, url, **kwargs)
@@ -114,7 +116,7 @@ def start_proxy(config_text: str, folder: Path, origin, notifications: list) -> 
         asyncio.set_event_loop(loop)
         loop.run_until_complete(
             serve(agent, "127.0.0.1", 0, 0, ["ssl_insecure=true"], announce=lambda _: ready.set(),
-                  extra_addons=(route,))
+                  extra_addons=(route,), pac_path=folder / "proxy.pac")
         )
 
     thread = threading.Thread(target=main, daemon=True, name="proxy")

@@ -119,7 +119,20 @@ def test_urges_formats(home):
 
 def test_status_when_not_running(home):
     result = nocontact("status", "--json", home=home)
-    assert json.loads(result.stdout)["running"] is False
+    assert json.loads(result.stdout)["running"] is False and json.loads(result.stdout)["pac_service"] is None
+    # Installed, with the agent down: the PAC service still holds watched sites back, and status says so.
+    (home / "install.json").write_text(json.dumps({"pac_url": "http://127.0.0.1:8082/proxy.pac", "steps": []}))
+    (home / "proxy.pac").write_text('function FindProxyForURL(u, h) { return "PROXY 127.0.0.1:8080"; }')
+    said = nocontact("status", home=home).stdout
+    assert "not running" in said and "PAC service (http://127.0.0.1:8082/proxy.pac)" in said
+
+
+def test_home_option_sets_the_data_directory(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    result = subprocess.run([sys.executable, "-m", "agent", "--home", str(elsewhere), "check"], capture_output=True,
+                            text=True, timeout=60, env={k: v for k, v in os.environ.items() if k != "NOCONTACT_HOME"})
+    assert result.returncode == 0, result.stderr
+    assert (elsewhere / "config.yaml").exists()  # made from the shipped default, there and nowhere else
 
 
 def _free_port() -> int:

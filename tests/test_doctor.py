@@ -18,6 +18,7 @@ import pytest
 
 from agent import doctor, install, pac
 from agent.doctor import Check, checks, pac_route
+from agent.pac_server import PacServer
 from agent.sysproxy import ProxySetting
 
 REQUIRED = bool(os.environ.get("NOCONTACT_REQUIRE_BROWSER"))
@@ -120,7 +121,7 @@ def test_a_pac_file_that_points_at_another_port_is_said_plainly(data_dir, tmp_pa
     assert found["Proxy answering"].ok is True
     check = found["PAC file"]
     assert check.ok is False and f"does not send watched sites to 127.0.0.1:{port}" in check.detail
-    assert "restart nocontact" in check.fix
+    assert "Restart nocontact" in check.fix
 
 
 def test_when_nothing_answers(data_dir, tmp_path):
@@ -302,7 +303,10 @@ def test_macos_and_windows_checks_ask_the_right_commands(tmp_path, data_dir):
 
 @pytest.fixture
 def installed_home(proxy, tmp_path, monkeypatch):
-    """A HOME where `nocontact install` (for real) trusted the running agent's CA in Chrome's NSS database."""
+    """A HOME where `nocontact install` (for real) trusted the running agent's CA in Chrome's NSS database.
+
+    The PAC service runs for real too, serving the PAC file the running agent keeps.
+    """
     _need_certutil()
     _need_chromium()
     home = tmp_path / "home"
@@ -313,9 +317,11 @@ def installed_home(proxy, tmp_path, monkeypatch):
     data = tmp_path / "data"
     (data / "ca").mkdir(parents=True)
     shutil.copy(proxy.agent.address["ca_cert"], data / install.CA_CERT)
+    pac_service = PacServer(proxy.agent.config_path.parent / "proxy.pac", port=0).start()
     assert install.install(data, home, executable="/usr/bin/true", system="Linux", yes=True, out=lambda _: None,
-                           root=False) == 0
-    return home
+                           root=False, pac_url=pac_service.url) == 0
+    yield home
+    pac_service.stop()
 
 
 def _chromium(url: str, pac_url: str, profile: Path) -> str:

@@ -29,9 +29,10 @@ from pathlib import Path
 import pytest
 
 from agent import install
+from agent.doctor import pac_route
 from agent.install import NICKNAME, Step, add_commands, plan, uninstall_refusal
 
-PAC = "http://127.0.0.1:8081/proxy.pac"
+PAC = "http://127.0.0.1:8082/proxy.pac"
 OLD_PAC = "http://old.example/proxy.pac"
 REQUIRED = bool(os.environ.get("NOCONTACT_REQUIRE_BROWSER") or os.environ.get("NOCONTACT_REQUIRE_DBUS"))
 
@@ -160,7 +161,11 @@ def test_install_and_uninstall_for_real(linux_home, data_dir, executable):
         assert any(line.split() == ["nocontact", "CA", "C,,"] for line in nss_list(folder).splitlines()), folder
     assert (gsettings_get("mode"), gsettings_get("autoconfig-url")) == ("'auto'", f"'{PAC}'")
     unit = install.unit_path(linux_home, os.environ)
-    assert unit.exists()
+    pac_unit = install.unit_path(linux_home, os.environ, install.PAC)
+    assert unit.exists() and pac_unit.exists()
+    # The PAC service has its routing from the start: watched sites to the agent's port, nothing else.
+    pac = (data_dir / "proxy.pac").read_text()
+    assert pac_route(pac, "tinder.com") == "PROXY 127.0.0.1:8080" and pac_route(pac, "example.org") == "DIRECT"
     record = install.record_path(data_dir)
     assert stat.S_IMODE(record.stat().st_mode) == 0o600
     assert "cannot be reached here" in said or "enable --now" in said  # no user manager in a container: said
@@ -172,8 +177,8 @@ def test_install_and_uninstall_for_real(linux_home, data_dir, executable):
         assert (folder / "cert9.db").exists()  # Firefox's own database stays, without our CA
     assert not (linux_home / ".pki").exists()  # created by install, empty again: removed
     assert {key: gsettings_get(key) for key in ("mode", "autoconfig-url")} == before  # exactly as it was
-    assert not unit.exists() and not (linux_home / ".config" / "systemd").exists()
-    assert not record.exists()
+    assert not unit.exists() and not pac_unit.exists() and not (linux_home / ".config" / "systemd").exists()
+    assert not record.exists() and not (data_dir / "proxy.pac").exists()
 
 
 def test_certutil_shows_the_ca_after_install_and_not_after_uninstall(linux_home, data_dir, executable):
@@ -187,24 +192,36 @@ def test_certutil_shows_the_ca_after_install_and_not_after_uninstall(linux_home,
     assert NICKNAME not in nss_list(fresh)
 
 
-def test_the_unit_is_valid(linux_home, data_dir, executable):
-    assert linux_install(data_dir, linux_home, executable)[0] == 0
-    unit = install.unit_path(linux_home, os.environ)
-    if shutil.which("systemd-analyze"):
-        # Checked by systemd itself: every key known, the command executable.
-        checked = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
-        assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr
-    # And read as the keys we rely on (the only check where systemd-analyze is missing).
+def read_unit(path: Path) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     parser.optionxform = str
-    parser.read(unit)
+    parser.read(path)
+    return parser
+
+
+def test_the_units_are_valid(linux_home, data_dir, executable):
+    assert linux_install(data_dir, linux_home, executable)[0] == 0
+    unit = install.unit_path(linux_home, os.environ)
+    pac_unit = install.unit_path(linux_home, os.environ, install.PAC)
+    if shutil.which("systemd-analyze"):
+        # Checked by systemd itself: every key known, the command executable.
+        checked = subprocess.run(["systemd-analyze", "verify", str(unit), str(pac_unit)], capture_output=True,
+                                 text=True)
+        assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr
+    # And read as the keys we rely on (the only check where systemd-analyze is missing).
+    parser = read_unit(unit)
     service = parser["Service"]
     assert service["ExecStart"] == f'"{executable}" run'
     assert service["Restart"] == "always" and service["RestartSec"] == "1"
     assert service["RestartPreventExitStatus"] == "0"
     assert service["Environment"] == f'"NOCONTACT_HOME={data_dir}" NOCONTACT_SERVICE=systemd'
-    assert parser["Unit"]["StartLimitIntervalSec"] == "0"
+    assert parser["Unit"]["StartLimitIntervalSec"] == "0" and parser["Unit"]["Wants"] == install.PAC.unit
     assert parser["Install"]["WantedBy"] == "default.target"
+    pac = read_unit(pac_unit)
+    assert pac["Service"]["ExecStart"] == f'"{executable}" pac-server'
+    assert pac["Service"]["Environment"] == service["Environment"]
+    assert pac["Service"]["Restart"] == "always" and "RestartPreventExitStatus" not in pac["Service"]
+    assert pac["Install"]["WantedBy"] == "default.target"
 
 
 def test_a_second_install_adds_only_what_is_missing_and_keeps_the_first_values(linux_home, data_dir, executable):
@@ -316,6 +333,7 @@ def test_macos_commands_and_plist(tmp_path, data_dir):
     sha1 = install.fingerprint((data_dir / install.CA_CERT).read_text())
     keychain = str(home / "Library" / "Keychains" / "login.keychain-db")
     plist = home / "Library" / "LaunchAgents" / "org.nocontact.agent.plist"
+    pac_plist = home / "Library" / "LaunchAgents" / "org.nocontact.pac.plist"
     runner = Recorder({
         ("networksetup", "-listallnetworkservices"): (0, "An asterisk (*) denotes that a network service is "
                                                          "disabled.\nWi-Fi\n*Thunderbolt Bridge\nUSB LAN\n"),
@@ -332,6 +350,7 @@ def test_macos_commands_and_plist(tmp_path, data_dir):
     assert changes(runner.calls, ["networksetup", "-listallnetworkservices"], ["networksetup", "-getautoproxyurl"],
                    ["security", "find-certificate"], ["launchctl", "print"]) == [
         ["security", "add-trusted-cert", "-r", "trustRoot", "-k", keychain, ca],
+        ["launchctl", "bootstrap", "gui/501", str(pac_plist)],  # the PAC service first: the system points at it
         ["launchctl", "bootstrap", "gui/501", str(plist)],
         ["networksetup", "-setautoproxyurl", "Wi-Fi", PAC],
         ["networksetup", "-setautoproxyurl", "Thunderbolt Bridge", PAC],
@@ -344,8 +363,13 @@ def test_macos_commands_and_plist(tmp_path, data_dir):
     assert agent["ProgramArguments"] == [exe, "run"]
     assert agent["EnvironmentVariables"] == {"NOCONTACT_HOME": str(data_dir), "NOCONTACT_SERVICE": "launchd"}
     assert agent["RunAtLoad"] is True and agent["KeepAlive"] == {"SuccessfulExit": False}
+    with pac_plist.open("rb") as handle:
+        pac_agent = plistlib.load(handle)
+    assert pac_agent["Label"] == "org.nocontact.pac" and pac_agent["ProgramArguments"] == [exe, "pac-server"]
+    assert pac_agent["EnvironmentVariables"]["NOCONTACT_HOME"] == str(data_dir)
+    assert pac_agent["KeepAlive"] is True  # always: it only serves a file
     if shutil.which("plutil"):
-        assert subprocess.run(["plutil", "-lint", str(plist)]).returncode == 0
+        assert subprocess.run(["plutil", "-lint", str(plist), str(pac_plist)]).returncode == 0
 
     runner.calls.clear()
     assert install.uninstall(data_dir, yes=True, out=said.append, run=runner) == 0
@@ -355,9 +379,11 @@ def test_macos_commands_and_plist(tmp_path, data_dir):
         ["networksetup", "-setautoproxystate", "Thunderbolt Bridge", "off"],
         ["networksetup", "-setautoproxystate", "Wi-Fi", "off"],
         ["launchctl", "bootout", "gui/501/org.nocontact.agent"],
+        ["launchctl", "bootout", "gui/501/org.nocontact.pac"],
         ["security", "delete-certificate", "-t", "-Z", sha1, keychain],
     ]
-    assert not plist.exists() and not (home / "Library").exists()
+    assert not plist.exists() and not pac_plist.exists() and not (home / "Library").exists()
+    assert not (data_dir / "proxy.pac").exists()
 
 
 def test_macos_already_trusted_and_loaded_is_left_alone(tmp_path, data_dir):
@@ -417,11 +443,14 @@ def test_windows_commands_registry_and_task(tmp_path, data_dir, before):
     ca = str(data_dir / install.CA_CERT)
     sha1 = install.fingerprint((data_dir / install.CA_CERT).read_text())
     xml = data_dir / "nocontact-task.xml"
+    pac_xml = data_dir / "nocontact-pac-task.xml"
     assert install.install(data_dir, tmp_path, executable=exe, system="Windows", yes=True, out=lambda _: None,
                            run=runner, registry=registry, refresh=lambda: refreshed.append(1),
                            user="DESKTOP-7\\sam") == 0
     assert changes(runner.calls, ["schtasks", "/Query"], ["certutil", "-user", "-verifystore"]) == [
         ["certutil", "-user", "-addstore", "Root", ca],
+        ["schtasks", "/Create", "/XML", str(pac_xml), "/TN", "nocontact-pac"],
+        ["schtasks", "/Run", "/TN", "nocontact-pac"],
         ["schtasks", "/Create", "/XML", str(xml), "/TN", "nocontact"],
         ["schtasks", "/Run", "/TN", "nocontact"],
     ]
@@ -433,7 +462,12 @@ def test_windows_commands_registry_and_task(tmp_path, data_dir, before):
     task = ET.fromstring(raw)
     ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
     assert task.find("t:Actions/t:Exec/t:Command", ns).text == exe
-    assert task.find("t:Actions/t:Exec/t:Arguments", ns).text == "run"
+    # A task cannot set environment variables: the data directory goes on the command line.
+    assert task.find("t:Actions/t:Exec/t:Arguments", ns).text == f'--home "{data_dir}" run'
+    assert task.find("t:RegistrationInfo/t:URI", ns).text == "\\nocontact"
+    pac_task = ET.fromstring(pac_xml.read_bytes())
+    assert pac_task.find("t:Actions/t:Exec/t:Arguments", ns).text == f'--home "{data_dir}" pac-server'
+    assert pac_task.find("t:RegistrationInfo/t:URI", ns).text == "\\nocontact-pac"
     assert task.find("t:Triggers/t:LogonTrigger/t:UserId", ns).text == "DESKTOP-7\\sam"
     assert task.find("t:Principals/t:Principal/t:LogonType", ns).text == "InteractiveToken"
     assert task.find("t:Settings/t:ExecutionTimeLimit", ns).text == "PT0S"
@@ -444,18 +478,20 @@ def test_windows_commands_registry_and_task(tmp_path, data_dir, before):
     assert runner.calls == [
         ["schtasks", "/End", "/TN", "nocontact"],
         ["schtasks", "/Delete", "/TN", "nocontact", "/F"],
+        ["schtasks", "/End", "/TN", "nocontact-pac"],
+        ["schtasks", "/Delete", "/TN", "nocontact-pac", "/F"],
         ["certutil", "-user", "-delstore", "Root", sha1],
     ]
     assert registry.values == {**before, "ProxyEnable": (0, 4)}  # exactly as before: restored, or deleted
-    assert refreshed == [1, 2] and not xml.exists()
+    assert refreshed == [1, 2] and not xml.exists() and not pac_xml.exists()
 
 
 def test_windows_task_without_a_nocontact_script_runs_python(data_dir):
-    text = install.task_xml([r"C:\Program Files\Python312\pythonw.exe", "-m", "agent"], "sam")
+    text = install.task_xml([r"C:\Program Files\Python312\pythonw.exe", "-m", "agent"], "sam", Path(r"C:\nc"))
     task = ET.fromstring(text.encode("utf-16"))
     ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
     assert task.find("t:Actions/t:Exec/t:Command", ns).text == r"C:\Program Files\Python312\pythonw.exe"
-    assert task.find("t:Actions/t:Exec/t:Arguments", ns).text == "-m agent run"
+    assert task.find("t:Actions/t:Exec/t:Arguments", ns).text == r"-m agent --home C:\nc run"
 
 
 # --- the cooldown gate and the CLI --------------------------------------------------------
@@ -530,3 +566,26 @@ def test_describe_lists_actions_notes_and_what_is_in_place():
     text = install.describe(steps, "nocontact install will:")
     assert text.splitlines() == ["nocontact install will:", "  1. Do a", "       $ tool \"it's\"",
                                  "Already in place:", "  - Already b", "Good to know:", "  - Something to know"]
+
+
+def test_under_sudo_it_asks_to_be_run_as_the_person(tmp_path, monkeypatch):
+    from agent.config import ConfigError
+
+    monkeypatch.setenv("NOCONTACT_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setenv("SUDO_USER", "sam")
+    with pytest.raises(ConfigError, match="run it as sam, without sudo"):
+        install.cmd_install(_parser().parse_args(["install", "--dry-run"]))
+    with pytest.raises(ConfigError, match="run it as sam, without sudo"):
+        install.cmd_uninstall(_parser().parse_args(["uninstall", "--yes"]))
+    assert not (tmp_path / "data" / "install.json").exists()
+    monkeypatch.delenv("SUDO_USER")  # root's own login (no sudo): its own account, as asked
+    install.not_under_sudo()
+
+
+def test_a_config_with_a_mistake_stops_install_before_anything_changes(tmp_path, data_dir):
+    (data_dir / "config.yaml").write_text("block:\n  dating: maybe\n")
+    with pytest.raises(Exception, match=r"config has a mistake \(.*config.yaml:2.*nocontact check"):
+        install.install(data_dir, tmp_path, executable="/x", system="Linux", yes=True, out=lambda _: None,
+                        run=Recorder(), root=False, which=lambda name: None, env={})
+    assert not install.record_path(data_dir).exists() and not (data_dir / "proxy.pac").exists()

@@ -101,8 +101,15 @@ def test_watch_says_when_a_source_stops_pointing_at_the_agent():
                 [ProxySetting("gnome", pac_url=PAC), ProxySetting("environment", proxy="127.0.0.1:8080")],
                 [ProxySetting("gnome"), ProxySetting("environment", proxy="127.0.0.1:8080")],
                 [ProxySetting("gnome")]]
-    watch = ProxyWatch(PAC, "127.0.0.1:8080", read=lambda: settings.pop(0))
+    watch = ProxyWatch([PAC, "http://127.0.0.1:8082/proxy.pac"], "127.0.0.1:8080", read=lambda: settings.pop(0))
     assert watch.check() == []
     assert watch.check() == []
     assert watch.check() == ["gnome"]
     assert watch.check() == ["environment"]
+
+
+def test_watch_knows_the_pac_service_as_the_agent():
+    settings = [[ProxySetting("gnome", pac_url="http://127.0.0.1:8082/proxy.pac")], [ProxySetting("gnome")]]
+    watch = ProxyWatch(["http://127.0.0.1:8081/proxy.pac", "http://127.0.0.1:8082/proxy.pac"], "127.0.0.1:8080",
+                       read=lambda: settings.pop(0))
+    assert watch.check() == [] and watch.check() == ["gnome"]

@@ -396,7 +396,11 @@ def _chromium_binaries(c: _Context) -> list[str]:
 
 
 def headless_check(c: _Context, binary: str, pac: str | None) -> Check:
-    """Load a page that nocontact answers itself, over HTTPS, through the PAC file, with no certificate flags."""
+    """Load a page that nocontact answers itself, over HTTPS, as the system's proxy setting routes it.
+
+    No proxy and no certificate flags: Chromium follows the desktop's setting (GNOME's or KDE's) and
+    trusts what its certificate store trusts, as it does when the person opens it.
+    """
     name = f"{Path(binary).name} (headless)"
     host = watched_host(pac) if pac else None
     if host is None:
@@ -404,14 +408,15 @@ def headless_check(c: _Context, binary: str, pac: str | None) -> Check:
     with tempfile.TemporaryDirectory(prefix="nocontact-doctor-") as profile:
         code, dom = c.run([binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                           f"--user-data-dir={profile}", f"--proxy-pac-url={c.pac_url}",
+                           f"--user-data-dir={profile}",
                            # Nothing goes to the internet if the routing is wrong: it fails instead.
                            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                            "--dump-dom", f"https://{host}{PROBE_PATH}"])
     if code == 0 and PROBE_MARK in dom:
-        return Check(name, True, "a watched site loaded through nocontact over HTTPS, with its CA trusted")
+        return Check(name, True, "a watched site came through nocontact over HTTPS, routed by the system proxy "
+                                 "setting, with its CA trusted")
     return Check(name, False, "a watched site did not come through nocontact",
-                 "If the CA and PAC checks above are fine, close this browser completely and open it again; "
+                 "If the checks above are fine, close this browser completely and open it again; "
                  "otherwise run `nocontact install` again.")
 
 

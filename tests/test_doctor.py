@@ -314,6 +314,7 @@ def installed_home(proxy, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("GSETTINGS_BACKEND", "keyfile")
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")  # Chromium then reads GNOME's proxy setting, as on a desktop
     data = tmp_path / "data"
     (data / "ca").mkdir(parents=True)
     shutil.copy(proxy.agent.address["ca_cert"], data / install.CA_CERT)
@@ -324,18 +325,24 @@ def installed_home(proxy, tmp_path, monkeypatch):
     pac_service.stop()
 
 
-def _chromium(url: str, pac_url: str, profile: Path) -> str:
+def _chromium(url: str, profile: Path) -> str:
+    """Headless Chromium with no proxy and no certificate flags: what the installed settings give it."""
     argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={profile}", f"--proxy-pac-url={pac_url}",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--dump-dom", url]
+            f"--user-data-dir={profile}", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--dump-dom", url]
     return subprocess.run(argv, capture_output=True, text=True, timeout=90).stdout
 
 
 def test_headless_chromium_shows_the_block_page_over_https_with_only_the_installed_trust(installed_home, proxy,
                                                                                            tmp_path):
-    dom = _chromium("https://blocked-site.test/doctor-proof", proxy.pac_url, tmp_path / "profile")
+    # Routed by GNOME's setting (written by install) to the PAC service, and on to the agent; trusting
+    # the agent's CA only through the NSS database install wrote.
+    dom = _chromium("https://blocked-site.test/doctor-proof", tmp_path / "profile")
     assert "Paused by nocontact" in dom
+    # Without the installed setting, the same load goes direct (and, mapped nowhere, fails).
+    subprocess.run(["gsettings", "set", install.GNOME, "mode", "none"], check=True)
+    assert "Paused by nocontact" not in _chromium("https://blocked-site.test/doctor-proof", tmp_path / "profile2")
 
 
 def test_doctor_browser_check_for_real(installed_home, proxy, tmp_path):

@@ -129,7 +129,13 @@ def start_proxy(config_text: str, folder: Path, origin, notifications: list) -> 
 
 @contextlib.contextmanager
 def own_proxy(config_text: str, folder: Path, origin):
-    """A second real proxy with its own config (and its own notes list), for tests that need one."""
+    """A second real proxy with its own config (and its own notes list), for tests that need one.
+
+    mitmproxy hands each new connection, on any of its servers, to the master made last (its
+    `ctx.master` is one per process). So while this one runs, do not use the shared `proxy`;
+    afterwards, the shared one gets its master back.
+    """
+    before = {name: getattr(ctx, name) for name in ("master", "options", "log") if hasattr(ctx, name)}
     notes: list = []
     proxy = start_proxy(config_text, folder, origin, notes)
     proxy.notes = notes
@@ -139,6 +145,8 @@ def own_proxy(config_text: str, folder: Path, origin):
         proxy.loop.call_soon_threadsafe(proxy.agent.shutdown)
         proxy.thread.join(10)
         proxy.agent.close()
+        for name, value in before.items():
+            setattr(ctx, name, value)
 
 
 @pytest.fixture(scope="session")

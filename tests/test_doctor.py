@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from collections import namedtuple
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -318,7 +319,12 @@ def installed_home(proxy, tmp_path, monkeypatch):
     data = tmp_path / "data"
     (data / "ca").mkdir(parents=True)
     shutil.copy(proxy.agent.address["ca_cert"], data / install.CA_CERT)
-    pac_service = PacServer(proxy.agent.config_path.parent / "proxy.pac", port=0).start()
+    kept = proxy.agent.config_path.parent / "proxy.pac"  # the PAC file the running agent keeps
+    deadline = time.monotonic() + 10
+    while not (kept.exists() and "PROXY" in kept.read_text()):
+        assert time.monotonic() < deadline, "the agent did not write its PAC file"
+        time.sleep(0.05)
+    pac_service = PacServer(kept, port=0).start()
     assert install.install(data, home, executable="/usr/bin/true", system="Linux", yes=True, out=lambda _: None,
                            root=False, pac_url=pac_service.url) == 0
     yield home

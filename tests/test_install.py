@@ -31,6 +31,8 @@ import pytest
 from agent import install
 from agent.doctor import pac_route
 from agent.install import NICKNAME, Step, add_commands, plan, uninstall_refusal
+from agent.pac_server import PacServer
+from tests.test_doctor import CHROMIUM
 
 PAC = "http://127.0.0.1:8082/proxy.pac"
 OLD_PAC = "http://old.example/proxy.pac"
@@ -277,7 +279,7 @@ def test_a_step_that_fails_is_put_back_and_the_rest_still_done(linux_home, data_
 
 
 def test_kde_keys_set_and_restored_or_deleted(tmp_path, data_dir):
-    # kwriteconfig is not installed here: the commands are asserted. The old values are read from the real file.
+    # The exact commands, for KDE 6 (kwriteconfig6); the old values are read from the real file.
     config = tmp_path / ".config"
     config.mkdir()
     (config / "kioslaverc").write_text("[Proxy Settings]\nProxyType=0\nNoProxyFor=localhost\n")
@@ -293,6 +295,43 @@ def test_kde_keys_set_and_restored_or_deleted(tmp_path, data_dir):
     assert [a["argv"] for a in kde.undo] == [[*key, "ProxyType", "0"], [*key, "Proxy Config Script", "--delete"],
                                               refresh]
     assert not kde.in_place
+
+
+def test_kde_for_real_and_chromium_follows_it(linux_home, data_dir, executable, tmp_path):
+    _need("kwriteconfig5", "libkf5config-bin")
+    kioslaverc = linux_home / ".config" / "kioslaverc"
+    kioslaverc.parent.mkdir(parents=True, exist_ok=True)
+    kioslaverc.write_text("[Proxy Settings]\nNoProxyFor=localhost\nProxyType=0\n")
+    # A PAC service whose routing sends one watched site to a port where nothing answers.
+    routing = tmp_path / "proxy.pac"
+    routing.write_text('function FindProxyForURL(url, host) {\n'
+                       '  return host == "watched-site.test" ? "PROXY 127.0.0.1:1" : "DIRECT";\n}\n')
+    server = PacServer(routing, port=0).start()
+    try:
+        code, said = linux_install(data_dir, linux_home, executable, pac_url=server.url)
+        assert code == 0, said
+
+        def kde(key: str) -> str:
+            return subprocess.run(["kreadconfig5", "--file", "kioslaverc", "--group", "Proxy Settings", "--key", key],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+
+        assert (kde("ProxyType"), kde("Proxy Config Script")) == ("2", server.url)
+        if CHROMIUM:  # Chromium on a KDE desktop reads kioslaverc itself: the watched site goes to the PAC's proxy
+            env = {**os.environ, "XDG_CURRENT_DESKTOP": "KDE", "KDE_SESSION_VERSION": "5"}
+            argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                    "--dump-dom", "http://watched-site.test/"]
+            loaded = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=env)
+            assert "ERR_PROXY_CONNECTION_FAILED" in loaded.stderr
+        elif REQUIRED:
+            pytest.fail("Chromium is required here but was not found")
+    finally:
+        server.stop()
+    assert linux_uninstall(data_dir)[0] == 0
+    after = configparser.ConfigParser(interpolation=None)
+    after.optionxform = str
+    after.read(kioslaverc)
+    assert dict(after["Proxy Settings"]) == {"NoProxyFor": "localhost", "ProxyType": "0"}  # as it was
 
 
 def test_system_store_only_as_root(tmp_path, data_dir, monkeypatch):

@@ -19,6 +19,7 @@ import pytest
 
 from agent import doctor, install, pac
 from agent.doctor import Check, checks, pac_route
+from agent.pac import STOPPED
 from agent.pac_server import PacServer
 from agent.sysproxy import ProxySetting
 
@@ -140,6 +141,31 @@ def test_when_the_agent_is_not_running_the_checks_that_need_it_wait(data_dir, tm
     assert found["Proxy answering"].fix.startswith("Start it with `systemctl --user start nocontact.service`")
     assert found["PAC file"].ok is None and "needs nocontact running" in found["PAC file"].detail
     assert found["CA present"].ok is False and "nocontact install" in found["CA present"].fix
+
+
+def test_installed_with_the_agent_down_the_pac_service_still_holds_watched_sites(data_dir, tmp_path):
+    routing = data_dir / "proxy.pac"
+    routing.write_text(pac.TEMPLATE % {"watched": json.dumps({"tinder.com": 1}), "allowed": "{}",
+                                       "proxy": "PROXY 127.0.0.1:8080"})
+    server = PacServer(routing, port=0).start()
+    try:
+        (data_dir / "install.json").write_text(json.dumps({"pac_url": server.url, "steps": []}))
+        found = run_checks(data_dir, tmp_path, state={}, run=nothing)
+        assert found["PAC file"].ok is True and server.url in found["PAC file"].detail
+        down = found["Proxy answering"]
+        assert down.ok is False and "watched sites do not load" in down.fix and "everything else works" in down.fix
+        # Stopped after waiting out its cooldown: everything goes direct, and doctor says why, calmly.
+        routing.write_text(STOPPED)
+        found = run_checks(data_dir, tmp_path, state={}, run=nothing)
+        assert found["PAC file"].ok is False and "sends everything direct" in found["PAC file"].detail
+        assert found["PAC file"].fix.startswith("Start nocontact again when you want it back.")
+    finally:
+        server.stop()
+    # And with the PAC service down: said, with how to start it.
+    found = run_checks(data_dir, tmp_path, state={}, run=nothing)
+    assert found["PAC file"].ok is False and "does not load" in found["PAC file"].detail
+    assert "systemctl --user start nocontact-pac.service" in found["PAC file"].fix
+    assert found["PAC service installed"].ok is False and found["Service installed"].ok is False
 
 
 # --- the data directory, for real ---------------------------------------------------------------

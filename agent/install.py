@@ -180,6 +180,8 @@ def show(action: dict) -> str:
         return "$ " + " ".join(_shell_quote(a) for a in action["argv"])
     if op == "write":
         return f"remove {action['path']}" if action["content"] is None else f"write {action['path']}"
+    if op == "link":
+        return f"link {action['path']} -> {action['target']}"
     if op == "mkdir":
         return f"create the folder {action['path']}"
     if op == "rmdir":
@@ -449,7 +451,12 @@ def _systemd(host: _Host) -> list[Step]:
         unit = _file_step(f"{service.step}unit", f"Write the systemd user service for {service.what} ({path})", path,
                           unit_text(host.command, host.data_dir, service), after_undo=reload)
         steps.append(unit)
-        if not reachable:
+        if not reachable:  # enable it as `systemctl --user enable` would: the link that starts it at login
+            link = path.parent / "default.target.wants" / service.unit
+            undo = [_write(link, None)] + ([] if link.parent.exists() else [{"op": "rmdir", "path": str(link.parent)}])
+            steps.append(Step(f"{service.step}enable", f"Start {service.what} at every login (systemd user service)",
+                              [{"op": "link", "path": str(link), "target": f"../{service.unit}"}], undo,
+                              in_place=link.is_symlink() and os.readlink(link) == f"../{service.unit}"))
             continue
         enabled = host.out("systemctl", "--user", "is-enabled", service.unit)
         active = host.out("systemctl", "--user", "is-active", service.unit)
@@ -463,8 +470,8 @@ def _systemd(host: _Host) -> list[Step]:
                           and (active or "").strip() == "active"))
     if not reachable:
         steps.append(_note("service", "systemd's user manager cannot be reached here (no login session), so the "
-                                      "services are written but not started. They start at your next login, or now "
-                                      f"with: systemctl --user enable --now {PAC.unit} {AGENT.unit}"))
+                                      "services are enabled but not started now. They start at your next login, "
+                                      f"or now with: systemctl --user start {PAC.unit} {AGENT.unit}"))
     return steps
 
 
@@ -674,6 +681,11 @@ class _Doer:
                 else:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_bytes(action["content"].encode(action.get("encoding") or "utf-8"))
+            elif op == "link":
+                path = Path(action["path"])
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.unlink(missing_ok=True)
+                path.symlink_to(action["target"])
             elif op == "mkdir":
                 Path(action["path"]).mkdir(parents=True, exist_ok=True)
             elif op == "rmdir":

@@ -208,8 +208,13 @@ def templates_dir() -> Path:
     return inside_wheel if inside_wheel.is_dir() else Path(agent.__file__).parent.parent / "installers"
 
 
-def find_executable() -> list[str]:
+def find_executable(system: str | None = None) -> list[str]:
     """The command that starts nocontact: the `nocontact` script if there is one, else this Python with -m agent."""
+    if (system or platform.system()) == "Windows":
+        # A console script opens a console window at every logon, and closing it would stop nocontact.
+        windowless = Path(sys.executable).with_name("pythonw.exe")
+        if windowless.is_file():
+            return [str(windowless), "-m", "agent"]
     name = "nocontact.exe" if os.name == "nt" else "nocontact"
     candidates = [shutil.which("nocontact"), Path(sys.executable).parent / name,
                   Path(sysconfig.get_path("scripts")) / name,
@@ -812,7 +817,7 @@ def install(data_dir: Path, home: Path | None = None, *, pac_url: str = DEFAULT_
     record = load_record(data_dir)
     if not dry_run:
         ensure_ca(data_dir)
-    steps = plan(home, data_dir, pac_url, executable or find_executable(), system, run=run, **options)
+    steps = plan(home, data_dir, pac_url, executable or find_executable(system), system, run=run, **options)
     todo = [s for s in steps if s.actions and not s.in_place]
     out(describe(steps, "nocontact install will:" if todo else "nocontact install:"))
     if not todo:

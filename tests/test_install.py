@@ -530,6 +530,17 @@ def test_windows_commands_registry_and_task(tmp_path, data_dir, before):
     assert refreshed == [1, 2] and not xml.exists() and not pac_xml.exists()
 
 
+def test_windows_runs_the_windowless_python_when_there_is_one(tmp_path, monkeypatch):
+    # Windows cannot run here: a folder laid out like a Windows Python stands in for it.
+    python = tmp_path / "Python312" / "python.exe"
+    python.parent.mkdir()
+    python.write_text("")
+    monkeypatch.setattr(install.sys, "executable", str(python))
+    assert install.find_executable("Windows") == install.find_executable("Linux")  # no pythonw.exe: as elsewhere
+    (python.parent / "pythonw.exe").write_text("")
+    assert install.find_executable("Windows") == [str(python.parent / "pythonw.exe"), "-m", "agent"]
+
+
 def test_windows_task_without_a_nocontact_script_runs_python(data_dir):
     text = install.task_xml([r"C:\Program Files\Python312\pythonw.exe", "-m", "agent"], "sam", Path(r"C:\nc"))
     task = ET.fromstring(text.encode("utf-16"))

@@ -283,7 +283,7 @@ def detail_lines(review: Review) -> list[str]:
         if cell and cell[2] > 1:
             line += f"; the busiest hour of the week was {WEEKDAY_PLURALS[cell[0]]} around {hour_words(cell[1])}"
         lines.append(line + ". It can help to plan something kind for that time.")
-    lines.append(f"Days without opening their profile so far: {review.days_without_opening}.")
+    lines.append(f"Days in a row, up to today, without opening their profile: {review.days_without_opening}.")
     return lines
 
 

@@ -190,7 +190,7 @@ def test_terminal_leads_with_what_was_ridden_out(month):
         "Fewer urges than the previous 30 days: 16 vs 19.",
         "Longest stretch without an urge: 5 days 5 hours.",
         "Most urges came around 23:00; the busiest hour of the week was Sundays around 23:00.",
-        "Days without opening their profile so far: 11.",
+        "Days in a row, up to today, without opening their profile: 11.",
         "Where they led: J · instagram 9, J · facebook 2, J · x 2, dating · tinder.com 2, dating · bumble.com 1.",
         "What set them off, from your notes: anniversary or date 2, loneliness 2,",
         "Fri 12 Jun 03:00: nocontact was switched off — " + STOPPED,

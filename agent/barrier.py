@@ -711,6 +711,8 @@ def _leaves(value: Any) -> list[tuple[tuple[str, ...], str]]:
 
 def _handle(platform: str, value: str) -> str:
     """A handle as a listing shows it; a profile link (LinkedIn's profileUrl) becomes the handle it names."""
+    if len(value) > 1000:
+        return ""
     if value[:8].lower().startswith(("https://", "http://")):
         try:
             return str(_SITES[platform].profile(parse(value)).key)
@@ -931,7 +933,7 @@ class Barrier:
         configured (for whichever alias has it now); an id learnt by hand stays while its alias does."""
         configured = {key: alias for key, alias in self._owner.items() if key not in self._learnt}
         for key, (alias, via) in dict(old._learnt).items():
-            owner = configured.get(via) if via else alias if alias in self._aliases else None
+            owner = configured.get(via) if via else (alias if alias in self._aliases else None)
             if owner:
                 self._tie(key, owner, via)
 

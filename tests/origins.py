@@ -51,6 +51,8 @@ class Origin:
     http_port: int = 0
     https_port: int = 0
     seen: list[tuple[str, str, str, bytes]] = field(default_factory=list)  # (method, host, path, body)
+    # path (without its query) -> (headers, body): answered instead of the default page, as a service would
+    responses: dict[str, tuple[dict, bytes]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def hosts(self) -> set[str]:
@@ -77,13 +79,18 @@ def start_origin(folder: Path) -> tuple[Origin, list[ThreadingHTTPServer]]:
             host = self.headers.get("host", "")
             with origin.lock:
                 origin.seen.append((self.command, host, self.path, body))
-            if self.path.startswith("/api/"):
+            headers = {}
+            if self.path.split("?", 1)[0] in origin.responses:
+                headers, payload = origin.responses[self.path.split("?", 1)[0]]
+                kind = "application/json"
+            elif self.path.startswith("/api/"):
                 payload, kind = b'{"origin": true}', "application/json"
             else:
                 payload = f"<!doctype html><title>origin</title><h1>origin page</h1><p id=where>{host}{self.path}</p>".encode()
                 kind = "text/html; charset=utf-8"
             self.send_response(200)
-            self.send_header("Content-Type", kind)
+            for name, value in ({"Content-Type": kind} | {k.title(): v for k, v in headers.items()}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

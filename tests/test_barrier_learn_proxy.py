@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import ssl
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from tests.conftest import own_proxy
-from tests.origins import Origin, make_cert
+from tests.origins import start_origin
 from tests.test_barrier_learn import ALL, FORM, JSON, x_send
 
 CONFIG = """
@@ -25,57 +20,15 @@ barrier: {social_messages: true}
 SEND_PATHS = ("/i/api/1.1/dm/new2.json", "/api/v1/direct_v2/threads/broadcast/text/")
 
 
-@dataclass
-class InboxOrigin(Origin):
-    """A local HTTPS origin that answers GETs of the paths in `responses` with their recorded bodies."""
-
-    responses: dict[str, tuple[dict, bytes]] = field(default_factory=dict)  # path without query -> (headers, body)
-
-
-def start_inbox_origin(folder: Path) -> tuple[InboxOrigin, ThreadingHTTPServer]:
-    origin = InboxOrigin()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
-        def _answer(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            with origin.lock:
-                origin.seen.append((self.command, self.headers.get("host", ""), self.path, body))
-            headers, payload = origin.responses.get(self.path.split("?", 1)[0], ({}, b'{"ok": true}'))
-            self.send_response(200)
-            for name, value in ({"content-type": "application/json"} | headers).items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = _answer
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    cert, key = make_cert(folder)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    origin.https_port = origin.http_port = server.server_address[1]
-    return origin, server
-
-
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory):
-    origin, server = start_inbox_origin(tmp_path_factory.mktemp("inbox-origin"))
+    origin, servers = start_origin(tmp_path_factory.mktemp("inbox-origin"))
     try:
         with own_proxy(CONFIG, tmp_path_factory.mktemp("learn"), origin) as proxy:
             yield proxy
     finally:
-        server.shutdown()
+        for server in servers:
+            server.shutdown()
 
 
 def serve(proxy, url: str, headers: dict, body: bytes):

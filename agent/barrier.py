@@ -721,6 +721,17 @@ def _handle(platform: str, value: str) -> str:
     return value
 
 
+def _on_host(seen: dict, items: tuple, host: str) -> tuple:
+    """The items (services or listings) whose host suffixes cover `host`, in table order; cached per host."""
+    found = seen.get(host)
+    if found is None:
+        if len(seen) > 10_000:
+            seen.clear()
+        suffixes = host_suffixes(normalise_host(host))
+        found = seen[host] = tuple(item for item in items if any(h in suffixes for h in item.hosts))
+    return found
+
+
 class Barrier:
     """Decides whether a request is a send to one of `people`, for the enabled `families`."""
 
@@ -767,15 +778,8 @@ class Barrier:
         return {host for service in self._services for host in service.hosts}
 
     def _services_for(self, host: str) -> tuple[Service, ...]:
-        found = self._hosts_seen.get(host)
-        if found is None:
-            if len(self._hosts_seen) > 10_000:
-                self._hosts_seen.clear()
-            suffixes = host_suffixes(normalise_host(host))
-            # in table order: a service's specific paths before the mail fallback
-            found = tuple(s for s in self._services if any(h in suffixes for h in s.hosts))
-            self._hosts_seen[host] = found
-        return found
+        # in table order: a service's specific paths before the mail fallback
+        return _on_host(self._hosts_seen, self._services, host)
 
     def _route(self, method: str, host: str, path: str) -> tuple[Service, re.Match[str]] | None:
         if method.upper() not in SEND_METHODS:
@@ -938,14 +942,7 @@ class Barrier:
                 self._tie(key, owner, via)
 
     def _listings_for(self, host: str) -> tuple[Listing, ...]:
-        found = self._listings_seen.get(host)
-        if found is None:
-            if len(self._listings_seen) > 10_000:
-                self._listings_seen.clear()
-            suffixes = host_suffixes(normalise_host(host))
-            found = tuple(item for item in self._listings if any(h in suffixes for h in item.hosts))
-            self._listings_seen[host] = found
-        return found
+        return _on_host(self._listings_seen, self._listings, host)
 
     def _listing(self, method: str, host: str, path: str) -> Listing | None:
         if method.upper() not in LISTING_METHODS:

@@ -92,16 +92,10 @@ def mqtt_publish(topic: str, payload: bytes, packet_id: int = 7) -> bytes:
     return bytes([0x32]) + bytes(length) + rest
 
 
-@dataclass
-class Fixture:
-    name: str
+class AtUrl:
+    """A recorded request or response: its host and path, from its `url`."""
+
     url: str
-    expect: dict
-    method: str = "POST"
-    headers: dict = field(default_factory=dict)
-    text: str = ""  # the body or message as stored (decoded)
-    websocket: dict | None = None
-    learn: list = field(default_factory=list)
 
     @property
     def host(self) -> str:
@@ -111,6 +105,18 @@ class Fixture:
     def path(self) -> str:
         parts = urlsplit(self.url)
         return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@dataclass
+class Fixture(AtUrl):
+    name: str
+    url: str
+    expect: dict
+    method: str = "POST"
+    headers: dict = field(default_factory=dict)
+    text: str = ""  # the body or message as stored (decoded)
+    websocket: dict | None = None
+    learn: list = field(default_factory=list)
 
     def wire(self) -> bytes | str:
         """The body (or WebSocket message) as it travels."""

@@ -12,7 +12,7 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -21,7 +21,7 @@ from agent.barrier import MAX_LEARNT, Barrier
 from agent.config import parse_config
 from agent.core import Agent
 from agent.notifier import Notifier
-from tests.test_barrier import Untouchable, encode
+from tests.test_barrier import AtUrl, Untouchable, encode
 
 RESPONSES = Path(__file__).parent / "fixtures" / "barrier" / "responses"
 # Handles only: no numeric id, URN, thread or room is configured.
@@ -43,22 +43,13 @@ FORM = {"content-type": "application/x-www-form-urlencoded;charset=UTF-8"}
 
 
 @dataclass
-class Response:
+class Response(AtUrl):
     name: str
     method: str
     url: str
     headers: dict
     text: str
     learnt: dict
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.url).hostname
-
-    @property
-    def path(self) -> str:
-        parts = urlsplit(self.url)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
 
     def wire(self) -> bytes:
         return encode(self.text.encode(), self.headers.get("content-encoding", ""))

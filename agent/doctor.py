@@ -199,10 +199,12 @@ def _table(pac: str, name: str) -> dict | None:
 def pac_route(pac: str, host: str) -> str | None:
     """Where nocontact's PAC file sends `host` ("PROXY h:p" or "DIRECT"); None if the file is not in its format."""
     watched, allowed = _table(pac, "WATCHED"), _table(pac, "ALLOWED")
+    exact = _table(pac, "EXACT") or {}
     proxy = re.search(r'return watched \? "([^"]+)" : "DIRECT";', pac)
     if watched is None or allowed is None or proxy is None:
         return None
-    name, is_watched = host.lower().rstrip("."), False
+    name = host.lower().rstrip(".")
+    is_watched = name in exact
     while True:
         if name in allowed:
             return "DIRECT"

@@ -22,11 +22,13 @@ from agent.policy import Policy
 PAC_PATH = "/proxy.pac"  # where the agent's pages and the PAC service serve it
 
 TEMPLATE = """// nocontact: routes only the hosts that a rule can touch through the local proxy.
+// WATCHED: domains, with their subdomains; EXACT: single hosts; ALLOWED: domains never routed.
 var WATCHED = %(watched)s;
+var EXACT = %(exact)s;
 var ALLOWED = %(allowed)s;
 function FindProxyForURL(url, host) {
   host = host.toLowerCase().replace(/\\.+$/, "");
-  var watched = false;
+  var watched = EXACT.hasOwnProperty(host);
   for (var name = host; ; ) {
     if (ALLOWED.hasOwnProperty(name)) return "DIRECT";
     if (WATCHED.hasOwnProperty(name)) watched = true;
@@ -45,6 +47,7 @@ def pac_file(policy: Policy, proxy_host: str, proxy_port: int) -> str:
 
     return TEMPLATE % {
         "watched": table(policy.watched_domains),
+        "exact": table(policy.watched_hosts),
         "allowed": table(policy.allowed_domains),
         "proxy": f"PROXY {proxy_host}:{proxy_port}",
     }

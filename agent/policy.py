@@ -15,7 +15,7 @@ from agent.barrier import Barrier
 from agent.config import Config, Person
 from agent.identity import Identity, Platform
 from agent.platforms import GENERIC, PLATFORMS, platform_for_host
-from agent.search import SEARCH_ENGINES, SearchIndex, engine_params, engine_searches
+from agent.search import SEARCH_ENGINES, SearchIndex, engine_params, engine_searches, watched_hosts
 from agent.sitelists import builtin_lists
 from agent.urls import Url, UrlError, host_suffixes, normalise_host, parse, quick_host
 from agent.wrappers import WRAPPER_DOMAINS, inner_urls, is_wrapper
@@ -93,7 +93,8 @@ class Policy:
         self._urls: dict[str, str] = {}  # generic prefix key -> the configured URL
         self._allow_hosts: set[str] = set()
         self._allow_urls: set[str] = set()
-        self._watched: set[str] = set()
+        self._watched: set[str] = set()  # domains: watched with all their subdomains
+        self._watched_hosts: set[str] = set()  # exact hosts (the search hosts of a domain that also serves mail)
 
         for category, domains in lists.items():
             for domain in domains:
@@ -117,8 +118,12 @@ class Policy:
         if self._people or self._search.names or self._search.emails or self._search.phones:
             for platform in PLATFORMS:
                 self._watched.update(set(platform.domains) - UNREADABLE)
-            self._watched.update(SEARCH_ENGINES)
-            self._watched.update(WRAPPER_DOMAINS)
+            for domain in (*SEARCH_ENGINES, *WRAPPER_DOMAINS):
+                hosts = watched_hosts(domain)
+                if hosts is None:
+                    self._watched.add(domain)
+                else:
+                    self._watched_hosts.update(hosts)
         web_hosts = [ident.key for ident in self._people if ident.platform == GENERIC.name]
         web_hosts += [*self._urls, *self._allow_urls]
         self._web_hosts = {key.split("/", 1)[0] for key in web_hosts}
@@ -155,7 +160,7 @@ class Policy:
             allowed = any(s in self._allow_hosts for s in suffixes)
             info = self._hosts[host] = _Host(
                 allowed=allowed,
-                watched=not allowed and any(s in self._watched for s in suffixes),
+                watched=not allowed and (host in self._watched_hosts or any(s in self._watched for s in suffixes)),
                 site=next((_Site(s, self._sites[s] or None) for s in suffixes if s in self._sites), None),
                 platform=platform_for_host(host),
                 engine=engine_params(host),
@@ -167,6 +172,10 @@ class Policy:
     @property
     def watched_domains(self) -> set[str]:
         return set(self._watched)
+
+    @property
+    def watched_hosts(self) -> set[str]:
+        return set(self._watched_hosts)
 
     @property
     def allowed_domains(self) -> set[str]:

@@ -51,6 +51,24 @@ SEARCH_ENGINES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Engines whose domain also serves mail, documents, storage or accounts (mail.google.com,
+# docs.google.com, mail.yandex.ru, pan.baidu.com): only these hosts of theirs are searched on,
+# so only these are watched. The rest of the domain is never decrypted.
+SEARCH_LABELS = {  # domain prefix -> first labels of its search hosts ("" is the domain itself)
+    "google.": ("", "www", "images", "news", "scholar", "books", "video"),
+    "yandex.": ("", "www"),
+    "baidu.com": ("", "www", "m", "image"),
+}
+
+
+def watched_hosts(domain: str) -> tuple[str, ...] | None:
+    """The exact hosts of a search or redirect `domain` that are watched; None: the whole domain."""
+    for prefix, labels in SEARCH_LABELS.items():
+        if domain.startswith(prefix):
+            return tuple(f"{label}.{domain}" if label else domain for label in labels)
+    return None
+
+
 def engine_params(host: str) -> tuple[str, ...] | None:
     """The query parameters that carry the search text, if `host` is a search engine."""
     for suffix in host_suffixes(host):

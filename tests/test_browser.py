@@ -139,8 +139,11 @@ def test_through_the_pac_file(pac_browser, proxy, artifacts):
         assert page.goto("https://www.instagram.com/someone.else/").status == 200
         assert page.inner_text("h1") == "origin page"
         page.screenshot(path=str(artifacts / "pac-block.png"))
-        # Hosts without rules, and allowed ones, go DIRECT: here that means a name that does not resolve.
-        for url in ("https://bank.test/", "https://coparent.test/"):
+        assert page.goto("https://www.google.com/search?q=casey+lindqvist").status == 403
+        # Hosts without rules, allowed ones, and the mail and documents that share a search engine's
+        # domain go DIRECT: here that means a name that does not resolve.
+        for url in ("https://bank.test/", "https://coparent.test/", "https://mail.google.com/mail/u/0/",
+                    "https://docs.google.com/document/d/x"):
             with pytest.raises(Exception, match="ERR_NAME_NOT_RESOLVED"):
                 page.goto(url)
     finally:

@@ -112,7 +112,7 @@ def test_a_pac_file_that_points_at_another_port_is_said_plainly(data_dir, tmp_pa
     listener.bind(("127.0.0.1", 0))
     listener.listen()
     port = listener.getsockname()[1]
-    text = pac.TEMPLATE % {"watched": json.dumps({"tinder.com": 1}), "allowed": "{}", "proxy": "PROXY 127.0.0.1:1"}
+    text = pac.TEMPLATE % {"watched": json.dumps({"tinder.com": 1}), "exact": "{}", "allowed": "{}", "proxy": "PROXY 127.0.0.1:1"}
     server, url = _serve(text.encode())
     try:
         state = {"pid": os.getpid(), "proxy": f"127.0.0.1:{port}", "pac_url": url, "ca_cert": str(data_dir / "x")}
@@ -145,7 +145,7 @@ def test_when_the_agent_is_not_running_the_checks_that_need_it_wait(data_dir, tm
 
 def test_installed_with_the_agent_down_the_pac_service_still_holds_watched_sites(data_dir, tmp_path):
     routing = data_dir / "proxy.pac"
-    routing.write_text(pac.TEMPLATE % {"watched": json.dumps({"tinder.com": 1}), "allowed": "{}",
+    routing.write_text(pac.TEMPLATE % {"watched": json.dumps({"tinder.com": 1}), "exact": "{}", "allowed": "{}",
                                        "proxy": "PROXY 127.0.0.1:8080"})
     server = PacServer(routing, port=0).start()
     try:

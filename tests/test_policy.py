@@ -145,6 +145,28 @@ def test_decisions_agree_with_watched_hosts(policy):
         assert not policy.watches(host)
 
 
+def test_only_the_search_hosts_of_a_domain_that_also_serves_mail_are_watched(policy):
+    from agent.doctor import pac_route
+    from agent.pac import pac_file
+
+    searches = ("https://www.google.com/search?q=Casey+Lindqvist", "https://google.co.uk/search?q=casey+lindqvist",
+                "https://images.google.com/search?q=Casey%20Lindqvist",
+                "https://www.google.de/url?q=https://www.instagram.com/casey.lindqvist/",
+                "https://yandex.ru/search/?text=Casey+Lindqvist", "https://www.baidu.com/s?wd=Casey+Lindqvist")
+    for url in searches:
+        assert policy.decide(url).action == "block", url
+    never = ("mail.google.com", "docs.google.com", "drive.google.com", "accounts.google.com", "meet.google.com",
+             "calendar.google.com", "mail.google.co.uk", "mail.yandex.ru", "disk.yandex.com", "pan.baidu.com")
+    pac = pac_file(policy, "127.0.0.1", 8080)
+    for host in never:
+        assert not policy.watches(host), host
+        assert pac_route(pac, host) == "DIRECT", host
+    for host in ("www.google.com", "google.com", "google.co.uk", "images.google.com", "translate.google.com",
+                 "www.bing.com", "duckduckgo.com"):
+        assert policy.watches(host) and pac_route(pac, host) == "PROXY 127.0.0.1:8080", host
+    assert policy.decide("https://mail.google.com/mail/u/0/?q=casey+lindqvist").action == "allow"
+
+
 def test_explain_json_shape(policy):
     data = policy.decide("https://m.instagram.com/Casey.Lindqvist/reels/").as_json()
     assert set(data) == {"url", "action", "reason", "category", "person", "platform", "rule"}

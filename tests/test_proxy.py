@@ -131,6 +131,15 @@ def test_pac_file_routes_only_watched_hosts(proxy):
     assert "DIRECT" in pac and "bank.test" not in pac
 
 
+def test_mail_and_documents_on_a_search_engines_domain_are_never_decrypted(proxy):
+    for url in ("https://mail.google.com/mail/u/0/#inbox", "https://docs.google.com/document/d/abc/edit",
+                "https://accounts.google.com/", "https://mail.yandex.ru/", "https://pan.baidu.com/"):
+        reply = proxy.fetch(url)
+        assert (reply.status, reply.issuer) == (200, ORIGIN_CN), url  # passed through as encrypted bytes
+    search = proxy.fetch("https://www.google.com/search?q=Casey+Lindqvist")
+    assert search.status == 403 and search.issuer == MITM_CN
+
+
 def test_a_log_that_cannot_be_written_still_blocks_and_serves(proxy):
     db = proxy.agent.urges._db
     db.execute("PRAGMA query_only = ON")  # SQLite's answer for a read-only file or a full disk

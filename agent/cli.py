@@ -72,6 +72,8 @@ def _port_free(host: str, port: int) -> None:
     if port == 0:
         return
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        if os.name == "posix":  # as the servers themselves bind: a restart is not held up by old connections
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

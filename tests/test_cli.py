@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 
@@ -180,6 +181,25 @@ def test_run_prints_where_it_listens_and_status_sees_it(home, config):
     assert not (home / "state.json").exists()
     events = sqlite3.connect(home / "nocontact.sqlite3").execute("SELECT kind, detail FROM events").fetchall()
     assert events == [("stopped", "stopped at once by a signal (Ctrl+C, or the service being stopped)")]
+
+
+def test_started_again_right_after_a_crash_it_gets_its_ports_back(home, config):
+    """A crash leaves the ports' old connections waiting (TIME_WAIT); the restart must not be refused for them."""
+    port, pages = _free_port(), _free_port()
+    env = {**os.environ, "NOCONTACT_HOME": str(home)}
+    argv = [sys.executable, "-m", "agent", "run", "--config", str(config), "--port", str(port),
+            "--pages-port", str(pages)]
+    for _restart in range(2):
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        try:
+            first = process.stdout.readline()
+            assert first.strip() == "nocontact is running.", first + process.stdout.read()
+            for _ in range(3):  # the server closes these connections first, so it holds their TIME_WAIT
+                assert fetch(("127.0.0.1", port), "http://tinder.com/").status == 403
+                assert b"FindProxyForURL" in urllib.request.urlopen(f"http://127.0.0.1:{pages}/proxy.pac").read()
+        finally:
+            process.kill()  # as a crash ends it: no clean shutdown
+            process.wait(15)
 
 
 def test_addon_works_alone_in_mitmdump(home, config, tmp_path):

@@ -541,6 +541,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.home:  # before anything reads the data directory (a Windows task cannot set variables)
         os.environ["NOCONTACT_HOME"] = args.home
+    if sys.stdout is None or sys.stderr is None:
+        # pythonw (the Windows logon tasks) has no console: what would be printed goes to a log file.
+        log_file = open(paths.home() / "nocontact.log", "a", encoding="utf-8", buffering=1)
+        sys.stdout, sys.stderr = sys.stdout or log_file, sys.stderr or log_file
     # Our own messages only; mitmproxy's go through its own (quiet) terminal log.
     ours = logging.getLogger("nocontact")
     ours.addHandler(logging.StreamHandler())

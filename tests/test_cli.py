@@ -202,6 +202,27 @@ def test_started_again_right_after_a_crash_it_gets_its_ports_back(home, config):
             process.wait(15)
 
 
+def test_without_a_console_it_runs_and_writes_to_its_log(tmp_path, config):
+    """As Windows' logon task starts it (pythonw.exe: no standard output or error at all)."""
+    home = tmp_path / "windowless"
+    script = ("import sys; sys.stdout = sys.stderr = None; from agent.cli import main; "
+              f"sys.exit(main(['--home', {str(home)!r}, 'run', '--config', {str(config)!r}, '--port', '0', "
+              "'--pages-port', '0']))")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (home / "state.json").exists():
+            assert process.poll() is None, (home / "nocontact.log").read_text()
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        proxy = json.loads((home / "state.json").read_text())["proxy"].rsplit(":", 1)
+        assert fetch((proxy[0], int(proxy[1])), "http://tinder.com/").status == 403
+    finally:
+        process.kill()
+        process.wait(15)
+    assert "nocontact is running." in (home / "nocontact.log").read_text()
+
+
 def test_addon_works_alone_in_mitmdump(home, config, tmp_path):
     import shutil
 

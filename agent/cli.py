@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from agent import paths
+from agent import pages, paths
 from agent.config import ConfigError, load_config
 from agent.core import CATEGORY_LABELS
 from agent.install import installed_pac_url
@@ -63,6 +63,8 @@ def _config_path(args) -> Path:
     return Path(args.config) if args.config else paths.config_path()
 
 
+log = logging.getLogger("nocontact")
+
 # --- commands -----------------------------------------------------------------
 
 
@@ -95,6 +97,10 @@ def cmd_run(args) -> int:
     except ConfigError as err:
         # A service's output goes to the system log: say where the mistake is, not the values.
         raise ConfigError(f"the config has a mistake ({err.where()}); `nocontact check` shows what to fix") from None
+    if agent.config_problem:
+        log.warning("The config has a mistake (%s), so the last good one stays in force until it is fixed. "
+                    "`nocontact check` shows what to fix.", agent.config_problem)
+        agent.notifier.notify(*pages.config_kept_text(), target="config")
     try:
         asyncio.run(serve(agent, args.host, args.port, args.pages_port, args.set))
     finally:

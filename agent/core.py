@@ -52,7 +52,11 @@ class Agent:
     def __init__(self, config_path: Path, *, notifier: Notifier | None = None, database: Path | None = None,
                  monotonic: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time):
         self.config_path = Path(config_path)
-        text, config = self.read_config()
+        try:
+            text, config = self.read_config()
+            problem = None
+        except ConfigError as err:  # kept to see whether a last good config is on record
+            text, config, problem = "", None, err
         self.urges = UrgeLog(database or paths.database_path(), clock=wall)
         self.notifier = notifier or Notifier()
         self.secret = secret.load_or_create(paths.secret_path())
@@ -63,10 +67,22 @@ class Agent:
         self._app_pids: dict[str, set[int]] = {}  # barred app -> processes seen (to resume, or look at again)
         self._suspended: set[int] = set()
         self.watcher: Watcher | None = None
+        in_force = self.ledger.config_in_force()
+        # A config file with a mistake at start: the last good config (signed, in the log) stays in
+        # force, as it would for a running agent, and the file is read again once it changes.
+        self.config_problem: str | None = None
+        if config is None:
+            if in_force is None:  # nothing to fall back on: a first start with a mistake
+                self.urges.close()
+                raise problem
+            config, self.config_problem = in_force, problem.where()
         self.cooldowns = Cooldowns(config.cooldown.settings(), self.ledger.holds(), monotonic=monotonic, wall=wall,
                                    on_change=self._hold_changed)
         self.config, self.policy = config, Policy(config)
-        self._adopt(config, text, self.ledger.config_in_force())
+        if self.config_problem:
+            self._apply(config)  # as it was: a looser change still waiting keeps waiting
+        else:
+            self._adopt(config, text, in_force)
         # Set by the runner once the proxy listens.
         self.address: dict | None = None
         self.shutdown: Callable[[], None] | None = None

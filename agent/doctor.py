@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from agent import sysproxy
+from agent.config import ConfigError, load_config
 from agent.install import (
     AGENT,
     CA_CERT,
@@ -109,7 +110,7 @@ def checks(data_dir: Path, home: Path | None = None, *, system: str | None = Non
         installed=bool(record),
     )
     pac_text, pac_check = _pac(context)
-    found = [*_service(context), _proxy(context), pac_check, _ca(context), *_trust(context),
+    found = [_config(context), *_service(context), _proxy(context), pac_check, _ca(context), *_trust(context),
              _system_proxy(context, read_settings), *_browsers(context, pac_text, browser),
              _permissions(context), _disk(context)]
     return found
@@ -122,7 +123,20 @@ def _record(data_dir: Path) -> dict:
         return {}
 
 
-# --- the service and the agent -------------------------------------------------------
+# --- the config, the service and the agent ---------------------------------------------
+
+
+def _config(c: _Context) -> Check:
+    path = c.data_dir / "config.yaml"
+    if not path.exists():
+        return Check("Config", None, f"no config at {path} yet; the first start makes one from the default")
+    try:
+        load_config(path)
+    except ConfigError as err:
+        return Check("Config", False, f"{path} has a mistake ({err.where()}); the last good config stays in force",
+                     "`nocontact check` shows what to fix; once it is fixed, it applies by itself.")
+    return Check("Config", True, f"{path} reads well")
+
 
 
 def _service(c: _Context) -> list[Check]:

@@ -243,6 +243,12 @@ def guard_text(detail: str) -> tuple[str, str]:
     return "nocontact noticed something", f"{detail[0].upper()}{detail[1:]}. It's noted in your log."
 
 
+def config_kept_text() -> tuple[str, str]:
+    """The config file has a mistake at start: the last good one is in force."""
+    return ("nocontact is running", "Your config has a small mistake, so the last good one is in force. "
+            "`nocontact check` shows where; once it is fixed, it applies by itself.")
+
+
 def notification_text(what: str, urge_id: int) -> tuple[str, str]:
     titles = ("Caught one.", "A pause, just now.", "That was an urge.", "Still here with you.")
     bodies = (

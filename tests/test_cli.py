@@ -223,6 +223,32 @@ def test_without_a_console_it_runs_and_writes_to_its_log(tmp_path, config):
     assert "nocontact is running." in (home / "nocontact.log").read_text()
 
 
+def test_a_config_mistake_at_start_keeps_the_last_good_config_in_force(home, config, monkeypatch):
+    process, port = start_agent(home, config)  # a first, good run: its config is kept, signed, as in force
+    assert process.stdout.readline().strip() == "nocontact is running."
+    process.terminate()
+    assert process.wait(15) == 0
+    config.write_text(TEST_CONFIG.replace("dating: true", "dating: maybe"))
+    process, port = start_agent(home, config)
+    try:
+        said = []
+        while not said or said[-1].strip() != "nocontact is running.":
+            said.append(process.stdout.readline())
+            assert said[-1], "".join(said)
+        assert any(line.startswith(f"The config has a mistake ({config}:") and "last good one stays" in line
+                   for line in said), said
+        assert fetch(("127.0.0.1", port), "https://tinder.com/").status == 403  # dating still paused
+        assert fetch(("127.0.0.1", port), "https://blocked-site.test/").status == 403
+        config.write_text(TEST_CONFIG.replace("sites: [blocked-site.test]", "sites: [blocked-site.test, later.test]"))
+        deadline = time.monotonic() + 30
+        while fetch(("127.0.0.1", port), "http://later.test/").status != 403:  # fixed: read again, applied
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
 def test_addon_works_alone_in_mitmdump(home, config, tmp_path):
     import shutil
 

@@ -143,6 +143,15 @@ def test_when_the_agent_is_not_running_the_checks_that_need_it_wait(data_dir, tm
     assert found["CA present"].ok is False and "nocontact install" in found["CA present"].fix
 
 
+def test_a_config_with_a_mistake_is_named_with_where_and_what_to_do(data_dir, tmp_path):
+    assert run_checks(data_dir, tmp_path, state={}, run=nothing)["Config"].ok is None  # none yet
+    (data_dir / "config.yaml").write_text("block:\n  dating: true\n")
+    assert run_checks(data_dir, tmp_path, state={}, run=nothing)["Config"].ok is True
+    (data_dir / "config.yaml").write_text("block:\n  dating: maybe\n")
+    check = run_checks(data_dir, tmp_path, state={}, run=nothing)["Config"]
+    assert check.ok is False and "config.yaml:2: block.dating" in check.detail and "nocontact check" in check.fix
+
+
 def test_installed_with_the_agent_down_the_pac_service_still_holds_watched_sites(data_dir, tmp_path):
     routing = data_dir / "proxy.pac"
     routing.write_text(pac.TEMPLATE % {"watched": json.dumps({"tinder.com": 1}), "exact": "{}", "allowed": "{}",

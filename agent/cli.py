@@ -23,7 +23,7 @@ from tabulate import tabulate
 from agent import pages, paths
 from agent.config import ConfigError, load_config
 from agent.core import CATEGORY_LABELS
-from agent.install import installed_pac_url
+from agent.install import agent_running, installed_pac_url
 from agent.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
 from agent.pac_server import PacServer, pac_text
 from agent.store import TRIGGERS, UrgeLog
@@ -336,13 +336,7 @@ def cmd_wipe(args) -> int:
 
 def _running() -> dict | None:
     """The running agent's addresses, or None when it is not running."""
-    state_file = paths.state_path()
-    try:
-        info = json.loads(state_file.read_text())
-        os.kill(info["pid"], 0)
-        return info
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    return agent_running(paths.home())
 
 
 def _api(path: str, body: dict | None = None):

@@ -39,6 +39,7 @@ from agent.pac import PAC_PATH, pac_file
 from agent.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
 from agent.paths import default_config, pac_path
 from agent.policy import Policy
+from agent.sysproxy import config_home
 
 Runner = Callable[[list[str]], tuple[int, str]]
 
@@ -223,10 +224,6 @@ def find_executable(system: str | None = None) -> list[str]:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return [os.path.abspath(candidate)]
     return [os.path.abspath(sys.executable), "-m", "agent"]
-
-
-def config_home(home: Path, env: Mapping[str, str]) -> Path:
-    return Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
 
 
 def unit_path(home: Path, env: Mapping[str, str] = os.environ, service: Service = AGENT) -> Path:

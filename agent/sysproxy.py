@@ -54,8 +54,13 @@ def gnome(run: Runner = _run) -> ProxySetting | None:
     return ProxySetting("gnome") if mode is not None else None
 
 
-def kde(home: Path) -> ProxySetting | None:
-    path = home / ".config" / "kioslaverc"
+def config_home(home: Path, env: Mapping[str, str]) -> Path:
+    """Where desktop settings live ($XDG_CONFIG_HOME, else ~/.config)."""
+    return Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
+
+
+def kde(home: Path, env: Mapping[str, str] | None = None) -> ProxySetting | None:
+    path = config_home(home, {} if env is None else env) / "kioslaverc"
     if not path.exists():
         return None
     parser = configparser.ConfigParser(interpolation=None, strict=False)
@@ -118,7 +123,7 @@ def read_all(env: Mapping[str, str] | None = None, home: Path | None = None, run
     """Every proxy setting this system has, from each source that answers."""
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
-    found = [gnome(run), kde(home), environment(env), macos(run) if sys.platform == "darwin" else None,
+    found = [gnome(run), kde(home, env), environment(env), macos(run) if sys.platform == "darwin" else None,
              windows(registry)]
     return [setting for setting in found if setting is not None]
 

@@ -55,6 +55,9 @@ def test_kde_kioslaverc(tmp_path):
     (config / "kioslaverc").write_bytes(b"\xff\xfe garbage [[[")
     assert sysproxy.kde(tmp_path) is None
     assert sysproxy.kde(tmp_path / "nowhere") is None
+    # Where install writes it: $XDG_CONFIG_HOME when that is set.
+    (config / "kioslaverc").write_text("[Proxy Settings]\nProxyType=0\n")
+    assert sysproxy.kde(tmp_path / "nowhere", {"XDG_CONFIG_HOME": str(config)}) == ProxySetting("kde")
 
 
 def test_environment():

@@ -125,10 +125,16 @@ class Step:
     actions: list[dict] = field(default_factory=list)  # none: a note, said and not done
     undo: list[dict] = field(default_factory=list)
     in_place: bool = False  # already as install would leave it: nothing to do, nothing to undo
+    rollback: list[dict] | None = None  # when the step does not work: what puts it back (None: the undo)
 
 
 def _run(*argv: str, check: bool = True) -> dict:
     return {"op": "run", "argv": list(argv), "check": check}
+
+
+def _removal(argv: Sequence[str], gone: Sequence[str]) -> dict:
+    """Run `argv` to remove something; when it does not work and `gone` (a read) fails too, it was gone already."""
+    return {**_run(*argv), "gone": list(gone)}
 
 
 def _write(path: Path, content: str | None, encoding: str = "utf-8") -> dict:
@@ -387,7 +393,7 @@ def _nss(host: _Host) -> list[Step]:
     for label, folder in nss_databases(host.home):
         db = f"sql:{folder}"
         add = _run("certutil", "-d", db, "-A", "-t", "C,,", "-n", NICKNAME, "-i", str(host.ca_cert))
-        remove = _run("certutil", "-d", db, "-D", "-n", NICKNAME)
+        remove = _removal(["certutil", "-d", db, "-D", "-n", NICKNAME], ["certutil", "-d", db, "-L", "-n", NICKNAME])
         if not (folder / "cert9.db").exists():
             undo = [{"op": "drop_nssdb", "dir": str(folder)}]
             undo += [{"op": "rmdir", "path": str(d)} for d in [folder, *_new_dirs(folder)]]
@@ -424,15 +430,16 @@ def _system_store(host: _Host) -> list[Step]:
 
 def unit_text(command: Sequence[str], data_dir: Path, service: Service = AGENT) -> str:
     """A systemd user unit from its template, with the real command and data directory."""
-    def quote(arg: str) -> str:
-        arg = arg.replace("%", "%%").replace("$", "$$")
+    def quote(arg: str, expands: bool) -> str:
+        # % is a specifier everywhere; $ is expanded in ExecStart= only (systemd.service(5), systemd.exec(5)).
+        arg = arg.replace("%", "%%").replace("$", "$$" if expands else "$")
         if not any(c in arg for c in " \t\"'\\;"):
             return arg
         return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    exec_start = "ExecStart=" + " ".join(quote(a) for a in [*command, service.subcommand])
-    environment = "Environment=" + " ".join(quote(a) for a in (f"NOCONTACT_HOME={data_dir}",
-                                                                "NOCONTACT_SERVICE=systemd"))
+    exec_start = "ExecStart=" + " ".join(quote(a, True) for a in [*command, service.subcommand])
+    environment = "Environment=" + " ".join(quote(a, False) for a in (f"NOCONTACT_HOME={data_dir}",
+                                                                       "NOCONTACT_SERVICE=systemd"))
     lines = (templates_dir() / "linux" / service.unit).read_text().splitlines()
     lines = [exec_start if line.startswith("ExecStart=") else environment if line.startswith("Environment=") else line
              for line in lines]
@@ -466,10 +473,11 @@ def _systemd(host: _Host) -> list[Step]:
                    _run("systemctl", "--user", "enable", "--now", service.unit)]
         if active and active.strip() == "active" and not unit.in_place:
             actions.append(_run("systemctl", "--user", "restart", service.unit))
+        running = (enabled or "").strip() == "enabled" and (active or "").strip() == "active"
         steps.append(Step(f"{service.step}service", f"Start {service.what} now and at every login (systemd user service)",
                           actions, [_run("systemctl", "--user", "disable", "--now", service.unit, check=False)],
-                          in_place=unit.in_place and (enabled or "").strip() == "enabled"
-                          and (active or "").strip() == "active"))
+                          in_place=unit.in_place and running,
+                          rollback=[] if running else None))  # it ran before: a restart that did not work leaves it
     if not reachable:
         steps.append(_note("service", "systemd's user manager cannot be reached here (no login session), so the "
                                       "services are enabled but not started now. They start at your next login, "
@@ -607,7 +615,8 @@ def _root_store(host: _Host) -> list[Step]:
     sha1 = fingerprint(ca_pem(host.data_dir))
     return [Step("root-store", "Trust the nocontact CA in your own Root certificate store (Windows asks once)",
                  [_run("certutil", "-user", "-addstore", "Root", str(host.ca_cert))],
-                 [_run("certutil", "-user", "-delstore", "Root", sha1)],
+                 [_removal(["certutil", "-user", "-delstore", "Root", sha1],
+                           ["certutil", "-user", "-verifystore", "Root", sha1])],
                  in_place=host.ok("certutil", "-user", "-verifystore", "Root", sha1))]
 
 
@@ -624,7 +633,8 @@ def _task(host: _Host) -> list[Step]:
                                    [_run("schtasks", "/Create", "/XML", str(path), "/TN", service.task),
                                     _run("schtasks", "/Run", "/TN", service.task)],
                                    [_run("schtasks", "/End", "/TN", service.task, check=False),
-                                    _run("schtasks", "/Delete", "/TN", service.task, "/F")],
+                                    _removal(["schtasks", "/Delete", "/TN", service.task, "/F"],
+                                             ["schtasks", "/Query", "/TN", service.task])],
                                    in_place=exists)]
     return steps
 
@@ -674,6 +684,8 @@ class _Doer:
         try:
             if op == "run":
                 code, output = self.run(action["argv"])
+                if code and action.get("gone") and self.run(action["gone"])[0] != 0:
+                    return None  # a removal whose target is already gone (a deleted profile, say): done
                 if code and action.get("check", True):
                     return f"{shlex.join(action['argv'])} did not work (exit {code}): {output.strip()[:300]}"
             elif op == "write":
@@ -682,7 +694,9 @@ class _Doer:
                     path.unlink(missing_ok=True)
                 else:
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_bytes(action["content"].encode(action.get("encoding") or "utf-8"))
+                    temporary = path.with_name(path.name + ".nocontact-tmp")  # a reader never sees half of it
+                    temporary.write_bytes(action["content"].encode(action.get("encoding") or "utf-8"))
+                    os.replace(temporary, path)
             elif op == "link":
                 path = Path(action["path"])
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -812,9 +826,8 @@ def install(data_dir: Path, home: Path | None = None, *, pac_url: str = DEFAULT_
     data_dir, home = Path(data_dir), Path.home() if home is None else Path(home)
     system = system or platform.system()
     record = load_record(data_dir)
-    if not dry_run:
-        ensure_ca(data_dir)
-    steps = plan(home, data_dir, pac_url, executable or find_executable(system), system, run=run, **options)
+    command = executable or find_executable(system)
+    steps = plan(home, data_dir, pac_url, command, system, run=run, **options)  # a config mistake stops here
     todo = [s for s in steps if s.actions and not s.in_place]
     out(describe(steps, "nocontact install will:" if todo else "nocontact install:"))
     if not todo:
@@ -823,17 +836,21 @@ def install(data_dir: Path, home: Path | None = None, *, pac_url: str = DEFAULT_
     stop = _dry_run_or_declined(dry_run, yes, ask, out)
     if stop is not None:
         return stop
+    if not (data_dir / CA_CERT).exists():  # made only once the person said yes; the trust steps then name it
+        ensure_ca(data_dir)
+        steps = plan(home, data_dir, pac_url, command, system, run=run, **options)
+        todo = [s for s in steps if s.actions and not s.in_place]
     record = record or {"version": 1, "system": system, "installed": datetime.now(UTC).isoformat(timespec="seconds"),
                         "pac_url": pac_url, "steps": []}
     recorded = {s["id"] for s in record["steps"]}
     do = _Doer(run, options.get("registry"), refresh)
     problems = []
     for step in todo:
-        errors = [e for e in map(do, step.actions) if e]
-        if errors:  # put this step back as it was; the others stand
-            for action in step.undo:
+        error = next((e for e in map(do, step.actions) if e), None)  # stops at the first that does not work
+        if error:  # put this step back as it was; the others stand
+            for action in step.undo if step.rollback is None else step.rollback:
                 do(action)
-            problems.append(f"{step.description}: {errors[0]}")
+            problems.append(f"{step.description}: {error}")
             continue
         if step.id not in recorded:  # a repeated install keeps the values from before the first one
             record["steps"].append({"id": step.id, "description": step.description, "undo": step.undo})

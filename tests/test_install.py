@@ -250,6 +250,45 @@ def test_a_second_install_adds_only_what_is_missing_and_keeps_the_first_values(l
     assert NICKNAME not in nss_list(profile)
 
 
+def test_uninstall_after_a_profile_went_and_the_ca_was_removed_by_hand(linux_home, data_dir, executable):
+    assert linux_install(data_dir, linux_home, executable)[0] == 0
+    firefox, snap = nss_databases(linux_home)[1:]
+    shutil.rmtree(firefox)  # the person removed a Firefox profile since
+    subprocess.run(["certutil", "-d", f"sql:{snap}", "-D", "-n", NICKNAME], check=True)  # and our CA from another
+    code, said = linux_uninstall(data_dir)
+    assert code == 0, said  # what is already gone counts as put back; nothing is left stuck
+    assert not install.record_path(data_dir).exists()
+    assert (gsettings_get("mode"), gsettings_get("autoconfig-url")) == ("'manual'", f"'{OLD_PAC}'")
+
+
+def test_a_restart_that_does_not_work_leaves_a_running_service_running(tmp_path, data_dir):
+    unit = tmp_path / ".config" / "systemd" / "user" / "nocontact.service"
+    unit.parent.mkdir(parents=True)
+    unit.write_text("an older unit\n")  # changed since: the new one is written, and a restart is asked for
+    runner = Recorder({("systemctl", "--user", "show-environment"): (0, ""),
+                       ("systemctl", "--user", "is-enabled"): (0, "enabled\n"),
+                       ("systemctl", "--user", "is-active"): (0, "active\n"),
+                       ("systemctl", "--user", "restart", "nocontact.service"): (1, "Job failed.")})
+    said = []
+    code = install.install(data_dir, tmp_path, executable="/x", system="Linux", yes=True, out=said.append, run=runner,
+                           root=False, which=lambda name: "/usr/bin/systemctl" if name == "systemctl" else None,
+                           env={})
+    assert code == 1 and "could not be done" in "\n".join(said)
+    assert ["systemctl", "--user", "disable", "--now", "nocontact.service"] not in runner.calls  # still protected
+
+
+def test_a_data_directory_with_dollar_and_percent_signs_is_kept_exactly(tmp_path, executable):
+    data = tmp_path / "data $HOME 100%"
+    unit = install.unit_text([executable], data)
+    environment = next(line for line in unit.splitlines() if line.startswith("Environment="))
+    assert environment == f'Environment="NOCONTACT_HOME={tmp_path}/data $HOME 100%%" NOCONTACT_SERVICE=systemd'
+    if shutil.which("systemd-analyze"):
+        path = tmp_path / "nocontact.service"
+        path.write_text(unit)
+        shown = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True)
+        assert shown.returncode == 0, shown.stderr
+
+
 def test_dry_run_prints_every_step_and_changes_nothing(linux_home, tmp_path, executable):
     empty = tmp_path / "empty-data"
     empty.mkdir()
@@ -638,9 +677,22 @@ def test_under_sudo_it_asks_to_be_run_as_the_person(tmp_path, monkeypatch):
     install.not_under_sudo()
 
 
-def test_a_config_with_a_mistake_stops_install_before_anything_changes(tmp_path, data_dir):
-    (data_dir / "config.yaml").write_text("block:\n  dating: maybe\n")
-    with pytest.raises(Exception, match=r"config has a mistake \(.*config.yaml:2.*nocontact check"):
-        install.install(data_dir, tmp_path, executable="/x", system="Linux", yes=True, out=lambda _: None,
+def test_a_config_with_a_mistake_stops_install_before_anything_changes(tmp_path):
+    from agent.config import ConfigError
+
+    data = tmp_path / "fresh data"
+    data.mkdir()
+    (data / "config.yaml").write_text("block:\n  dating: maybe\n")
+    with pytest.raises(ConfigError, match=r"config has a mistake \(.*config.yaml:2.*nocontact check"):
+        install.install(data, tmp_path, executable="/x", system="Linux", yes=True, out=lambda _: None,
                         run=Recorder(), root=False, which=lambda name: None, env={})
-    assert not install.record_path(data_dir).exists() and not (data_dir / "proxy.pac").exists()
+    assert [p.name for p in data.iterdir()] == ["config.yaml"]  # not even the CA
+
+
+def test_saying_no_changes_nothing_not_even_the_ca(tmp_path):
+    data = tmp_path / "fresh data"
+    said = []
+    code = install.install(data, tmp_path, executable="/x", system="Linux", out=said.append, ask=lambda _: "n",
+                           run=Recorder(), root=False, which=lambda name: None, env={})
+    assert code == 1 and said[-1] == "Nothing was changed."
+    assert not (data / "ca").exists() and not install.record_path(data).exists()

@@ -61,6 +61,7 @@ class Agent:
         self.notifier = notifier or Notifier()
         self.secret = secret.load_or_create(paths.secret_path())
         self.ledger = Ledger(self.urges, self.secret)
+        self.ledger.note_stop(False)  # running: until a stop has waited, this run has not
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="urge-log")
         self._log_failed = False
         self._backs: dict[int, str] = {}  # urge id -> the path it was blocked at
@@ -164,6 +165,7 @@ class Agent:
             elif hold.kind == "stop":
                 self.cooldowns.finish(hold.id)
                 self.note_event("stopped", "stopped after waiting out its cooldown")
+                self._writer.submit(self.ledger.note_stop, True)  # what `nocontact uninstall` asks for
                 if self.shutdown:
                     self.shutdown()
 

@@ -80,8 +80,6 @@ SYSTEM_STORES = (
     (Path("/etc/pki/ca-trust/source/anchors/nocontact.crt"), ["update-ca-trust", "extract"],
      ["update-ca-trust", "extract"]),
 )
-# What a running agent notes in its log when a `nocontact stop` has waited out its cooldown.
-WAITED_STOP = "stopped after waiting out its cooldown"
 
 
 def run_command(argv: list[str], timeout: float = 60) -> tuple[int, str]:
@@ -917,20 +915,20 @@ def agent_running(data_dir: Path) -> dict | None:
         return None
 
 
-def uninstall_refusal(running: bool, events: Sequence[tuple[str, str, str]]) -> str | None:
+def uninstall_refusal(running: bool, stopped_after_waiting: bool) -> str | None:
     """Why uninstalling must wait, or None when it may go ahead.
 
     Uninstalling loosens, so it waits like `nocontact stop`: it goes ahead only while the agent is not running
-    and its last stop (from the log's events, oldest first) was one that waited out its cooldown.
+    and the signed record of its last run says that run ended with a stop that waited out its cooldown.
+    A crash, a signal, a killed process, a wiped or removed log: none of them is such a stop.
     """
     if running:
         return ("nocontact is running. Uninstalling loosens your protection, so it waits out the cooldown like "
                 "any loosening: ask with `nocontact stop`, and once it has stopped by itself, run "
                 "`nocontact uninstall` again.")
-    stops = [detail for _, kind, detail in events if kind == "stopped"]
-    if stops and not stops[-1].startswith(WAITED_STOP):
-        return ("nocontact was last stopped without its wait, so uninstalling now would skip the cooldown. "
-                "Start it again (logging out and in does it), ask with `nocontact stop`, and run "
+    if not stopped_after_waiting:
+        return ("Uninstalling loosens your protection, so it goes ahead after a stop that waited out the "
+                "cooldown. Start nocontact (logging out and in does it), ask with `nocontact stop`, and run "
                 "`nocontact uninstall` once it has stopped by itself.")
     return None
 
@@ -959,19 +957,26 @@ def cmd_uninstall(args) -> int:
     not_under_sudo()
     data_dir = paths.home()
     if not args.dry_run:
-        events = []
-        if paths.database_path().exists():
-            from agent.store import UrgeLog
-
-            log = UrgeLog(paths.database_path())
-            try:
-                events = log.events()
-            finally:
-                log.close()
-        refusal = uninstall_refusal(agent_running(data_dir) is not None, events)
+        refusal = uninstall_refusal(agent_running(data_dir) is not None, stopped_after_waiting(data_dir))
         if refusal:
             raise ConfigError(refusal)
     return uninstall(data_dir, dry_run=args.dry_run, yes=args.yes)
+
+
+def stopped_after_waiting(data_dir: Path) -> bool:
+    """Whether the signed record in the log says the agent's last run ended with a stop that waited."""
+    from agent import paths, secret
+    from agent.ledger import Ledger
+    from agent.store import UrgeLog
+
+    key = secret.load(paths.secret_path())
+    if key is None or not paths.database_path().exists():
+        return False
+    log = UrgeLog(paths.database_path())
+    try:
+        return Ledger(log, key).stopped_after_waiting()
+    finally:
+        log.close()
 
 
 def cmd_doctor(args) -> int:

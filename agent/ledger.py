@@ -64,3 +64,19 @@ class Ledger:
             return Config.model_validate(json.loads(data), context={"seconds": True})
         except ValueError:
             return None
+
+    def note_stop(self, waited: bool) -> None:
+        """How this run ends: False from the start (a crash or a signal is no waited stop), True once
+        a `nocontact stop` has waited out its cooldown. Uninstall goes ahead only on a signed True."""
+        data = json.dumps({"waited": waited})
+        self.log.put_state("stop", data, self._sign("stop", data))
+
+    def stopped_after_waiting(self) -> bool:
+        row = self.log.get_state("stop")
+        if row is None:
+            return False
+        data, sig = row
+        try:
+            return secret.verify(self.key, f"stop:{data}", sig) and json.loads(data) == {"waited": True}
+        except ValueError:
+            return False

@@ -14,15 +14,22 @@ import secrets
 from pathlib import Path
 
 
-def load_or_create(path: Path) -> bytes:
+def load(path: Path) -> bytes | None:
+    """The install's secret, or None when there is none (or it is not one)."""
     try:
         return bytes.fromhex(path.read_text().strip())
     except (FileNotFoundError, ValueError):
+        return None
+
+
+def load_or_create(path: Path) -> bytes:
+    value = load(path)
+    if value is None:
         value = secrets.token_bytes(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(value.hex())
-        return value
+    return value
 
 
 def sign(secret: bytes, message: str) -> str:

@@ -445,7 +445,7 @@ def _browsers(c: _Context, pac: str | None, browser: bool) -> list[Check]:
         names = ", ".join(Path(b).name for b in binaries)
         found.append(Check("Chromium-family browsers", None,
                            f"{names}: they follow the system proxy setting (above); "
-                           "`nocontact doctor --browser` loads a page through nocontact in each to be sure"))
+                           "`nocontact doctor` without --quick loads a page through nocontact in each to be sure"))
     return found
 
 

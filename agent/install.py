@@ -364,7 +364,8 @@ def plan(home: Path, data_dir: Path, pac_url: str, executable: str | Sequence[st
     pac = _file_step("pac-file", f"Write the routing the PAC service serves ({pac_path(host.data_dir)})",
                      pac_path(host.data_dir), routing(host.data_dir))
     if system == "Linux":
-        return [ca, pac, *_nss(host), *_system_store(host), *_systemd(host), *_gnome(host), *_kde(host)]
+        return [ca, pac, *_nss(host), *_system_store(host), *_systemd(host), *_gnome(host), *_kde(host),
+                _environment(host)]
     if system == "Darwin":
         return [ca, pac, *_keychain(host), *_launchd(host), *_networksetup(host)]
     if system == "Windows":
@@ -526,6 +527,19 @@ def _kde(host: _Host) -> list[Step]:
     return [Step("kde", f"Point KDE's proxy setting at nocontact (automatic, {host.pac_url})",
                  [_run(*base, key, value) for key, value in wanted.items()] + refresh, undo + refresh,
                  in_place=all(section.get(k) == v for k, v in wanted.items()))]
+
+
+def environment_file(home: Path, env: Mapping[str, str]) -> Path:
+    return config_home(home, env) / "environment.d" / "60-nocontact.conf"
+
+
+def _environment(host: _Host) -> Step:
+    # Desktops other than GNOME and KDE: Chromium reads the PAC URL from auto_proxy, and systemd puts
+    # environment.d's variables into the sessions it starts (from the next login).
+    path = environment_file(host.home, host.env)
+    text = f"# Written by `nocontact install`; `nocontact uninstall` removes it.\nauto_proxy={host.pac_url}\n"
+    return _file_step("environment", f"Point the session's environment at nocontact from your next login "
+                                     f"(auto_proxy in {path})", path, text)
 
 
 # macOS (commands built and recorded in tests; not run here)
@@ -982,7 +996,7 @@ def stopped_after_waiting(data_dir: Path) -> bool:
 def cmd_doctor(args) -> int:
     from agent import doctor, paths
 
-    found = doctor.checks(paths.home(), Path.home(), browser=args.browser)
+    found = doctor.checks(paths.home(), Path.home(), browser=not args.quick)
     print(json.dumps(doctor.as_json(found), indent=2) if args.json else doctor.render(found))
     return 0 if all(c.ok is not False for c in found) else 1
 
@@ -999,6 +1013,6 @@ def add_commands(sub) -> None:
     uninstall_parser.set_defaults(func=cmd_uninstall)
     doctor_parser = sub.add_parser("doctor", help="check that everything is in place, with a fix for what is not")
     doctor_parser.add_argument("--json", action="store_true")
-    doctor_parser.add_argument("--browser", action="store_true",
-                               help="also load a page through nocontact in each Chromium found (headless)")
+    doctor_parser.add_argument("--quick", action="store_true",
+                               help="skip loading a page through nocontact in each Chromium found (headless)")
     doctor_parser.set_defaults(func=cmd_doctor)

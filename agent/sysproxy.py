@@ -78,8 +78,11 @@ def kde(home: Path, env: Mapping[str, str] | None = None) -> ProxySetting | None
 
 
 def environment(env: Mapping[str, str]) -> ProxySetting | None:
+    """The session's variables: auto_proxy (a PAC URL, which Chromium reads outside GNOME and KDE) or a proxy."""
     value = next((env[k] for k in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY") if env.get(k)), None)
-    return ProxySetting("environment", proxy=value) if value else None
+    if env.get("auto_proxy") or value:
+        return ProxySetting("environment", pac_url=env.get("auto_proxy") or None, proxy=value)
+    return None
 
 
 def macos(run: Runner = _run) -> ProxySetting | None:

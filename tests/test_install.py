@@ -341,7 +341,7 @@ def test_kde_keys_set_and_restored_or_deleted(tmp_path, data_dir):
     assert not kde.in_place
 
 
-def test_kde_for_real_and_chromium_follows_it(linux_home, data_dir, executable, tmp_path):
+def test_kde_and_the_environment_for_real_and_chromium_follows_each(linux_home, data_dir, executable, tmp_path):
     _need("kwriteconfig5", "libkf5config-bin")
     kioslaverc = linux_home / ".config" / "kioslaverc"
     kioslaverc.parent.mkdir(parents=True, exist_ok=True)
@@ -367,6 +367,14 @@ def test_kde_for_real_and_chromium_follows_it(linux_home, data_dir, executable, 
                     "--dump-dom", "http://watched-site.test/"]
             loaded = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=env)
             assert "ERR_PROXY_CONNECTION_FAILED" in loaded.stderr
+            # Other desktops: the session's environment from environment.d (auto_proxy), as systemd sets it.
+            written = install.environment_file(linux_home, os.environ).read_text()
+            variables = dict(line.split("=", 1) for line in written.splitlines() if "=" in line and line[0] != "#")
+            assert variables == {"auto_proxy": server.url}
+            env = {k: v for k, v in os.environ.items() if k not in ("XDG_CURRENT_DESKTOP", "KDE_SESSION_VERSION")}
+            argv[5] = f"--user-data-dir={tmp_path / 'profile2'}"
+            loaded = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=env | variables)
+            assert "ERR_PROXY_CONNECTION_FAILED" in loaded.stderr
         elif REQUIRED:
             pytest.fail("Chromium is required here but was not found")
     finally:
@@ -376,6 +384,7 @@ def test_kde_for_real_and_chromium_follows_it(linux_home, data_dir, executable, 
     after.optionxform = str
     after.read(kioslaverc)
     assert dict(after["Proxy Settings"]) == {"NoProxyFor": "localhost", "ProxyType": "0"}  # as it was
+    assert not install.environment_file(linux_home, os.environ).exists()
 
 
 def test_system_store_only_as_root(tmp_path, data_dir, monkeypatch):
@@ -656,8 +665,8 @@ def test_add_commands_wires_the_three_commands():
     assert args.func is install.cmd_install and args.dry_run and args.yes
     args = parser.parse_args(["uninstall", "--dry-run"])
     assert args.func is install.cmd_uninstall and args.dry_run and not args.yes
-    args = parser.parse_args(["doctor", "--json", "--browser"])
-    assert args.func is install.cmd_doctor and args.json and args.browser
+    args = parser.parse_args(["doctor", "--json", "--quick"])
+    assert args.func is install.cmd_doctor and args.json and args.quick
 
 
 def test_cli_uninstall_refuses_while_running_then_without_a_waited_stop(tmp_path, monkeypatch):

@@ -63,6 +63,7 @@ def test_kde_kioslaverc(tmp_path):
 def test_environment():
     assert sysproxy.environment({"https_proxy": "http://127.0.0.1:8080/"}).points_at(PAC, "127.0.0.1:8080")
     assert sysproxy.environment({}) is None
+    assert sysproxy.environment({"auto_proxy": PAC}) == ProxySetting("environment", pac_url=PAC)
 
 
 def test_macos_scutil_output():

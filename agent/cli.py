@@ -15,6 +15,8 @@ import os
 import re
 import sqlite3
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -85,7 +87,39 @@ def _port_free(host: str, port: int) -> None:
             ) from None
 
 
+RESTART_PAUSE_MAX = 60.0
+
+
+def restarting(once: Callable[[argparse.Namespace], int], args: argparse.Namespace,
+                 sleep: Callable[[float], None] = time.sleep) -> int:
+    """Run `once` again whenever it ends other than by a stop that waited (exit 0).
+
+    For Windows' Task Scheduler, which starts a task at logon but not again when it ends; systemd and
+    launchd do this themselves. The pause doubles while starts keep ending quickly, up to a minute.
+    """
+    pause = 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            code = once(args)
+        except (ConfigError, OSError) as err:  # a port still taken, say: it may be free in a moment
+            log.warning("nocontact did not start (%s); it tries again in %.0f s.", err, pause)
+            code = 1
+        except Exception as err:  # our own mistake: noted by its kind, and started again
+            log.warning("nocontact stopped (%s); it starts again in %.0f s.", type(err).__name__, pause)
+            code = 1
+        if code == 0:
+            return 0
+        pause = 1.0 if time.monotonic() - started > RESTART_PAUSE_MAX else pause
+        sleep(pause)
+        pause = min(pause * 2, RESTART_PAUSE_MAX)
+
+
 def cmd_run(args) -> int:
+    return restarting(_run_once, args) if args.keep_running else _run_once(args)
+
+
+def _run_once(args) -> int:
     from agent.core import Agent
     from agent.run import serve
 
@@ -420,6 +454,10 @@ def cmd_override(args) -> int:
 
 
 def cmd_pac_server(args) -> int:
+    return restarting(_pac_server_once, args) if args.keep_running else _pac_server_once(args)
+
+
+def _pac_server_once(args) -> int:
     _port_free(args.host, args.port)
     server = PacServer(paths.pac_path(), args.host, args.port)
     print(f"Serving nocontact's PAC file at {server.url} (from {paths.pac_path()}).", flush=True)
@@ -454,14 +492,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pages-port", type=_port, default=None, help="port of the PAC file and pages (default: proxy port + 1)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a mitmproxy option, as mitmdump --set")
     run.set_defaults(func=cmd_run)
-
-    check = with_config(sub.add_parser("check", help="validate the config and say what it blocks"))
-    check.set_defaults(func=cmd_check)
-
     pac_server = sub.add_parser("pac-server", help="serve the PAC file on its own (the installed PAC service runs this)")
     pac_server.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     pac_server.add_argument("--port", type=_port, default=DEFAULT_PAC_PORT, help=f"port (default {DEFAULT_PAC_PORT})")
     pac_server.set_defaults(func=cmd_pac_server)
+    for p in (run, pac_server):
+        p.add_argument("--keep-running", action="store_true",
+                       help="start again whenever it stops, except after a stop that waited (Windows' logon tasks)")
+
+    check = with_config(sub.add_parser("check", help="validate the config and say what it blocks"))
+    check.set_defaults(func=cmd_check)
 
     explain = with_config(sub.add_parser("explain", help="say whether URLs would be blocked, and why"))
     explain.add_argument("--json", action="store_true", help="one JSON object per line")

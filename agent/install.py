@@ -617,7 +617,9 @@ def task_xml(command: Sequence[str], user: str, data_dir: Path, service: Service
     text = (templates_dir() / "windows" / "nocontact-task.xml").read_text(encoding="utf-8")
     text = text[:text.index("<!--")] + text[text.index("-->") + 3:].lstrip()  # the template's notes, not the task's
     values = {"@TASK@": service.task, "@WHAT@": service.what, "@USER_ID@": user, "@COMMAND@": command[0],
-              "@ARGUMENTS@": subprocess.list2cmdline([*command[1:], "--home", str(data_dir), service.subcommand])}
+              # Task Scheduler does not start a task again when it ends: nocontact does (--keep-running).
+              "@ARGUMENTS@": subprocess.list2cmdline([*command[1:], "--home", str(data_dir), service.subcommand,
+                                                      "--keep-running"])}
     for placeholder, value in values.items():
         text = text.replace(placeholder, escape(value))
     return text.replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
@@ -642,12 +644,12 @@ def _task(host: _Host) -> list[Step]:
         exists = host.ok("schtasks", "/Query", "/TN", service.task)
         steps += [definition, Step(f"{service.step}task", f"Start {service.what} at every logon, and now "
                                    "(Task Scheduler, as you)",
-                                   [_run("schtasks", "/Create", "/XML", str(path), "/TN", service.task),
+                                   [_run("schtasks", "/Create", "/XML", str(path), "/TN", service.task, "/F"),
                                     _run("schtasks", "/Run", "/TN", service.task)],
                                    [_run("schtasks", "/End", "/TN", service.task, check=False),
                                     _removal(["schtasks", "/Delete", "/TN", service.task, "/F"],
                                              ["schtasks", "/Query", "/TN", service.task])],
-                                   in_place=exists)]
+                                   in_place=exists and definition.in_place)]  # a changed definition: again
     return steps
 
 

@@ -541,9 +541,9 @@ def test_windows_commands_registry_and_task(tmp_path, data_dir, before):
                            user="DESKTOP-7\\sam") == 0
     assert changes(runner.calls, ["schtasks", "/Query"], ["certutil", "-user", "-verifystore"]) == [
         ["certutil", "-user", "-addstore", "Root", ca],
-        ["schtasks", "/Create", "/XML", str(pac_xml), "/TN", "nocontact-pac"],
+        ["schtasks", "/Create", "/XML", str(pac_xml), "/TN", "nocontact-pac", "/F"],
         ["schtasks", "/Run", "/TN", "nocontact-pac"],
-        ["schtasks", "/Create", "/XML", str(xml), "/TN", "nocontact"],
+        ["schtasks", "/Create", "/XML", str(xml), "/TN", "nocontact", "/F"],
         ["schtasks", "/Run", "/TN", "nocontact"],
     ]
     assert registry.values["AutoConfigURL"] == (PAC, Registry.REG_SZ)
@@ -555,10 +555,10 @@ def test_windows_commands_registry_and_task(tmp_path, data_dir, before):
     ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
     assert task.find("t:Actions/t:Exec/t:Command", ns).text == exe
     # A task cannot set environment variables: the data directory goes on the command line.
-    assert task.find("t:Actions/t:Exec/t:Arguments", ns).text == f'--home "{data_dir}" run'
+    assert task.find("t:Actions/t:Exec/t:Arguments", ns).text == f'--home "{data_dir}" run --keep-running'
     assert task.find("t:RegistrationInfo/t:URI", ns).text == "\\nocontact"
     pac_task = ET.fromstring(pac_xml.read_bytes())
-    assert pac_task.find("t:Actions/t:Exec/t:Arguments", ns).text == f'--home "{data_dir}" pac-server'
+    assert pac_task.find("t:Actions/t:Exec/t:Arguments", ns).text == f'--home "{data_dir}" pac-server --keep-running'
     assert pac_task.find("t:RegistrationInfo/t:URI", ns).text == "\\nocontact-pac"
     assert task.find("t:Triggers/t:LogonTrigger/t:UserId", ns).text == "DESKTOP-7\\sam"
     assert task.find("t:Principals/t:Principal/t:LogonType", ns).text == "InteractiveToken"
@@ -594,7 +594,7 @@ def test_windows_task_without_a_nocontact_script_runs_python(data_dir):
     task = ET.fromstring(text.encode("utf-16"))
     ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
     assert task.find("t:Actions/t:Exec/t:Command", ns).text == r"C:\Program Files\Python312\pythonw.exe"
-    assert task.find("t:Actions/t:Exec/t:Arguments", ns).text == r"-m agent --home C:\nc run"
+    assert task.find("t:Actions/t:Exec/t:Arguments", ns).text == r"-m agent --home C:\nc run --keep-running"
 
 
 # --- the cooldown gate and the CLI --------------------------------------------------------

@@ -7,6 +7,7 @@ standing in for the internet.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 import urllib.error
@@ -132,3 +133,48 @@ def test_cli_pac_server_refuses_a_port_in_use_plainly(tmp_path, served):
     done = subprocess.run(["nocontact", "--home", str(tmp_path / "home"), "pac-server", "--port", str(server.port)],
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 1 and f"port {server.port}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_restarting_starts_again_until_a_stop_that_waited():
+    from agent.cli import restarting
+    from agent.config import ConfigError
+
+    ends = [OSError("port 8082 is in use"), ConfigError("a mistake"), RuntimeError("ours"), 1, 0]
+    slept = []
+
+    def once(args) -> int:
+        end = ends.pop(0)
+        if isinstance(end, Exception):
+            raise end
+        return end
+
+    assert restarting(once, None, sleep=slept.append) == 0 and not ends
+    assert slept == [1, 2, 4, 8]  # quick ends: the pause doubles (up to a minute)
+
+
+def test_keep_running_waits_for_its_port_and_then_serves(tmp_path):
+    """As the Windows logon task runs it: started while something else holds the port, it serves once it is free."""
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    (tmp_path / "proxy.pac").write_text(STOPPED)
+    server = subprocess.Popen(["nocontact", "--home", str(tmp_path), "pac-server", "--port", str(port),
+                               "--keep-running"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        first = server.stderr.readline()
+        assert f"port {port}" in first and "tries again" in first
+        holder.close()
+        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/proxy.pac"), 30)
+        assert get(f"http://127.0.0.1:{port}/proxy.pac")[1] == STOPPED
+    finally:
+        holder.close()
+        server.kill()
+        server.wait(10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return get(url)[0] == 200
+    except OSError:
+        return False

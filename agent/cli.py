@@ -124,8 +124,16 @@ def _run_once(args) -> int:
     from agent.run import serve
 
     _port_free(args.host, args.port)
+    pages_port = args.pages_port
     if args.pages_port is not None or args.port:
-        _port_free(args.host, args.pages_port if args.pages_port is not None else args.port + 1)
+        try:
+            _port_free(args.host, args.pages_port if args.pages_port is not None else args.port + 1)
+        except ConfigError:
+            if not (args.keep_running or os.environ.get("NOCONTACT_SERVICE")):
+                raise
+            # As a service the proxy matters more than where its pages are: `nocontact status` finds them.
+            log.warning("The port for nocontact's pages is in use; they are served on another one for now.")
+            pages_port = 0
     try:
         agent = Agent(_config_path(args))
     except ConfigError as err:
@@ -136,7 +144,7 @@ def _run_once(args) -> int:
                     "`nocontact check` shows what to fix.", agent.config_problem)
         agent.notifier.notify(*pages.config_kept_text(), target="config")
     try:
-        asyncio.run(serve(agent, args.host, args.port, args.pages_port, args.set))
+        asyncio.run(serve(agent, args.host, args.port, pages_port, args.set))
     finally:
         agent.close()
     # As a service, a stop by a signal is not a success, so the service manager starts it again;

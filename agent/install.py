@@ -23,10 +23,13 @@ import platform
 import plistlib
 import shlex
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
 import sysconfig
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -360,17 +363,48 @@ def plan(home: Path, data_dir: Path, pac_url: str, executable: str | Sequence[st
     )
     ca = Step("ca", f"Create this install's certificate authority (CA) in {host.data_dir / 'ca'}",
               [{"op": "ca", "dir": str(host.data_dir / "ca")}], in_place=host.ca_cert.exists())
+    ports = _ports_in_use(host)
     # What the PAC service serves until the agent first runs (the agent keeps it up to date after).
     pac = _file_step("pac-file", f"Write the routing the PAC service serves ({pac_path(host.data_dir)})",
                      pac_path(host.data_dir), routing(host.data_dir))
     if system == "Linux":
-        return [ca, pac, *_nss(host), *_system_store(host), *_systemd(host), *_gnome(host), *_kde(host),
+        return [*ports, ca, pac, *_nss(host), *_system_store(host), *_systemd(host), *_gnome(host), *_kde(host),
                 _environment(host)]
     if system == "Darwin":
-        return [ca, pac, *_keychain(host), *_launchd(host), *_networksetup(host)]
+        return [*ports, ca, pac, *_keychain(host), *_launchd(host), *_networksetup(host)]
     if system == "Windows":
-        return [ca, pac, *_root_store(host), *_task(host), *_internet_settings(host)]
+        return [*ports, ca, pac, *_root_store(host), *_task(host), *_internet_settings(host)]
     raise ConfigError(f"nocontact cannot install itself on {system} yet; `nocontact run` works there by hand")
+
+
+def _ports_in_use(host: _Host) -> list[Step]:
+    """A note for each port nocontact's services need that another program holds now."""
+    proxy_host, proxy_port = DEFAULT_PROXY.rsplit(":", 1)
+    pac = urllib.parse.urlsplit(host.pac_url)
+    running = agent_running(host.data_dir) or {}
+    notes = []
+    for what, address, ours in (
+        ("proxy", (proxy_host, int(proxy_port)), lambda: running.get("proxy") == DEFAULT_PROXY),
+        ("PAC service", (pac.hostname or "127.0.0.1", pac.port or 80), lambda: "nocontact" in _fetch(host.pac_url)),
+    ):
+        try:
+            socket.create_connection(address, timeout=1).close()
+        except OSError:
+            continue  # free
+        if not ours():
+            notes.append(_note(f"port:{address[1]}", f"Another program listens on port {address[1]}, which "
+                                                     f"nocontact's {what} needs: it starts once that port is "
+                                                     "free. `nocontact doctor` shows how it stands."))
+    return notes
+
+
+def _fetch(url: str) -> str:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
+    try:
+        with opener.open(url, timeout=2) as response:
+            return response.read(4096).decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return ""
 
 
 def _windows_user() -> str:

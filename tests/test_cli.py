@@ -249,6 +249,30 @@ def test_a_config_mistake_at_start_keeps_the_last_good_config_in_force(home, con
         process.wait(15)
 
 
+def test_as_a_service_a_taken_pages_port_does_not_keep_the_proxy_down(home, config):
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = _free_port()
+    env = {**os.environ, "NOCONTACT_HOME": str(home), "NOCONTACT_SERVICE": "systemd"}
+    process = subprocess.Popen([sys.executable, "-m", "agent", "run", "--config", str(config), "--port", str(port),
+                                "--pages-port", str(holder.getsockname()[1])], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        said = []
+        while not said or said[-1].strip() != "nocontact is running.":
+            said.append(process.stdout.readline())
+            assert said[-1], "".join(said)
+        assert any("pages is in use" in line for line in said)
+        assert fetch(("127.0.0.1", port), "https://tinder.com/").status == 403
+        pages = json.loads((home / "state.json").read_text())["pages"]
+        assert not pages.endswith(f":{holder.getsockname()[1]}")
+    finally:
+        holder.close()
+        process.terminate()
+        process.wait(15)
+
+
 def test_addon_works_alone_in_mitmdump(home, config, tmp_path):
     import shutil
 

@@ -738,3 +738,28 @@ def test_saying_no_changes_nothing_not_even_the_ca(tmp_path):
                            run=Recorder(), root=False, which=lambda name: None, env={})
     assert code == 1 and said[-1] == "Nothing was changed."
     assert not (data / "ca").exists() and not install.record_path(data).exists()
+
+
+def test_a_port_another_program_holds_is_said_before_anything_changes(tmp_path, data_dir):
+    import socket
+
+    other = socket.socket()
+    other.bind(("127.0.0.1", 0))
+    other.listen()
+    port = other.getsockname()[1]
+    taken = f"http://127.0.0.1:{port}/proxy.pac"
+    try:
+        steps = plan(tmp_path, data_dir, taken, "/x", "Linux", run=Recorder(), which=lambda name: None, root=False,
+                     env={})
+    finally:
+        other.close()
+    (note,) = [s for s in steps if s.id.startswith("note:port:")]
+    assert f"port {port}" in note.description and "PAC service" in note.description
+    # Our own PAC service on that port is no obstacle.
+    ours = PacServer(data_dir / "proxy.pac", port=0).start()
+    try:
+        steps = plan(tmp_path, data_dir, ours.url, "/x", "Linux", run=Recorder(), which=lambda name: None,
+                     root=False, env={})
+    finally:
+        ours.stop()
+    assert not [s for s in steps if s.id.startswith("note:port:")]

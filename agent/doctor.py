@@ -39,6 +39,7 @@ from agent.install import (
     Service,
     agent_running,
     fingerprint,
+    firefox_roots,
     keychain_path,
     load_record,
     nss_databases,
@@ -378,12 +379,7 @@ def _system_proxy(c: _Context, read_settings) -> Check:
 
 
 def _firefox_profiles(c: _Context) -> list[Path]:
-    roots = [c.home / ".mozilla" / "firefox", c.home / "snap" / "firefox" / "common" / ".mozilla" / "firefox",
-             c.home / ".var" / "app" / "org.mozilla.firefox" / ".mozilla" / "firefox",
-             c.home / "Library" / "Application Support" / "Firefox" / "Profiles"]
-    if c.env.get("APPDATA"):
-        roots.append(Path(c.env["APPDATA"]) / "Mozilla" / "Firefox" / "Profiles")
-    return [prefs.parent for root in roots for prefs in sorted(root.glob("*/prefs.js"))]
+    return [prefs.parent for _, root in firefox_roots(c.home, c.env) for prefs in sorted(root.glob("*/prefs.js"))]
 
 
 def _firefox(c: _Context, profile: Path) -> Check:

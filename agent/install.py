@@ -40,7 +40,7 @@ import agent
 from agent.config import ConfigError, load_config
 from agent.pac import PAC_PATH, pac_file
 from agent.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
-from agent.paths import default_config, pac_path
+from agent.paths import ca_dir, default_config, pac_path, secure_ca
 from agent.policy import Policy
 from agent.sysproxy import config_home
 
@@ -261,6 +261,17 @@ def routing(data_dir: Path) -> str:
     return pac_file(Policy(config), host, int(port))
 
 
+def firefox_roots(home: Path, env: Mapping[str, str] | None = None) -> list[tuple[str, Path]]:
+    """(label, folder) where Firefox keeps its profiles: Linux (plain, snap, Flatpak), macOS, Windows."""
+    roots = [("Firefox", home / ".mozilla" / "firefox"),
+             ("Firefox (snap)", home / "snap" / "firefox" / "common" / ".mozilla" / "firefox"),
+             ("Firefox (Flatpak)", home / ".var" / "app" / "org.mozilla.firefox" / ".mozilla" / "firefox"),
+             ("Firefox", home / "Library" / "Application Support" / "Firefox" / "Profiles")]
+    if env and env.get("APPDATA"):
+        roots.append(("Firefox", Path(env["APPDATA"]) / "Mozilla" / "Firefox" / "Profiles"))
+    return roots
+
+
 def nss_databases(home: Path, existing: bool = False) -> list[tuple[str, Path]]:
     """(who reads it, folder) for each NSS certificate database browsers use; Chrome's first, even if missing."""
     found = []
@@ -272,9 +283,7 @@ def nss_databases(home: Path, existing: bool = False) -> list[tuple[str, Path]]:
                           ("Chrome (Flatpak)", home / ".var" / "app" / "com.google.Chrome" / ".pki" / "nssdb")):
         if (folder / "cert9.db").exists():
             found.append((label, folder))
-    for label, profiles in (("Firefox", home / ".mozilla" / "firefox"),
-                            ("Firefox (snap)", home / "snap" / "firefox" / "common" / ".mozilla" / "firefox"),
-                            ("Firefox (Flatpak)", home / ".var" / "app" / "org.mozilla.firefox" / ".mozilla" / "firefox")):
+    for label, profiles in firefox_roots(home):
         for db in sorted(profiles.glob("*/cert9.db")):
             found.append((f"{label} profile {db.parent.name}", db.parent))
     return found
@@ -309,14 +318,10 @@ def ensure_ca(data_dir: Path) -> Path:
     """This install's CA, created (as mitmproxy does on first start) if it does not exist yet."""
     from mitmproxy.certs import CertStore
 
-    folder = data_dir / "ca"
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
+    folder = ca_dir(data_dir)
     if not (data_dir / CA_CERT).exists():
         CertStore.from_store(folder, "mitmproxy", 2048)
-    for key_file in ("mitmproxy-ca.pem", "mitmproxy-ca.p12"):
-        if (folder / key_file).exists():
-            os.chmod(folder / key_file, 0o600)
+        secure_ca(folder)
     return data_dir / CA_CERT
 
 

@@ -53,12 +53,13 @@ def pac_file(policy: Policy, proxy_host: str, proxy_port: int) -> str:
     }
 
 
+def direct_pac(why: str) -> str:
+    """A PAC file that sends everything direct, saying why."""
+    return f'// {why}: everything goes direct.\nfunction FindProxyForURL(url, host) {{\n  return "DIRECT";\n}}\n'
+
+
 # Written when nocontact stops after waiting out its cooldown: the person chose to stop, so nothing is held back.
-STOPPED = """// nocontact is stopped (it waited out its cooldown): everything goes direct.
-function FindProxyForURL(url, host) {
-  return "DIRECT";
-}
-"""
+STOPPED = direct_pac("nocontact is stopped (it waited out its cooldown)")
 
 
 def write_pac_file(path: Path, text: str) -> None:

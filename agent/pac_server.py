@@ -19,14 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from agent.pac import PAC_PATH
+from agent.pac import PAC_PATH, direct_pac
 
 DEFAULT_PORT = 8082
-NOT_WRITTEN = """// nocontact has not written its routing here yet: everything goes direct.
-function FindProxyForURL(url, host) {
-  return "DIRECT";
-}
-"""
+NOT_WRITTEN = direct_pac("nocontact has not written its routing here yet")
 
 
 def pac_text(path: Path) -> str:

@@ -49,11 +49,19 @@ def database_path() -> Path:
     return home() / "nocontact.sqlite3"
 
 
-def ca_dir() -> Path:
-    path = home() / "ca"
-    path.mkdir(exist_ok=True)
+def ca_dir(data_dir: Path | None = None) -> Path:
+    """mitmproxy's confdir, made private; the CA's private key files in it readable by you alone."""
+    path = (home() if data_dir is None else data_dir) / "ca"
+    path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, 0o700)
+    secure_ca(path)
     return path
+
+
+def secure_ca(folder: Path) -> None:
+    for key_file in ("mitmproxy-ca.pem", "mitmproxy-ca.p12"):
+        if (folder / key_file).exists():
+            os.chmod(folder / key_file, 0o600)
 
 
 def state_path() -> Path:

@@ -53,12 +53,6 @@ def build_master(agent: Agent, host: str, port: int, sets: list[str], confdir: P
     return master
 
 
-def _secure_ca(confdir: Path) -> None:
-    for key_file in confdir.glob("mitmproxy-ca*.p*"):
-        if key_file.name in ("mitmproxy-ca.pem", "mitmproxy-ca.p12"):
-            os.chmod(key_file, 0o600)
-
-
 FLUSH_SECONDS = 5.0
 TICK_SECONDS = 1.0
 SAVE_EVERY_TICKS = 10
@@ -228,7 +222,7 @@ async def serve(
         wanted = pages_port if pages_port is not None else (address[1] + 1 if port else 0)
         pages = PagesServer(agent, proxy_host, wanted, proxy_host, address[1], loop=asyncio.get_running_loop())
         pages.start()
-        _secure_ca(confdir)
+        paths.secure_ca(confdir)  # mitmproxy has just made the CA on a first start
         info = {
             "pid": os.getpid(),
             "proxy": f"{proxy_host}:{address[1]}",

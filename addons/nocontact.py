@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -27,6 +28,7 @@ except ImportError:  # run from a checkout that is not installed
 from mitmproxy import ctx, exceptions, http, tls
 
 from agent import pages, paths
+from agent.barrier import is_compressed
 from agent.config import ConfigError
 from agent.cooldown import CooldownError
 from agent.core import Agent, describe
@@ -44,7 +46,7 @@ PAGE_HEADERS = NO_STORE | {
 }
 JSON_HEADERS = NO_STORE | {"Content-Type": "application/json"}
 SAFE_PAUSE = "nocontact could not read this address, so it paused it to be safe."
-INLINE_BODY = 64 * 1024  # bodies up to this size are read for recipients on the event loop
+INLINE_BODY = 64 * 1024  # plain (uncompressed) bodies up to this size are read on the event loop
 # Background calls that send their query (GraphQL variables) as a form body.
 FORM_BODY_PATHS = ("/api/graphql", "/graphql", "/graphql/query")
 
@@ -53,6 +55,15 @@ class NoContact:
     def __init__(self, agent: Agent | None = None):
         self.agent = agent
         self.standalone = agent is None
+        # The barrier's own thread: a large or compressed body (a few KB can unpack to megabytes) is read
+        # there, so it holds up only its own request, never other traffic or mitmproxy's own executor.
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-barrier")
+
+    async def _read(self, body: bytes, compressed: bool, func, *args):
+        """`func(*args)` at once for a small plain body (tens of microseconds), else on the barrier's thread."""
+        if len(body) <= INLINE_BODY and not compressed:
+            return func(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._reader, func, *args)
 
     def load(self, loader) -> None:
         loader.add_option(
@@ -73,6 +84,7 @@ class NoContact:
         self.agent = new
 
     def done(self) -> None:
+        self._reader.shutdown(wait=False, cancel_futures=True)
         if self.standalone and self.agent:
             self.agent.close()
 
@@ -119,11 +131,7 @@ class NoContact:
         body = request.raw_content or b""
         args = (request.method, request.pretty_host, request.path, headers, body)
         try:
-            # Small bodies are read at once (tens of microseconds); large ones off the event loop.
-            if len(body) <= INLINE_BODY:
-                send = barrier.inspect(*args)
-            else:
-                send = await asyncio.get_running_loop().run_in_executor(None, barrier.inspect, *args)
+            send = await self._read(body, is_compressed(headers, body), barrier.inspect, *args)
         except Exception as err:  # fail closed: a send we could not read is not let out
             log.warning("nocontact could not read a message (%s); it was held to be safe.", type(err).__name__)
             flow.response = http.Response.make(403, json.dumps({"error": SAFE_PAUSE}).encode(), JSON_HEADERS)
@@ -154,10 +162,7 @@ class NoContact:
         body = response.raw_content or b""  # still encoded: the barrier decodes it within its bound
         args = (request.method, request.pretty_host, request.path, headers, body)
         try:
-            if len(body) <= INLINE_BODY:
-                barrier.learn_from_response(*args)
-            else:
-                await asyncio.get_running_loop().run_in_executor(None, barrier.learn_from_response, *args)
+            await self._read(body, is_compressed(headers, body), barrier.learn_from_response, *args)
         except Exception as err:  # our own mistake: nothing is learnt, and the page still loads
             log.warning("nocontact could not read a list of conversations (%s).", type(err).__name__)
 
@@ -167,7 +172,8 @@ class NoContact:
         if barrier is None or message is None or not message.from_client:
             return
         try:
-            send = barrier.inspect_websocket(flow.request.pretty_host, flow.request.path, message.content)
+            send = await self._read(message.content, False, barrier.inspect_websocket, flow.request.pretty_host,
+                                    flow.request.path, message.content)
             if send is not None and await self.agent.message_to_person(send, parse(flow.request.pretty_url).without_query()):
                 message.drop()
         except Exception as err:  # fail closed on our own mistake: the frame is not sent

@@ -20,10 +20,13 @@ request passes. A body that cannot be decoded (corrupt, or an encoding no browse
 sends) passes: the service cannot read it either. Decompression stops at the
 bound, so a small compressed body cannot make it use much memory.
 
-Cost: an ordinary send is read in 15-100 us and every other request costs one
-dict lookup and a regex on the path (`is_send_shaped`, well under 1 us); a body
-of 1 MiB takes about 1-2 ms and one of many thousands of fields up to ~50 ms, so
-the caller should run `inspect` off the event loop for large bodies.
+Cost (`python -m bench.barrier`): an ordinary send is read in 20-150 us and
+every other request costs one dict lookup and a regex on the path
+(`is_send_shaped`, under 1 us); a body of 1 MiB takes about 1 ms, and a body
+made to be slow (a few KB of gzip that unpack to megabytes of tiny JSON) well
+under a second: closing a cut JSON text scans at most MAX_TOKENS tokens and,
+for a large text, tries MAX_REPAIRS ways. The caller reads compressed or large
+bodies on a thread of their own, so they never hold up other traffic.
 
 Drafts count: a draft saved with the person as a recipient (Outlook's SaveOnly,
 Gmail and Yahoo draft saves) is held too, because once a recipient is saved into
@@ -77,6 +80,7 @@ What cannot be tied to the person (and is not pretended):
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import re
 import zlib
@@ -105,6 +109,9 @@ SEND_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_NODES = 50_000  # JSON nodes and form fields walked per body
 MAX_NESTING = 4  # JSON inside a string inside JSON ..., this deep
 MAX_DEPTH = 500  # brackets open at once in a JSON text cut short; deeper is no message
+MAX_REPAIRS = 2  # ways tried to close a large JSON text cut short (every way, below REPAIR_ALL_BELOW)
+REPAIR_ALL_BELOW = 256 * 1024
+MAX_TOKENS = 4 * MAX_NODES  # strings and brackets scanned to close a JSON text cut short
 MAX_FIELD = 64 * 1024  # a recipient field longer than this is cut before it is read
 MAX_LETTER = 100_000  # characters kept of a message's text
 NAME_KEYS = frozenset({"name", "displayname", "display_name", "fullname", "full_name"})
@@ -145,6 +152,7 @@ class Service:
     when: tuple[str, re.Pattern[str]] | None = None  # a field whose value must match, or it is no send
     reader: Callable[[_Doc], _Reading] | None = None  # for formats without field names (Gmail's arrays)
     websocket: bool = False  # its WebSocket messages are read instead of request bodies
+    recipients_last: bool = False  # may name the recipients after the body: a cut body is read again, further
 
 
 @dataclass
@@ -183,6 +191,7 @@ GMX = Service("gmx", "email", ("gmx.net", "gmx.de", "gmx.at", "gmx.ch", "gmx.com
 WEBMAIL = Service(  # any other web mail, and the fallback on every mail host above
     "webmail", "email", ("mail.proton.me", "mail.protonmail.com", "fastmail.com", "mail.zoho.com", "mail.zoho.eu",
                          "posteo.de", "mailbox.org"), ANY_SEND, ANY_MAIL_TO, ("subject",), MAIL_TEXT,
+    recipients_last=True,  # unknown apps: their order is not known
 )
 
 
@@ -226,7 +235,7 @@ SERVICES: tuple[Service, ...] = (
             _re(r"/service\.svc\?(?:[^#]*&)?action=(?:CreateItem|UpdateItem|SendItem)(?:&|$)"),
             {name: "email" for name in
              "torecipients ccrecipients bccrecipients requiredattendees optionalattendees".split()},
-            ("subject",), ("body.value",)),
+            ("subject",), ("body.value",), recipients_last=True),
     YAHOO,
     replace(YAHOO, name="aol", hosts=("mail.aol.com",)),  # AOL Mail runs on Yahoo's mail service
     Service("icloud", "email", ("icloud.com",), _re(r"^/wm/message(?:\?|$)"), MAIL_TO,
@@ -339,11 +348,22 @@ _DECODE_ERRORS: tuple[type[Exception], ...] = (zlib.error, brotli.error, ValueEr
     (zstandard.ZstdError,) if zstandard else ())
 
 
+def _codings(content_encoding: str, body: bytes) -> list[str]:
+    """The encodings applied, in order; an app that compresses in the page may say nothing: the magic bytes tell."""
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip().lower() not in ("", "identity")]
+    if not codings:
+        codings = ["gzip"] if body[:2] == b"\x1f\x8b" else ["zstd"] if body[:4] == b"\x28\xb5\x2f\xfd" else []
+    return codings
+
+
+def is_compressed(headers: dict[str, str], body: bytes) -> bool:
+    """Whether the body must be unpacked first: then even a few KB can stand for megabytes of work."""
+    return bool(_codings(headers.get("content-encoding", ""), body))
+
+
 def decode_body(body: bytes, content_encoding: str, limit: int) -> tuple[bytes, bool] | None:
     """(the first `limit` bytes of the decoded body, whether there was more); None when it cannot be decoded."""
-    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip().lower() not in ("", "identity")]
-    if not codings:  # an app that compresses in the page may say nothing: the magic bytes tell
-        codings = ["gzip"] if body[:2] == b"\x1f\x8b" else ["zstd"] if body[:4] == b"\x28\xb5\x2f\xfd" else []
+    codings = _codings(content_encoding, body)
     data = bytes(body[: limit + 1]) if not codings else bytes(body)
     try:
         for coding in reversed(codings):  # the last one applied is the first undone
@@ -372,7 +392,9 @@ def _json(text: str, cut: bool) -> Any:
     stack: list[str] = []  # the closers owed, innermost last
     recent: list[tuple[int, str, str]] = []  # the last tokens: (end, token, the closer it used up)
     heads = [text]
-    for token in _TOKEN.finditer(text):
+    for count, token in enumerate(_TOKEN.finditer(text)):
+        if count > MAX_TOKENS:  # no message has this many brackets and strings: not worth closing
+            return None
         value, used = token.group(), ""
         if value[0] == '"':
             if token.group(1) is None:  # a string still open at the cut: close it (minus a cut escape), or drop it
@@ -393,13 +415,14 @@ def _json(text: str, cut: bool) -> Any:
             owed.pop()
         elif used:
             owed.append(used)
-    for head, close in candidates:
-        head = head.rstrip().rstrip(",")
-        for filler in ("", "null", ":null"):  # a value cut off after "key": or after a lone key
-            try:
-                return json.loads(head + filler + close)
-            except (ValueError, RecursionError):
-                continue
+    tries = (head.rstrip().rstrip(",") + filler + close for head, close in candidates
+             for filler in ("", "null", ":null"))  # a value cut off after "key": or after a lone key
+    # Each try parses the whole text again: for a large one, a few only (a body made to be slow stays quick).
+    for attempt in itertools.islice(tries, None if len(text) <= REPAIR_ALL_BELOW else MAX_REPAIRS):
+        try:
+            return json.loads(attempt)
+        except (ValueError, RecursionError):
+            continue
     return None
 
 
@@ -804,7 +827,7 @@ class Barrier:
             return None  # the body is never touched
         service, found = route
         reading = self._read_body(service, found, headers, body, max_body)
-        if reading.cut and not reading.recipients:  # the recipients may come after the body (Outlook)
+        if reading.cut and not reading.recipients and service.recipients_last:  # Outlook: after the body
             reading = self._read_body(service, found, headers, body, max_body * FULL_READ)
         return self._send(service, reading)
 

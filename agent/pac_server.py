@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from agent.pac import PAC_PATH, direct_pac
+from agent.urls import names_this_machine
 
 DEFAULT_PORT = 8082
 NOT_WRITTEN = direct_pac("nocontact has not written its routing here yet")
@@ -46,6 +47,9 @@ class PacServer:
                 self._answer(body=False)
 
             def _answer(self, body: bool) -> None:
+                if not names_this_machine(self.headers.get("host", ""), self.server.server_address[1]):
+                    self.send_error(403)  # a page that points its own name here learns nothing
+                    return
                 if urlsplit(self.path).path != PAC_PATH:
                     self.send_error(404)
                     return

@@ -20,6 +20,7 @@ from agent import secret
 from agent.cooldown import CooldownError, Hold
 from agent.pac import PAC_PATH, pac_file
 from agent.pages import letters_html
+from agent.urls import names_this_machine
 
 REVIEW_PATH = "/review"
 LETTERS_PATH = "/letters"
@@ -52,7 +53,9 @@ class PagesServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
                 path = self.path.split("?", 1)[0]
-                if path == PAC_PATH:
+                if not names_this_machine(self.headers.get("host", ""), self.server.server_address[1]):
+                    self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
+                elif path == PAC_PATH:
                     self._send(200, "application/x-ns-proxy-autoconfig", server.pac())
                 elif path == "/":
                     body = b"<!doctype html><meta charset=utf-8><title>nocontact</title><p>nocontact is running."
@@ -68,6 +71,8 @@ class PagesServer:
                     self._send(404, "text/plain; charset=utf-8", b"Not here.\n")
 
             def do_POST(self) -> None:  # noqa: N802
+                if not names_this_machine(self.headers.get("host", ""), self.server.server_address[1]):
+                    return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 if self.path == NOTE_PATH:
                     return self._note()
                 if not self._authorised():

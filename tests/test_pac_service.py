@@ -11,6 +11,7 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -178,3 +179,22 @@ def _answers(url: str) -> bool:
         return get(url)[0] == 200
     except OSError:
         return False
+
+
+def test_a_page_that_points_its_own_name_here_learns_nothing(served, proxy):
+    """DNS rebinding: a web page whose name now resolves to 127.0.0.1 sends its own name as Host."""
+    import http.client
+
+    _, server = served
+    pages = urllib.parse.urlsplit(proxy.agent.address["pages"])
+    for port, path in ((server.port, "/proxy.pac"), (pages.port, "/letters"), (pages.port, "/review"),
+                       (pages.port, "/proxy.pac")):
+        for host, status in ((f"evil.example:{port}", 403), (f"127.0.0.1:{port}", 200), (f"localhost:{port}", 200)):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", path, headers={"Host": host})
+            reply = connection.getresponse()
+            assert reply.status == status, (host, path)
+            body = reply.read()
+            connection.close()
+            if status == 403:
+                assert b"FindProxyForURL" not in body and b"letter" not in body.lower()

@@ -137,6 +137,7 @@ class Send:
     recipients_matched: tuple[str, ...]  # normalised keys that matched ("email:casey.l@example.org")
     subject: str | None
     text: str | None  # the words of the message, as plain text: the unsent letter
+    people: tuple[str, ...] = ()  # every configured person it goes to (`person` first)
 
 
 @dataclass(frozen=True)
@@ -884,19 +885,20 @@ class Barrier:
         return reading
 
     def _send(self, service: Service, reading: _Reading) -> Send | None:
-        person, matched = None, []
+        people: list[str] = []
+        matched: list[str] = []
         for kind, value in reading.recipients:
             for key in self._keys(kind, service.platform, value):
                 alias = self._owner.get(key)
-                if alias and person in (None, alias):
-                    person = alias
-                    if key not in matched:
-                        matched.append(key)
-        if person is None:
+                if alias:
+                    people += [alias] if alias not in people else []
+                    matched += [key] if key not in matched else []
+        if not people:
             return None
         subject = reading.subject.strip()[:1000] if reading.subject else None
         text = plain_text(reading.text) if reading.text else None
-        return Send(service.family, service.name, person, tuple(matched), subject or None, text or None)
+        return Send(service.family, service.name, people[0], tuple(matched), subject or None, text or None,
+                    tuple(people))
 
     def _keys(self, kind: str, platform: str, value: str) -> Iterator[str]:
         value = value.strip()

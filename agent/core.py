@@ -185,28 +185,37 @@ class Agent:
     # --- the contact barrier ---------------------------------------------------
 
     async def message_to_person(self, send: Send, url: str) -> bool:
-        """A send to the person was seen: True when it must be held back (no window is open for it).
+        """A send to a configured person was seen: True when it must be held back.
 
-        Held: an urge (source message), the words kept as an unsent letter, and a gentle note.
-        Inside a window: it goes, recorded as contact, apart from looks.
+        It goes only when a window is open for every configured person it is addressed to; it is then
+        recorded as contact, apart from looks. Otherwise it is held: an urge (source message) and an
+        unsent letter for each person it would have reached without a window, and a gentle note.
         """
-        held = not self.cooldowns.is_open("barrier", send.person)
-        decision = Decision(url, "block", "person", person=send.person, platform=send.service,
-                            rule=f"barrier: {send.family}" + ("" if held else " (sent in a window: contact)"))
-        # Held sends are urges from source "message"; one that went out in a window is "contact".
-        urge_id = await self.record(decision, url, source="message" if held else "contact", notify=False)
+        people = send.people or (send.person,)
+        closed = [person for person in people if not self.cooldowns.is_open("barrier", person)]
         loop = asyncio.get_running_loop()
-        if not held:
-            if urge_id is not None:
-                await loop.run_in_executor(self._writer, self.urges.set_outcome, urge_id, "overridden")
+        kept = True
+        for person in closed or people:
+            decision = Decision(url, "block", "person", person=person, platform=send.service,
+                                rule=f"barrier: {send.family}" + (" (sent in a window: contact)" if not closed else ""))
+            urge_id = await self.record(decision, url, source="message" if closed else "contact", notify=False)
+            if not closed:
+                if urge_id is not None:
+                    await loop.run_in_executor(self._writer, self.urges.set_outcome, urge_id, "overridden")
+                continue
+            try:
+                if urge_id is None:
+                    raise OSError("the log could not be written")
+                await loop.run_in_executor(self._writer, self.urges.add_letter, urge_id, person, send.service,
+                                           send.subject, send.text)
+            except Exception as err:
+                kept = False
+                log.error("An unsent letter could not be kept (%s).", type(err).__name__)
+        if not closed:
             return False
-        try:
-            await loop.run_in_executor(self._writer, self.urges.add_letter, urge_id, send.person, send.service,
-                                       send.subject, send.text)
-        except Exception as err:
-            log.error("An unsent letter could not be kept (%s).", type(err).__name__)
-        self.notifier.notify("Held back.", "Your words are saved, not sent. You can read them any time.",
-                             target=f"barrier:{send.person}")
+        # Say the words are saved only when they were.
+        self.notifier.notify("Held back.", "Your words are saved, not sent. You can read them any time." if kept
+                             else "It wasn't sent.", target=f"barrier:{closed[0]}")
         return True
 
     # --- barred apps ---------------------------------------------------------

@@ -20,6 +20,8 @@ people:
   - alias: J
     profiles: [https://x.com/caseylindq, "https://www.facebook.com/profile.php?id=100098765432101"]
     emails: [casey.l@example.org]
+  - alias: M
+    emails: [morgan.k@example.net]
 barrier: {email: true, social_messages: true}
 """
 
@@ -106,6 +108,49 @@ def test_a_window_for_messages_lets_one_through_as_contact(guarded):
     finally:
         guarded.clock.advance(hold.window)
         guarded.agent.tick()
+
+
+def test_a_window_for_one_person_does_not_let_a_mail_that_also_goes_to_the_other_through(guarded):
+    hold = guarded.agent.cooldowns.request("barrier", "M")
+    guarded.clock.advance(hold.needed)
+    guarded.agent.tick()
+    guarded.agent.cooldowns.open(hold.id)
+    url = "https://mail.google.com/mail/u/0/?ui=2&ik=abc&act=sm"
+    form = {"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}
+    try:
+        before = len(guarded.agent.urges.letters())
+        reply = guarded.fetch(url, method="POST", headers=form,
+                              body=b"to=morgan.k%40example.net&bcc=casey.l%40example.org&subject=hi&body=about+friday")
+        assert reply.status == 403
+        assert b"about+friday" not in b"".join(r[3] for r in guarded.origin.requests_to("mail.google.com"))
+        guarded.agent.settle()
+        letters = guarded.agent.urges.letters()[before:]
+        assert [(letter["person"], letter["text"]) for letter in letters] == [("J", "about friday")]
+        # To M alone, in M's window: it goes, as contact with M.
+        assert guarded.fetch(url, method="POST", headers=form,
+                             body=b"to=morgan.k%40example.net&subject=hi&body=friday").status == 200
+        guarded.agent.settle()
+        assert [u.person for u in guarded.agent.urges.urges() if u.source == "contact"][-1] == "M"
+    finally:
+        guarded.clock.advance(hold.window)
+        guarded.agent.tick()
+
+
+def test_when_the_log_cannot_be_written_the_send_is_held_and_the_note_promises_nothing(guarded):
+    db = guarded.agent.urges._db
+    db.execute("PRAGMA query_only = ON")  # SQLite's answer for a read-only file or a full disk
+    try:
+        guarded.notes.clear()
+        reply = guarded.fetch("https://mail.google.com/mail/u/0/?act=sm", method="POST",
+                              headers={"Content-Type": "application/x-www-form-urlencoded"},
+                              body=b"to=morgan.k%40example.net&subject=hi&body=one+more+thing")
+        assert reply.status == 403
+        deadline = time.monotonic() + 5
+        while not guarded.notes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert guarded.notes == [("Held back.", "It wasn't sent.")]
+    finally:
+        db.execute("PRAGMA query_only = OFF")
 
 
 def test_websocket_messages_to_the_person_are_dropped_and_others_pass(guarded):

@@ -52,7 +52,8 @@ class Review:
     by_weekday_hour: tuple[tuple[int, ...], ...]  # 7 rows (Monday first) of 24 counts
     total: int
     ridden_out: int  # closed or waited
-    opened: int  # overridden (a look, never contact)
+    opened: int  # overridden: a look through a window (never counted as contact)
+    contacted: int  # a message sent to them in a window (source "contact"): apart from looks
     blocked_only: int  # paused by the block page, nothing more recorded
     trend: Trend
     longest_stretch_hours: float  # longest time without an urge inside the period, to `until` included
@@ -76,6 +77,7 @@ class Review:
             "total": self.total,
             "ridden_out": self.ridden_out,
             "opened": self.opened,
+            "contacted": self.contacted,
             "blocked_only": self.blocked_only,
             "trend": {"previous": self.trend.previous, "current": self.trend.current},
             "longest_stretch_hours": self.longest_stretch_hours,
@@ -121,6 +123,11 @@ def _ranked(counter: Counter) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
 
 
+def _looked(urge: Urge) -> bool:
+    """A person's profile opened through a window (a message sent in a window is contact, counted apart)."""
+    return urge.outcome == "overridden" and bool(urge.person) and urge.source != "contact"
+
+
 def _days_without_opening(history: list[Urge], since: datetime, until: datetime, tz: tzinfo) -> int:
     """Local calendar days from the last opening of a person's profile to the period's last day.
 
@@ -129,7 +136,7 @@ def _days_without_opening(history: list[Urge], since: datetime, until: datetime,
     `until` on are not seen.
     """
     seen = [u for u in history if _utc(u.time) < until]
-    opened = [_utc(u.time) for u in seen if u.outcome == "overridden" and u.person]
+    opened = [_utc(u.time) for u in seen if _looked(u)]
     start = max(opened) if opened else min([since, *(_utc(u.time) for u in seen)])
     return max(0, (_last_day(until, tz) - start.astimezone(tz).date()).days)
 
@@ -161,8 +168,7 @@ def summarise(urges: list[Urge], events: list[tuple[str, str, str]], *, since: d
 
     marks = [since, *(_utc(u.time) for u in inside), until]
     longest = max((b - a for a, b in zip(marks, marks[1:], strict=False)), default=timedelta(0))
-    opened_days = {moment.date() for u, moment in zip(inside, local, strict=True)
-                   if u.outcome == "overridden" and u.person}
+    opened_days = {moment.date() for u, moment in zip(inside, local, strict=True) if _looked(u)}
     guard = []
     for time, kind, detail in events:
         moment = _utc(datetime.fromisoformat(time))
@@ -178,7 +184,8 @@ def summarise(urges: list[Urge], events: list[tuple[str, str, str]], *, since: d
         by_weekday_hour=tuple(tuple(row) for row in grid),
         total=len(inside),
         ridden_out=sum(1 for u in inside if u.outcome in RIDDEN_OUT),
-        opened=sum(1 for u in inside if u.outcome == "overridden"),
+        opened=sum(1 for u in inside if u.outcome == "overridden" and u.source != "contact"),
+        contacted=sum(1 for u in inside if u.source == "contact"),
         blocked_only=sum(1 for u in inside if u.outcome == "blocked"),
         trend=Trend(before, len(inside)),
         longest_stretch_hours=round(longest.total_seconds() / 3600, 1),
@@ -267,6 +274,8 @@ def headline_lines(review: Review) -> list[str]:
                  f"{review.blocked_only} paused by nocontact"]
         if review.opened:
             parts.append(f"{_plural(review.opened, 'time')} you chose to look")
+        if review.contacted:
+            parts.append(f"{_plural(review.contacted, 'message')} you chose to send in a window")
         lines.append(f"{_plural(review.total, 'urge')} in all: " + ", ".join(parts) + ".")
         if review.opened:
             lines.append("A look is information, not contact.")

@@ -22,7 +22,7 @@ OUTCOME_WORDS = {
     "overridden": "chose to look",
 }
 FILTERS = ("person", "category", "source", "outcome")
-SOURCES = ("proxy", "process")
+SOURCES = ("proxy", "process", "message", "contact")
 
 REVIEW_STYLE = """
 :root { --chart:var(--accent); }

@@ -117,6 +117,7 @@ EXPECTED = {
     "total": 16,  # urges 1-16; urge 1's three requests are one urge
     "ridden_out": 10,  # closed 1, 2, 6, 7, 9, 11, 12, 14 and waited 3, 10
     "opened": 3,  # 5 and 13 (J), 16 (tinder.com)
+    "contacted": 0,
     "blocked_only": 3,  # 4, 8, 15
     "trend": {"previous": 19, "current": 16},  # May 2 00:00 to May 31 23:59 inclusive; May 1 and July 1 not
     # The longest gap runs from urge 16 (Thu 25 Jun 19:00) to `until` (1 Jul 00:00): 5 days 5 hours. The next
@@ -283,6 +284,24 @@ def test_daylight_saving_day_and_a_few_more_than_before():
     assert data["hardest_hour"] == 1  # a tie of single urges: the earliest hour
     text = render_terminal(review)
     assert "A few more than the previous 3 days: 3 vs 2; that happens, and it passes." in text
+
+
+def test_a_message_sent_in_a_window_is_contact_and_never_a_look(tmp_path):
+    clock = Clock()
+    log = UrgeLog(tmp_path / "urges.sqlite3", clock=clock)
+    mail = Decision("https://mail.google.com/mail/u/0/", "block", "person", person="J", platform="gmail",
+                    rule="barrier: email (sent in a window: contact)")
+    add(log, clock, "2026-08-02 21:00", IG, "overridden")  # a look at their profile
+    add(log, clock, "2026-08-05 22:00", mail, "overridden", source="contact")  # a message, in a window
+    add(log, clock, "2026-08-06 22:00", mail, source="message")  # held back
+    since, until = datetime(2026, 8, 1, tzinfo=TZ), datetime(2026, 8, 8, tzinfo=TZ)
+    review = summarise(log.urges(), [], since=since, until=until, tz=TZ)
+    log.close()
+    assert (review.opened, review.contacted, review.blocked_only) == (1, 1, 1)
+    assert review.days_without_opening == 5  # from the look on 2 Aug, not the message on 5 Aug
+    assert review.days_not_opened == 6
+    text = render_terminal(review)
+    assert "1 time you chose to look, 1 message you chose to send in a window." in text
 
 
 def test_a_quiet_period():

@@ -536,16 +536,41 @@ _BREAK = re.compile(r"(?i)<br\b[^>]*>|</(?:p|div|li|tr|h[1-6]|blockquote)\s*>")
 _TAG = re.compile(r"<[^>]*>")
 
 
+# Where a reply's quoted message starts: the letter keeps the person's own words, never the other
+# person's message or their name and address from the "... wrote:" line.
+_QUOTE_START_HTML = re.compile(
+    r"""<[a-z][^>]*\b(?:id|class)\s*=\s*["']?[^"'>]*\b(?:gmail_quote|appendonsend|divRplyFwdMsg|yahoo_quoted|"""
+    r"""moz-cite-prefix|OutlookMessageHeader)\b""", re.IGNORECASE)
+_BLOCKQUOTE = re.compile(r"(?is)<blockquote\b[^>]*>(?:(?!<blockquote\b).)*?</blockquote\s*>")
+_QUOTE_START_TEXT = re.compile(
+    r"^[ \t]*(?:On\b[^\n]{0,300}\bwrote:|Le\b[^\n]{0,300}\ba écrit ?:|Am\b[^\n]{0,300}\bschrieb[^\n]{0,100}:|"
+    r"El\b[^\n]{0,300}\bescribió:|-{2,} ?(?:Original Message|Forwarded message) ?-{2,}|_{10,}\s*\n(?:From|De|Von):)",
+    re.IGNORECASE | re.MULTILINE)
+
+
 def plain_text(text: str) -> str:
-    """The words of an HTML or plain message as plain text (the letter is shown as text, never as HTML)."""
+    """The person's own words of an HTML or plain message, as plain text (a letter is shown as text, never HTML).
+
+    A quoted earlier message (a reply's "On ... wrote:" and what follows, blockquotes, lines starting
+    with ">") is left out.
+    """
     text = text[:MAX_LETTER * 4]
     if text.lstrip().startswith("-----BEGIN PGP"):
         return ""  # encrypted in the page (Proton): there are no words to keep
     if _HTML.search(text):
+        quote = _QUOTE_START_HTML.search(text)
+        text = text[:quote.start()] if quote else text
+        for _ in range(50):  # innermost first; a bounded number of levels
+            text, found = _BLOCKQUOTE.subn("", text)
+            if not found:
+                break
         text = _TAG.sub("", _BREAK.sub("\n", _HIDDEN.sub("", text)))
         text = html.unescape(text).replace("\xa0", " ")
         text = re.sub(r"[ \t]+\n", "\n", text)
-        text = re.sub(r"\n{3,}", "\n\n", text)
+    quote = _QUOTE_START_TEXT.search(text)
+    text = text[:quote.start()] if quote else text
+    text = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith(">"))
+    text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()[:MAX_LETTER]
 
 

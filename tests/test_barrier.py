@@ -548,6 +548,27 @@ def test_plain_text():
     assert plain_text("<script>alert(1)</script>hi<br/>there") == "hi\nthere"
 
 
+@pytest.mark.parametrize("message", [
+    '<div dir="ltr">Please stop.</div><br><div class="gmail_quote"><div class="gmail_attr">On Tue, Jun 2, 2026 at '
+    '9:00 PM Casey Lindqvist &lt;casey.l@example.org&gt; wrote:<br></div><blockquote class="gmail_quote">you will '
+    'regret this</blockquote></div>',
+    "Please stop.\n\nOn Tue, Jun 2, 2026 at 9:00 PM Casey Lindqvist <casey.l@example.org> wrote:\n> you will regret this",
+    '<div>Please stop.</div><div id="appendonsend"></div><hr><div id="divRplyFwdMsg"><b>From:</b> Casey Lindqvist'
+    '</div><div>you will regret this</div>',
+    "Please stop.\n\n________________________________\nFrom: Casey Lindqvist\nSent: Tuesday\nyou will regret this",
+    "Please stop.\n\n-----Original Message-----\nFrom: Casey Lindqvist\nyou will regret this",
+    "Please stop.\n\nLe mar. 2 juin 2026, Casey Lindqvist <casey.l@example.org> a écrit :\n> you will regret this",
+])
+def test_a_letter_keeps_the_persons_own_words_never_the_message_they_answer(message):
+    assert plain_text(message) == "Please stop."
+
+
+def test_quotes_inside_a_reply_are_left_out_and_the_rest_is_kept():
+    assert plain_text("Line one\n> quoted\nmy reply\n") == "Line one\nmy reply"
+    assert plain_text("<p>a</p><blockquote>x<blockquote>y</blockquote>z</blockquote><p>b</p>") == "a\nb"
+    assert plain_text("I wrote: nothing special, on Tuesday.") == "I wrote: nothing special, on Tuesday."
+
+
 def test_send_is_frozen():
     send = run(next(f for f in ALL if f.name == "gmail_form_to"))
     with pytest.raises(FrozenInstanceError):

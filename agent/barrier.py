@@ -68,9 +68,9 @@ What cannot be tied to the person (and is not pretended):
 - Discord messages go to a channel id: they match when the config has the DM channel
   (discord.com/channels/@me/<id>); opening a DM with the user id from discord.com/users/<id>
   matches too; Discord's responses are not read.
-- Gmail's current app sends positional arrays (JSPB) without field names: every
-  [type, "address", "name"] contact in a /sync/ send is read as a recipient; the layout here is
-  simplified and should be checked against a recording.
+- Gmail's current app sends positional arrays (JSPB) without field names: the To, Cc and Bcc
+  lists of the message array in a /sync/ request are read; the layout here is simplified and
+  should be checked against a recording.
 - The response layouts read here are written from memory and simplified (the fixtures say so);
   a service that renames a field stops feeding `learn()` without raising.
 - End-to-end encrypted apps (WhatsApp Web, Signal, Telegram Web, Google Messages, personal
@@ -199,10 +199,12 @@ WEBMAIL = Service(  # any other web mail, and the fallback on every mail host ab
 def _gmail_sync(doc: _Doc) -> _Reading:
     """Gmail's /sync/ requests are arrays without field names (simplified from the app's JSPB).
 
-    A contact is `[<type>, "<address>", "<name>"?]`: every one in the request is read as a
-    recipient (the sender is the person using the agent, never one of the configured people).
-    The message is the array that starts with its id ("msg-..."): its first string after the
-    id is the subject; the string after "text/html" (or "text/plain") is the body.
+    /sync/ carries every kind of change (labels, filters, blocks), so only a message array is read:
+    the array that starts with the message id ("msg-..."), laid out as [id, sender, To, Cc, Bcc, time,
+    subject, [null, "text/html", body], ...]. Its To, Cc and Bcc lists hold contacts
+    `[<type>, "<address>", "<name>"?]`; an address anywhere else (a filter or a block naming the
+    person, the sender) is no recipient. The layout is from the app's public behaviour, not from a
+    recording, and should be checked against one.
     """
     reading = _Reading()
     stack, budget = list(reversed(doc.roots)), MAX_NODES
@@ -211,18 +213,19 @@ def _gmail_sync(doc: _Doc) -> _Reading:
         node = stack.pop()
         if not isinstance(node, list):
             continue
-        if 2 <= len(node) <= 4 and (node[0] is None or type(node[0]) is int) and isinstance(node[1], str):
-            if EMAIL_RE.fullmatch(node[1].strip()):
-                reading.recipients.append(("email", node[1]))
-                continue
-        if reading.subject is None and node and isinstance(node[0], str) and node[0].startswith("msg-"):
+        if not (node and isinstance(node[0], str) and node[0].startswith("msg-")):
+            stack.extend(reversed(node))
+            continue
+        for contacts in node[2:5]:  # To, Cc, Bcc
+            for contact in contacts if isinstance(contacts, list) else ():
+                if (isinstance(contact, list) and len(contact) >= 2 and isinstance(contact[1], str)
+                        and EMAIL_RE.fullmatch(contact[1].strip())):
+                    reading.recipients.append(("email", contact[1]))
+        if reading.subject is None:
             reading.subject = next((item for item in node[1:] if isinstance(item, str)), None)
         if reading.text is None:
-            for first, second in zip(node, node[1:], strict=False):
-                if first in ("text/html", "text/plain") and isinstance(second, str):
-                    reading.text = second
-                    break
-        stack.extend(reversed(node))
+            reading.text = next((part[2] for part in node if isinstance(part, list) and len(part) >= 3
+                                 and part[1] in ("text/html", "text/plain") and isinstance(part[2], str)), None)
     return reading
 
 

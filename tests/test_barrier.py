@@ -569,6 +569,24 @@ def test_quotes_inside_a_reply_are_left_out_and_the_rest_is_kept():
     assert plain_text("I wrote: nothing special, on Tuesday.") == "I wrote: nothing special, on Tuesday."
 
 
+def test_gmail_sync_reads_only_a_message_to_cc_and_bcc():
+    config = parse_config("people:\n  - alias: J\n    emails: [casey.l@example.org]\nbarrier: {email: true}\n")
+    barrier = Barrier(config.people, config.barrier.families)
+
+    def sync(value) -> Send | None:
+        return barrier.inspect("POST", "mail.google.com", "/sync/u/0/i/s", {"content-type": "application/json"},
+                               json.dumps(value).encode())
+
+    person, other = [1, "casey.l@example.org", "Casey"], [1, "sam.r@example.com", "Sam"]
+    for to, cc, bcc in (([person], [], []), ([other], [person], []), ([other], [], [person])):
+        assert sync([[["msg-a:r-1", [1, "me@example.com"], to, cc, bcc, 0, "s", [None, "text/html", "hi"]]]])
+    # Blocking them, a filter naming them, a message from them, a stray contact: none is a send to them.
+    assert sync([[[None, None, [["op-block", [1, "casey.l@example.org"]]]]]]) is None
+    assert sync([[["msg-a:r-2", person, [other], [], [], 0, "s", [None, "text/html", "hi"]]]]) is None
+    assert sync([[["msg-a:r-3", [1, "me@example.com"], [other], [], [], 0, "s", [None, "text/html", "x"]],
+                  [None, "casey.l@example.org"]]]) is None
+
+
 def test_send_is_frozen():
     send = run(next(f for f in ALL if f.name == "gmail_form_to"))
     with pytest.raises(FrozenInstanceError):

@@ -124,7 +124,7 @@ MAX_LEARNT = 10_000  # keys learnt per barrier; beyond this nothing more is lear
 _SITES = {platform.name: platform for platform in PLATFORMS}
 _DIGITS = re.compile(r"[0-9]{1,25}")
 _DASHED_IDS = re.compile(r"[0-9]+(?:-[0-9]+)+")  # X conversation ids: "<a>-<b>"
-_PHONEISH = re.compile(r"\+?[0-9][0-9 ().-]{5,}[0-9]")
+_PHONEISH = re.compile(r"\+?\(?[0-9][0-9 ().-]{5,}[0-9]")  # "+44 7700 900123", "(202) 555-0143"
 _SPLIT = re.compile(r"[,;\s]+")
 _DISCORD = re.compile(r"(?:discord|discordapp)\.com/(?:users/([0-9]+)|channels/@me/([0-9]+))")
 

@@ -587,6 +587,15 @@ def test_gmail_sync_reads_only_a_message_to_cc_and_bcc():
                   [None, "casey.l@example.org"]]]) is None
 
 
+def test_a_phone_number_in_any_usual_form_is_a_recipient():
+    config = parse_config("people:\n  - alias: J\n    phones: ['+1 202 555 0143']\nbarrier: {payments: true}\n")
+    barrier = Barrier(config.people, config.barrier.families)
+    for phone in ("(202) 555-0143", "202-555-0143", "+1 (202) 555-0143", "2025550143"):
+        fixture = next(f for f in ALL if f.name.startswith("venmo"))
+        body = json.dumps({"recipient": {"phone": phone}, "note": "for the kids' shoes", "amount": 40}).encode()
+        assert barrier.inspect("POST", fixture.host, fixture.path, {"content-type": "application/json"}, body), phone
+
+
 def test_send_is_frozen():
     send = run(next(f for f in ALL if f.name == "gmail_form_to"))
     with pytest.raises(FrozenInstanceError):

@@ -155,6 +155,7 @@ class UrgeLog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute("PRAGMA secure_delete=ON")  # a deleted letter or urge is overwritten, not just unlinked
         self._db.executescript(SCHEMA)
         present = {row[1] for row in self._db.execute("PRAGMA table_info(urges)")}
         for column, kind in ADDED_COLUMNS.items():
@@ -249,7 +250,14 @@ class UrgeLog:
     def add_letter(self, urge_id: int | None, person: str, service: str, subject: str | None,
                    text: str | None) -> int:
         with self._lock:
-            # Draft autosaves repeat the same words: one letter, not one per save.
+            # A draft saved every few seconds (one urge: repeats fold into it) grows or shrinks at its end:
+            # one letter, with its latest words. Other words, even within the same urge, are a letter of their own.
+            draft = self._db.execute("SELECT id, IFNULL(text, '') FROM letters WHERE urge_id = ? AND service = ? "
+                                     "ORDER BY id DESC LIMIT 1", (urge_id, service)).fetchone()
+            if draft and ((text or "").startswith(draft[1]) or draft[1].startswith(text or "")):
+                self._db.execute("UPDATE letters SET subject = ?, text = ? WHERE id = ?", (subject, text, draft[0]))
+                return draft[0]
+            # The same words again later (a send after its draft): one letter, not one per save.
             same = self._db.execute(
                 "SELECT id FROM letters WHERE person = ? AND service = ? AND IFNULL(subject, '') = ? "
                 "AND IFNULL(text, '') = ? ORDER BY id DESC LIMIT 1",
@@ -269,8 +277,11 @@ class UrgeLog:
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def delete_letter(self, letter_id: int) -> bool:
+        """Remove a letter, its words overwritten in the file and gone from the write-ahead log as well."""
         with self._lock:
-            return self._db.execute("DELETE FROM letters WHERE id = ?", (letter_id,)).rowcount == 1
+            gone = self._db.execute("DELETE FROM letters WHERE id = ?", (letter_id,)).rowcount == 1
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return gone
 
     def add_event(self, kind: str, detail: str) -> None:
         with self._lock:
@@ -299,6 +310,7 @@ class UrgeLog:
             self._db.execute("INSERT INTO events (time, kind, detail) VALUES (?, 'wiped', 'the log was wiped')",
                              (_iso(self._clock()),))
             self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nothing of it left in the write-ahead log
 
     def add_note(self, urge_id: int, **fields) -> bool:
         """Add or change the person's own notes on an urge (after the fact)."""

@@ -121,3 +121,31 @@ def test_repeats_are_counted_in_memory_and_written_by_flush_next_write_or_close(
     log.repeat(PROFILE)
     log.close()
     assert on_disk.execute("SELECT repeats FROM urges WHERE id = 1").fetchone()[0] == 4
+
+
+def test_a_draft_saved_again_and_again_is_one_letter_with_its_latest_words(log, clock):
+    mail = Decision("u", "block", "person", person="J", platform="outlook", rule="barrier: email")
+    urge, _ = log.record(mail, "https://outlook.live.com/mail/", "message")
+    for words in ("I", "I keep", "I keep thinking about you"):
+        clock.now += 5
+        assert log.record(mail, "https://outlook.live.com/mail/", "message") == (urge, False)  # one urge
+        log.add_letter(urge, "J", "outlook", "hi", words)
+    assert [(letter["urge_id"], letter["text"]) for letter in log.letters()] == [(urge, "I keep thinking about you")]
+    # Other words within the same urge (a second message a few seconds later): a letter of their own.
+    log.add_letter(urge, "J", "outlook", "hi", "and another thing")
+    assert [letter["text"] for letter in log.letters()] == ["I keep thinking about you", "and another thing"]
+    # The same words sent later (a new urge, a send after its draft): no new letter.
+    clock.now += 3600
+    later, _ = log.record(mail, "https://outlook.live.com/mail/", "message")
+    log.add_letter(later, "J", "outlook", "hi", "I keep thinking about you")
+    assert len(log.letters()) == 2
+
+
+def test_a_deleted_letter_leaves_no_words_in_the_files(tmp_path, clock):
+    log = UrgeLog(tmp_path / "urges.sqlite3", clock=clock)
+    secret_words = "the words only I should ever read, 8f3a9c"
+    letter = log.add_letter(None, "J", "gmail", "s", secret_words)
+    assert log.delete_letter(letter) and log.letters() == []
+    files = [p for p in tmp_path.iterdir() if p.name.startswith("urges.sqlite3")]
+    assert all(secret_words.encode() not in p.read_bytes() for p in files), [p.name for p in files]
+    log.close()

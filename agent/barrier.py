@@ -14,11 +14,11 @@ recipient field of the service.
 
 Size: at most `max_body` bytes (2 MiB) after decoding are read. Above that, the
 first 2 MiB are parsed (a cut JSON text is closed so it still parses); when they
-show no recipient field at all (Outlook puts the recipients after the body), the
-body is read again up to 8 x `max_body` (16 MiB); when even that shows none, the
-request passes. A body that cannot be decoded (corrupt, or an encoding no browser
-sends) passes: the service cannot read it either. Decompression stops at the
-bound, so a small compressed body cannot make it use much memory.
+show no recipient field at all and the service may put them after the body
+(Outlook), the body is read again up to 8 x `max_body` (16 MiB); when even that
+shows none, the request passes. A body that cannot be decoded as its header says
+(corrupt, or an encoding no browser sends) is read as it is. Decompression stops
+at the bound, so a small compressed body cannot make it use much memory.
 
 Cost (`python -m bench.barrier`): an ordinary send is read in 20-150 us and
 every other request costs one dict lookup and a regex on the path
@@ -881,11 +881,10 @@ class Barrier:
     def _read_body(self, service: Service, found: re.Match[str], headers: dict[str, str], body: bytes,
                    limit: int) -> _Reading:
         doc = _Doc(service.text + service.subject)
-        decoded = decode_body(body or b"", headers.get("content-encoding", ""), limit)
-        cut = False
-        if decoded is not None:
-            data, cut = decoded
-            doc.add_body(data, headers.get("content-type", ""), cut)
+        body = body or b""
+        # A body that cannot be decoded as it says is read as it is: its recipients may stand there plainly.
+        data, cut = decode_body(body, headers.get("content-encoding", ""), limit) or (body[:limit], len(body) > limit)
+        doc.add_body(data, headers.get("content-type", ""), cut)
         owa = headers.get("x-owa-urlpostdata")  # Outlook may send the request JSON in a header
         if owa:
             doc.add_body(unquote(owa)[:limit].encode(), "application/json", False)

@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import psutil
+
 import agent
 from agent.config import ConfigError, load_config
 from agent.pac import PAC_PATH, pac_file
@@ -964,9 +966,10 @@ def agent_running(data_dir: Path) -> dict | None:
     """The running agent's state.json, or None when it is not running."""
     try:
         info = json.loads((Path(data_dir) / "state.json").read_text())
-        os.kill(int(info["pid"]), 0)
-        return info
-    except (OSError, ValueError, KeyError, TypeError):
+        # Not os.kill(pid, 0): on Windows that sends Ctrl+C. A reused pid is told apart by its start time.
+        started = psutil.Process(int(info["pid"])).create_time()
+        return info if abs(started - float(info.get("started", started))) < 1 else None
+    except (OSError, ValueError, KeyError, TypeError, psutil.Error):
         return None
 
 

@@ -10,6 +10,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 from mitmproxy import ctx, exceptions, options
 from mitmproxy.tools.dump import DumpMaster
 
@@ -225,6 +226,7 @@ async def serve(
         paths.secure_ca(confdir)  # mitmproxy has just made the CA on a first start
         info = {
             "pid": os.getpid(),
+            "started": psutil.Process().create_time(),  # tells this process from a later one with its pid
             "proxy": f"{proxy_host}:{address[1]}",
             "pac_url": f"http://{proxy_host}:{pages.port}{PAC_PATH}",
             "pages": f"http://{proxy_host}:{pages.port}",

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import json
 import os
 import plistlib
 import shutil
 import stat
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -763,3 +765,18 @@ def test_a_port_another_program_holds_is_said_before_anything_changes(tmp_path, 
     finally:
         ours.stop()
     assert not [s for s in steps if s.id.startswith("note:port:")]
+
+
+def test_a_left_over_state_file_is_not_a_running_agent(tmp_path):
+    import psutil
+
+    state = tmp_path / "state.json"
+    me = psutil.Process()
+    state.write_text(json.dumps({"pid": me.pid, "started": me.create_time()}))
+    assert install.agent_running(tmp_path)["pid"] == me.pid
+    state.write_text(json.dumps({"pid": me.pid, "started": me.create_time() - 3600}))  # an older process, same pid
+    assert install.agent_running(tmp_path) is None
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    state.write_text(json.dumps({"pid": gone.pid, "started": 0}))
+    assert install.agent_running(tmp_path) is None

@@ -105,11 +105,11 @@ def restarting(once: Callable[[argparse.Namespace], int], args: argparse.Namespa
         except (ConfigError, OSError) as err:  # a port still taken, say: it may be free in a moment
             log.warning("nocontact did not start (%s); it tries again in %.0f s.", err, pause)
             code = 1
-        except Exception as err:  # our own mistake: noted by its kind, and started again
+        except (Exception, SystemExit) as err:  # our own mistake, or mitmproxy's exit on one: started again
             log.warning("nocontact stopped (%s); it starts again in %.0f s.", type(err).__name__, pause)
             code = 1
-        if code == 0:
-            return 0
+        if code == 0 or code >= 128:  # a stop that waited, or one by a signal (the service manager's own stop)
+            return code
         pause = 1.0 if time.monotonic() - started > RESTART_PAUSE_MAX else pause
         sleep(pause)
         pause = min(pause * 2, RESTART_PAUSE_MAX)
@@ -129,7 +129,7 @@ def _run_once(args) -> int:
         try:
             _port_free(args.host, args.pages_port if args.pages_port is not None else args.port + 1)
         except ConfigError:
-            if not (args.keep_running or os.environ.get("NOCONTACT_SERVICE")):
+            if not _as_service(args):
                 raise
             # As a service the proxy matters more than where its pages are: `nocontact status` finds them.
             log.warning("The port for nocontact's pages is in use; they are served on another one for now.")
@@ -144,14 +144,18 @@ def _run_once(args) -> int:
                     "`nocontact check` shows what to fix.", agent.config_problem)
         agent.notifier.notify(*pages.config_kept_text(), target="config")
     try:
-        asyncio.run(serve(agent, args.host, args.port, pages_port, args.set))
+        waited = asyncio.run(serve(agent, args.host, args.port, pages_port, args.set))
     finally:
         agent.close()
-    # As a service, a stop by a signal is not a success, so the service manager starts it again;
-    # only a stop that waited out its cooldown ends with 0 and stays stopped.
-    if agent.stopped_by_signal and os.environ.get("NOCONTACT_SERVICE"):
-        return 128 + agent.stopped_by_signal
-    return 0
+    # As a service only a stop that waited out its cooldown ends with 0 and stays stopped; a stop by
+    # a signal is 128 + its number, and any other end 1, so the service manager starts it again.
+    if waited or not _as_service(args):
+        return 0
+    return 128 + agent.stopped_by_signal if agent.stopped_by_signal else 1
+
+
+def _as_service(args) -> bool:
+    return bool(os.environ.get("NOCONTACT_SERVICE") or getattr(args, "keep_running", False))
 
 
 def cmd_check(args) -> int:
@@ -607,8 +611,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"nocontact: {err}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 0
+    except KeyboardInterrupt:  # before the agent's own handler was in place
+        return 130 if _as_service(args) else 0
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ import agent
 from agent.config import ConfigError, load_config
 from agent.pac import PAC_PATH, pac_file
 from agent.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
-from agent.paths import ca_dir, default_config, pac_path, secure_ca
+from agent.paths import ca_dir, default_config, pac_path, secure_ca, write_whole
 from agent.policy import Policy
 from agent.sysproxy import config_home
 
@@ -56,6 +56,12 @@ class Service:
     label: str
     task: str
     subcommand: str  # the `nocontact` command it runs
+
+    @property
+    def arguments(self) -> list[str]:
+        # Started again after a stop that did not wait, after 1 s and then longer while it keeps stopping
+        # quickly (systemd and launchd would restart it every second, forever, were it stuck).
+        return [self.subcommand, "--keep-running"]
     step: str  # prefix of its install steps' ids
     what: str  # in plain words
 
@@ -477,7 +483,7 @@ def unit_text(command: Sequence[str], data_dir: Path, service: Service = AGENT) 
             return arg
         return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    exec_start = "ExecStart=" + " ".join(quote(a, True) for a in [*command, service.subcommand])
+    exec_start = "ExecStart=" + " ".join(quote(a, True) for a in [*command, *service.arguments])
     environment = "Environment=" + " ".join(quote(a, False) for a in (f"NOCONTACT_HOME={data_dir}",
                                                                        "NOCONTACT_SERVICE=systemd"))
     lines = (templates_dir() / "linux" / service.unit).read_text().splitlines()
@@ -659,8 +665,7 @@ def task_xml(command: Sequence[str], user: str, data_dir: Path, service: Service
     text = text[:text.index("<!--")] + text[text.index("-->") + 3:].lstrip()  # the template's notes, not the task's
     values = {"@TASK@": service.task, "@WHAT@": service.what, "@USER_ID@": user, "@COMMAND@": command[0],
               # Task Scheduler does not start a task again when it ends: nocontact does (--keep-running).
-              "@ARGUMENTS@": subprocess.list2cmdline([*command[1:], "--home", str(data_dir), service.subcommand,
-                                                      "--keep-running"])}
+              "@ARGUMENTS@": subprocess.list2cmdline([*command[1:], "--home", str(data_dir), *service.arguments])}
     for placeholder, value in values.items():
         text = text.replace(placeholder, escape(value))
     return text.replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
@@ -749,9 +754,7 @@ class _Doer:
                     path.unlink(missing_ok=True)
                 else:
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    temporary = path.with_name(path.name + ".nocontact-tmp")  # a reader never sees half of it
-                    temporary.write_bytes(action["content"].encode(action.get("encoding") or "utf-8"))
-                    os.replace(temporary, path)
+                    write_whole(path, action["content"].encode(action.get("encoding") or "utf-8"))
             elif op == "link":
                 path = Path(action["path"])
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -822,11 +825,7 @@ def installed_pac_url(data_dir: Path) -> str | None:
 
 
 def _save_record(data_dir: Path, record: dict) -> None:
-    path = record_path(data_dir)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(record, indent=2))
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)
+    write_whole(record_path(data_dir), json.dumps(record, indent=2).encode(), mode=0o600)
 
 
 def _dry_run_or_declined(dry_run: bool, yes: bool, ask, out) -> int | None:

@@ -14,9 +14,9 @@ every site.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from agent.paths import write_whole
 from agent.policy import Policy
 
 PAC_PATH = "/proxy.pac"  # where the agent's pages and the PAC service serve it
@@ -64,6 +64,5 @@ STOPPED = direct_pac("nocontact is stopped (it waited out its cooldown)")
 
 def write_pac_file(path: Path, text: str) -> None:
     """Replace the PAC file at once (a reader never sees half of it)."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    write_whole(path, text.encode("utf-8"))
+

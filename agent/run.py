@@ -170,7 +170,8 @@ async def keep_pac_file(agent: Agent, path: Path) -> None:
         except OSError:
             stamp = None
         if written != (agent.policy, stamp):
-            await asyncio.to_thread(write_pac_file, path, pac_file(agent.policy, host, int(port)))
+            # On the loop (tens of KB, under a millisecond): no write is still going when a stop writes its own.
+            write_pac_file(path, pac_file(agent.policy, host, int(port)))
             written = (agent.policy, path.stat().st_mtime_ns)
         await asyncio.sleep(PAC_FILE_SECONDS)
 
@@ -208,8 +209,11 @@ async def watch_config(agent: Agent) -> None:
 async def serve(
     agent: Agent, host: str, port: int, pages_port: int | None, sets: list[str],
     announce: Callable[[str], None] = print, extra_addons: tuple = (), pac_path: Path | None = None,
-) -> None:
-    """Run until stopped. `pac_path`: where to keep the PAC file for the PAC service (the data directory's)."""
+) -> bool:
+    """Run until stopped; True when the stop waited out its cooldown.
+
+    `pac_path`: where to keep the PAC file for the PAC service (the data directory's).
+    """
     pac_path = paths.pac_path() if pac_path is None else pac_path
     confdir = paths.ca_dir()
     master = build_master(agent, host, port, sets, confdir)
@@ -270,6 +274,7 @@ async def serve(
     finally:
         for task in background:
             task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         if pages:
             pages.stop()
         state.unlink(missing_ok=True)
@@ -277,3 +282,4 @@ async def serve(
             write_pac_file(pac_path, STOPPED)
         # Any other end (a signal, a crash) leaves the PAC file as it is: watched sites fail closed
         # until the service manager has started the agent again, and everything else goes on.
+    return waited

@@ -220,14 +220,14 @@ def test_the_units_are_valid(linux_home, data_dir, executable):
     # And read as the keys we rely on (the only check where systemd-analyze is missing).
     parser = read_unit(unit)
     service = parser["Service"]
-    assert service["ExecStart"] == f'"{executable}" run'
+    assert service["ExecStart"] == f'"{executable}" run --keep-running'
     assert service["Restart"] == "always" and service["RestartSec"] == "1"
     assert service["RestartPreventExitStatus"] == "0"
     assert service["Environment"] == f'"NOCONTACT_HOME={data_dir}" NOCONTACT_SERVICE=systemd'
     assert parser["Unit"]["StartLimitIntervalSec"] == "0" and parser["Unit"]["Wants"] == install.PAC.unit
     assert parser["Install"]["WantedBy"] == "default.target"
     pac = read_unit(pac_unit)
-    assert pac["Service"]["ExecStart"] == f'"{executable}" pac-server'
+    assert pac["Service"]["ExecStart"] == f'"{executable}" pac-server --keep-running'
     assert pac["Service"]["Environment"] == service["Environment"]
     assert pac["Service"]["Restart"] == "always" and "RestartPreventExitStatus" not in pac["Service"]
     assert pac["Install"]["WantedBy"] == "default.target"
@@ -454,12 +454,13 @@ def test_macos_commands_and_plist(tmp_path, data_dir):
     with plist.open("rb") as handle:
         agent = plistlib.load(handle)
     assert agent["Label"] == "org.nocontact.agent"
-    assert agent["ProgramArguments"] == [exe, "run"]
+    assert agent["ProgramArguments"] == [exe, "run", "--keep-running"]
     assert agent["EnvironmentVariables"] == {"NOCONTACT_HOME": str(data_dir), "NOCONTACT_SERVICE": "launchd"}
     assert agent["RunAtLoad"] is True and agent["KeepAlive"] == {"SuccessfulExit": False}
     with pac_plist.open("rb") as handle:
         pac_agent = plistlib.load(handle)
-    assert pac_agent["Label"] == "org.nocontact.pac" and pac_agent["ProgramArguments"] == [exe, "pac-server"]
+    assert pac_agent["Label"] == "org.nocontact.pac"
+    assert pac_agent["ProgramArguments"] == [exe, "pac-server", "--keep-running"]
     assert pac_agent["EnvironmentVariables"]["NOCONTACT_HOME"] == str(data_dir)
     assert pac_agent["KeepAlive"] is True  # always: it only serves a file
     if shutil.which("plutil"):

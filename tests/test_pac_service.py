@@ -140,17 +140,19 @@ def test_restarting_starts_again_until_a_stop_that_waited():
     from agent.cli import restarting
     from agent.config import ConfigError
 
-    ends = [OSError("port 8082 is in use"), ConfigError("a mistake"), RuntimeError("ours"), 1, 0]
+    ends = [OSError("port 8082 is in use"), ConfigError("a mistake"), RuntimeError("ours"), SystemExit(1), 1, 0]
     slept = []
 
     def once(args) -> int:
         end = ends.pop(0)
-        if isinstance(end, Exception):
+        if isinstance(end, BaseException):
             raise end
         return end
 
     assert restarting(once, None, sleep=slept.append) == 0 and not ends
-    assert slept == [1, 2, 4, 8]  # quick ends: the pause doubles (up to a minute)
+    assert slept == [1, 2, 4, 8, 16]  # quick ends: the pause doubles (up to a minute)
+    ends = [1, 143, 0]  # stopped by a signal (the service manager's stop): it stays stopped
+    assert restarting(once, None, sleep=slept.append) == 143 and ends == [0]
 
 
 def test_keep_running_waits_for_its_port_and_then_serves(tmp_path):

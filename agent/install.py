@@ -506,11 +506,13 @@ def _systemd(host: _Host) -> list[Step]:
         unit = _file_step(f"{service.step}unit", f"Write the systemd user service for {service.what} ({path})", path,
                           unit_text(host.command, host.data_dir, service), after_undo=reload)
         steps.append(unit)
-        if not reachable:  # enable it as `systemctl --user enable` would: the link that starts it at login
-            link = path.parent / "default.target.wants" / service.unit
-            undo = [_write(link, None)] + ([] if link.parent.exists() else [{"op": "rmdir", "path": str(link.parent)}])
+        # The link that starts it at login, as `systemctl --user enable` makes it; removed on undo even
+        # where systemctl cannot be asked then (an uninstall from a session without a user manager).
+        link = path.parent / "default.target.wants" / service.unit
+        unlink = [_write(link, None)] + ([] if link.parent.exists() else [{"op": "rmdir", "path": str(link.parent)}])
+        if not reachable:
             steps.append(Step(f"{service.step}enable", f"Start {service.what} at every login (systemd user service)",
-                              [{"op": "link", "path": str(link), "target": f"../{service.unit}"}], undo,
+                              [{"op": "link", "path": str(link), "target": f"../{service.unit}"}], unlink,
                               in_place=link.is_symlink() and os.readlink(link) == f"../{service.unit}"))
             continue
         enabled = host.out("systemctl", "--user", "is-enabled", service.unit)
@@ -521,7 +523,8 @@ def _systemd(host: _Host) -> list[Step]:
             actions.append(_run("systemctl", "--user", "restart", service.unit))
         running = (enabled or "").strip() == "enabled" and (active or "").strip() == "active"
         steps.append(Step(f"{service.step}service", f"Start {service.what} now and at every login (systemd user service)",
-                          actions, [_run("systemctl", "--user", "disable", "--now", service.unit, check=False)],
+                          actions, [_run("systemctl", "--user", "disable", "--now", service.unit, check=False),
+                                    *unlink],
                           in_place=unit.in_place and running,
                           rollback=[] if running else None))  # it ran before: a restart that did not work leaves it
     if not reachable:

@@ -781,3 +781,18 @@ def test_a_left_over_state_file_is_not_a_running_agent(tmp_path):
     gone.wait()
     state.write_text(json.dumps({"pid": gone.pid, "started": 0}))
     assert install.agent_running(tmp_path) is None
+
+
+def test_uninstall_removes_the_login_links_even_where_systemctl_cannot_be_asked(tmp_path, data_dir):
+    running = Recorder({("systemctl", "--user", "is-enabled"): (1, "disabled\n"),
+                        ("systemctl", "--user", "is-active"): (3, "inactive\n")})
+    which = {"systemctl": "/usr/bin/systemctl"}.get
+    assert install.install(data_dir, tmp_path, executable="/x", system="Linux", yes=True, out=lambda _: None,
+                           run=running, root=False, which=which, env={}) == 0
+    wants = tmp_path / ".config" / "systemd" / "user" / "default.target.wants"
+    wants.mkdir()
+    for unit in ("nocontact.service", "nocontact-pac.service"):  # as `systemctl --user enable` made them
+        (wants / unit).symlink_to(f"../{unit}")
+    no_manager = Recorder({("systemctl",): (1, "Failed to connect to bus: No medium found")})
+    assert install.uninstall(data_dir, yes=True, out=lambda _: None, run=no_manager) == 0
+    assert not (tmp_path / ".config" / "systemd").exists()

@@ -111,7 +111,7 @@ def checks(data_dir: Path, home: Path | None = None, *, system: str | None = Non
         installed=bool(record),
     )
     pac_text, pac_check = _pac(context)
-    found = [_config(context), *_service(context), _proxy(context), pac_check, _ca(context), *_trust(context),
+    found = [_config(context), *_service(context), _proxy(context, pac_text), pac_check, _ca(context), *_trust(context),
              _system_proxy(context, read_settings), *_browsers(context, pac_text, browser),
              _permissions(context), _disk(context)]
     return found
@@ -184,12 +184,17 @@ def _one_service(c: _Context, service: Service) -> list[Check]:
     return [Check(f"{title} installed", None, f"nocontact does not install itself on {c.system} yet")]
 
 
-def _proxy(c: _Context) -> Check:
+def _proxy(c: _Context, pac: str | None) -> Check:
     if c.state is None:
+        if not c.installed or pac is None:
+            meanwhile = "browsing goes on as usual, but nothing is paused."
+        elif "PROXY" not in pac:  # the all-direct file a stop that waited leaves
+            meanwhile = "every site goes direct: it was stopped after waiting out its cooldown."
+        else:
+            meanwhile = ("watched sites do not load (the PAC service still sends them here) and everything else "
+                         "works as usual.")
         return Check("Proxy answering", False, "nocontact is not running",
-                     f"{c.start_hint()} While it is off, " + ("watched sites do not load (the PAC service "
-                     "still sends them here) and everything else works as usual." if c.installed else
-                     "browsing goes on as usual, but nothing is paused."))
+                     f"{c.start_hint()} While it is off, {meanwhile}")
     host, port = c.proxy.rsplit(":", 1)
     try:
         socket.create_connection((host, int(port)), timeout=2).close()

@@ -380,6 +380,8 @@ def plan(home: Path, data_dir: Path, pac_url: str, executable: str | Sequence[st
     # What the PAC service serves until the agent first runs (the agent keeps it up to date after).
     pac = _file_step("pac-file", f"Write the routing the PAC service serves ({pac_path(host.data_dir)})",
                      pac_path(host.data_dir), routing(host.data_dir))
+    # Once there, the agent keeps it (from the config in force, loosenings waiting their turn): never replaced.
+    pac.in_place = pac.in_place or pac_path(host.data_dir).exists()
     if system == "Linux":
         return [*ports, ca, pac, *_nss(host), *_system_store(host), *_systemd(host), *_gnome(host), *_kde(host),
                 _environment(host)]

@@ -168,6 +168,8 @@ def test_installed_with_the_agent_down_the_pac_service_still_holds_watched_sites
         found = run_checks(data_dir, tmp_path, state={}, run=nothing)
         assert found["PAC file"].ok is False and "sends everything direct" in found["PAC file"].detail
         assert found["PAC file"].fix.startswith("Start nocontact again when you want it back.")
+        assert "every site goes direct" in found["Proxy answering"].fix
+        assert "watched sites do not load" not in found["Proxy answering"].fix
     finally:
         server.stop()
     # And with the PAC service down: said, with how to start it.

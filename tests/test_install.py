@@ -796,3 +796,14 @@ def test_uninstall_removes_the_login_links_even_where_systemctl_cannot_be_asked(
     no_manager = Recorder({("systemctl",): (1, "Failed to connect to bus: No medium found")})
     assert install.uninstall(data_dir, yes=True, out=lambda _: None, run=no_manager) == 0
     assert not (tmp_path / ".config" / "systemd").exists()
+
+
+def test_install_leaves_the_pac_file_the_agent_keeps(tmp_path, data_dir):
+    kept = 'function FindProxyForURL(url, host) { return "PROXY 127.0.0.1:8080"; } // the agent\'s, in force\n'
+    (data_dir / "proxy.pac").write_text(kept)
+    (data_dir / "config.yaml").write_text("block:\n  dating: false\n")  # looser, and not yet in force
+    steps = plan(tmp_path, data_dir, PAC, "/x", "Linux", run=Recorder(), which=lambda name: None, root=False, env={})
+    assert next(s for s in steps if s.id == "pac-file").in_place
+    assert install.install(data_dir, tmp_path, executable="/x", system="Linux", yes=True, out=lambda _: None,
+                           run=Recorder(), root=False, which=lambda name: None, env={}) == 0
+    assert (data_dir / "proxy.pac").read_text() == kept

@@ -400,7 +400,7 @@ def _ports_in_use(host: _Host) -> list[Step]:
     notes = []
     for what, address, ours in (
         ("proxy", (proxy_host, int(proxy_port)), lambda: running.get("proxy") == DEFAULT_PROXY),
-        ("PAC service", (pac.hostname or "127.0.0.1", pac.port or 80), lambda: "nocontact" in _fetch(host.pac_url)),
+        ("PAC service", (pac.hostname or "127.0.0.1", pac.port or 80), lambda: "nocontact" in fetch_local(host.pac_url)),
     ):
         try:
             socket.create_connection(address, timeout=1).close()
@@ -413,7 +413,8 @@ def _ports_in_use(host: _Host) -> list[Step]:
     return notes
 
 
-def _fetch(url: str) -> str:
+def fetch_local(url: str) -> str:
+    """The start of what a loopback URL answers (never through a proxy); empty when nothing does."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
     try:
         with opener.open(url, timeout=2) as response:

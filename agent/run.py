@@ -18,7 +18,7 @@ from addons.nocontact import NoContact
 from agent import paths
 from agent.config import ConfigError
 from agent.core import Agent
-from agent.install import installed_pac_url
+from agent.install import fetch_local, installed_pac_url
 from agent.pac import PAC_PATH, STOPPED, pac_file, write_pac_file
 from agent.sysproxy import ProxyWatch
 from agent.watcher import Watcher
@@ -139,15 +139,24 @@ async def watch_processes(agent: Agent) -> None:
 SYSTEM_PROXY_SECONDS = 30.0
 
 
-async def watch_system_proxy(agent: Agent) -> None:
-    """Note when a system proxy setting that pointed at the agent stops doing so."""
+async def watch_system_proxy(agent: Agent, data_dir: Path) -> None:
+    """Note when a system proxy setting that pointed at the agent stops doing so, or the PAC service stops.
+
+    Either way browsers go direct for every site, with the agent itself still running.
+    """
     while agent.address is None:
-        await asyncio.sleep(1)
-    installed = await asyncio.to_thread(installed_pac_url, paths.home())
+        await asyncio.sleep(0.2)
+    installed = await asyncio.to_thread(installed_pac_url, data_dir)
     watch = ProxyWatch({agent.address["pac_url"], installed} - {None}, agent.address["proxy"])
+    answered = False
     while True:
         for source in await asyncio.to_thread(watch.check):
             agent.guard_event("proxy_setting", f"the {source} proxy setting no longer points at nocontact")
+        if installed:
+            answers = (await asyncio.to_thread(fetch_local, installed)).startswith("// nocontact")
+            if answered and not answers:
+                agent.guard_event("pac_service", "the PAC service stopped answering, so browsers go direct")
+            answered = answers
         await asyncio.sleep(SYSTEM_PROXY_SECONDS)
 
 
@@ -266,7 +275,8 @@ async def serve(
             loop.add_signal_handler(sig, stop_by_signal, int(sig))
         except (NotImplementedError, RuntimeError):
             pass  # Windows, or not the main thread (tests)
-    jobs = [lambda agent: keep_pac_file(agent, pac_path), watch_config, flush_repeats, keep_time, watch_system_proxy, watch_processes,
+    jobs = [lambda agent: keep_pac_file(agent, pac_path), watch_config, flush_repeats, keep_time,
+            lambda agent: watch_system_proxy(agent, pac_path.parent), watch_processes,
             lambda agent: watch_proxy(agent, master)]
     background = [asyncio.create_task(keep_running(job, agent)) for job in jobs]
     try:

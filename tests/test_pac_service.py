@@ -200,3 +200,16 @@ def test_a_page_that_points_its_own_name_here_learns_nothing(served, proxy):
             connection.close()
             if status == 403:
                 assert b"FindProxyForURL" not in body and b"letter" not in body.lower()
+
+
+def test_the_agent_notes_when_the_pac_service_stops_answering(tmp_path, origin, monkeypatch):
+    monkeypatch.setattr(run, "SYSTEM_PROXY_SECONDS", 0.05)
+    server = PacServer(tmp_path / "proxy.pac", port=0).start()
+    (tmp_path / "install.json").write_text(f'{{"pac_url": "{server.url}", "steps": []}}')
+    with own_proxy(CONFIG, tmp_path, origin) as agent:
+        time.sleep(1.0)  # it answers while nocontact looks a few times
+        assert not [e for e in agent.agent.urges.events() if e[1] == "pac_service"]
+        server.stop()
+        wait_for(lambda: agent.agent.settle() or [e for e in agent.agent.urges.events() if e[1] == "pac_service"])
+        (event,) = [e for e in agent.agent.urges.events() if e[1] == "pac_service"]
+        assert "browsers go direct" in event[2]

@@ -48,6 +48,7 @@ from agent.install import (
     same_cert,
     unit_path,
 )
+from agent.sysproxy import same_pac
 
 LOW_DISK = 100 * 1024 * 1024  # below this, the urge log may not find room
 CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "brave-browser",
@@ -397,7 +398,7 @@ def _firefox(c: _Context, profile: Path) -> Check:
     if kind == "5":
         return Check(name, True, "uses the system proxy setting")
     if kind == "2":
-        ok = prefs.get("network.proxy.autoconfig_url") == c.pac_url
+        ok = same_pac(prefs.get("network.proxy.autoconfig_url"), c.pac_url)
         return Check(name, ok, "uses nocontact's PAC file" if ok else "uses another PAC file", None if ok else fix)
     what = {"0": "'No proxy'", "1": "a manual proxy", "4": "'Auto-detect'"}.get(kind, f"proxy type {kind}")
     return Check(name, False, f"is set to {what}, so it goes around nocontact", fix)

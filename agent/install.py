@@ -44,7 +44,7 @@ from agent.pac import PAC_PATH, pac_file
 from agent.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
 from agent.paths import ca_dir, default_config, pac_path, secure_ca, write_whole
 from agent.policy import Policy
-from agent.sysproxy import config_home
+from agent.sysproxy import config_home, same_pac
 
 Runner = Callable[[list[str]], tuple[int, str]]
 
@@ -554,7 +554,7 @@ def _gnome(host: _Host) -> list[Step]:
         "gnome", f"Point GNOME's proxy setting at nocontact (automatic, {host.pac_url}); now {mode}, {url}",
         [_run("gsettings", "set", GNOME, "autoconfig-url", ours), _run("gsettings", "set", GNOME, "mode", "auto")],
         [_run("gsettings", "set", GNOME, "mode", mode), _run("gsettings", "set", GNOME, "autoconfig-url", url)],
-        in_place=mode == "'auto'" and url == ours,
+        in_place=mode == "'auto'" and same_pac(url.strip("'"), host.pac_url),
     )]
 
 
@@ -579,7 +579,8 @@ def _kde(host: _Host) -> list[Step]:
             for key in wanted]
     return [Step("kde", f"Point KDE's proxy setting at nocontact (automatic, {host.pac_url})",
                  [_run(*base, key, value) for key, value in wanted.items()] + refresh, undo + refresh,
-                 in_place=all(section.get(k) == v for k, v in wanted.items()))]
+                 in_place=section.get("ProxyType") == "2" and same_pac(section.get("Proxy Config Script"),
+                                                                       host.pac_url))]
 
 
 def environment_file(home: Path, env: Mapping[str, str]) -> Path:
@@ -655,7 +656,7 @@ def _networksetup(host: _Host) -> list[Step]:
         steps.append(Step(f"networksetup:{service}",
                           f"Point the network service {service!r} at nocontact (automatic proxy, {host.pac_url})",
                           [_run("networksetup", "-setautoproxyurl", service, host.pac_url)], undo,
-                          in_place=url == host.pac_url and enabled == "Yes"))
+                          in_place=same_pac(url, host.pac_url) and enabled == "Yes"))
     return steps
 
 
@@ -732,7 +733,7 @@ def _internet_settings(host: _Host) -> list[Step]:
                  [{"op": "reg", "name": "AutoConfigURL", "value": host.pac_url, "type": registry.REG_SZ},
                   {"op": "refresh"}],
                  [restore, {"op": "refresh"}],
-                 in_place=before is not None and before[0] == host.pac_url)]
+                 in_place=before is not None and same_pac(str(before[0]), host.pac_url))]
 
 
 # --- doing and undoing ----------------------------------------------------------------
@@ -962,6 +963,37 @@ def uninstall(data_dir: Path, *, dry_run: bool = False, yes: bool = False, out: 
     out(f"Everything nocontact changed is back as it was. Your config and log stay in {data_dir}; "
         "remove that folder too if you want them gone.")
     return 0
+
+
+# --- pointing the system at a new version of the PAC file ------------------------------
+
+
+def repoint(data_dir: Path, url: str, *, run: Runner = run_command, registry=None,
+            refresh: Callable[[], None] | None = None) -> None:
+    """Point each system setting install made at `url`: the PAC service's address with a new version.
+
+    Browsers fetch a PAC file again when its address changes, and otherwise keep the one they have
+    for hours (Chromium: 12 h), so a change of the rules, a stop that waited or a start would not
+    reach them. What install recorded to put back is left as it is.
+    """
+    record = load_record(data_dir) or {}
+    do = _Doer(run, registry, refresh)
+    for step in record.get("steps", []):
+        step_id, undo = step["id"], step["undo"]
+        tools = [a["argv"] for a in undo if a["op"] == "run"]
+        if step_id == "gnome":
+            actions = [_run("gsettings", "set", GNOME, "autoconfig-url", _gvariant_string(url))]
+        elif step_id == "kde" and tools:
+            actions = [_run(tools[0][0], "--file", "kioslaverc", "--group", KDE_GROUP, "--key", "Proxy Config Script",
+                            url), *(a for a in undo if a["op"] == "run" and a["argv"][0] == "dbus-send")]
+        elif step_id.startswith("networksetup:"):
+            actions = [_run("networksetup", "-setautoproxyurl", step_id.split(":", 1)[1], url)]
+        elif step_id == "internet-settings":
+            actions = [{"op": "reg", "name": "AutoConfigURL", "value": url, "type": 1}, {"op": "refresh"}]  # REG_SZ
+        else:
+            continue
+        for action in actions:
+            do(action)
 
 
 # --- the cooldown gate for uninstall -----------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
@@ -18,7 +19,7 @@ from addons.nocontact import NoContact
 from agent import paths
 from agent.config import ConfigError
 from agent.core import Agent
-from agent.install import fetch_local, installed_pac_url
+from agent.install import fetch_local, installed_pac_url, repoint
 from agent.pac import PAC_PATH, STOPPED, pac_file, write_pac_file
 from agent.sysproxy import ProxyWatch
 from agent.watcher import Watcher
@@ -173,16 +174,34 @@ async def keep_pac_file(agent: Agent, path: Path) -> None:
         await asyncio.sleep(0.2)
     host, port = agent.address["proxy"].rsplit(":", 1)
     written: tuple | None = None
+    pointed: str | None = None
     while True:
         try:
             stamp = path.stat().st_mtime_ns
         except OSError:
             stamp = None
         if written != (agent.policy, stamp):
+            text = pac_file(agent.policy, host, int(port))
             # On the loop (tens of KB, under a millisecond): no write is still going when a stop writes its own.
-            write_pac_file(path, pac_file(agent.policy, host, int(port)))
+            write_pac_file(path, text)
             written = (agent.policy, path.stat().st_mtime_ns)
+            pointed = await asyncio.to_thread(point_browsers_at, path.parent, text, pointed)
         await asyncio.sleep(PAC_FILE_SECONDS)
+
+
+def point_browsers_at(data_dir: Path, text: str, pointed: str | None = None) -> str | None:
+    """Point the system settings install made at this version of the PAC file; the address pointed at.
+
+    Browsers keep a PAC file for hours unless its address changes, so each new content gets its own
+    `?v=`: the settings change, and browsers fetch the file again at once.
+    """
+    base = installed_pac_url(data_dir)
+    if not base:
+        return pointed
+    url = f"{base.split('?', 1)[0]}?v={hashlib.sha256(text.encode()).hexdigest()[:10]}"
+    if url != pointed:
+        repoint(data_dir, url)
+    return url
 
 
 async def watch_config(agent: Agent) -> None:
@@ -290,6 +309,7 @@ async def serve(
         state.unlink(missing_ok=True)
         if waited:  # the person waited to stop it: nothing is held back until it runs again
             write_pac_file(pac_path, STOPPED)
+            point_browsers_at(pac_path.parent, STOPPED)
         # Any other end (a signal, a crash) leaves the PAC file as it is: watched sites fail closed
         # until the service manager has started the agent again, and everything else goes on.
     return waited

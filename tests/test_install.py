@@ -807,3 +807,68 @@ def test_install_leaves_the_pac_file_the_agent_keeps(tmp_path, data_dir):
     assert install.install(data_dir, tmp_path, executable="/x", system="Linux", yes=True, out=lambda _: None,
                            run=Recorder(), root=False, which=lambda name: None, env={}) == 0
     assert (data_dir / "proxy.pac").read_text() == kept
+
+
+def test_the_agent_points_browsers_at_each_new_version_of_the_pac_file(linux_home, data_dir, executable, origin,
+                                                                          monkeypatch):
+    """Browsers keep a PAC file for hours unless its address changes: each new content gets a new ?v=."""
+    import hashlib
+    import time
+
+    from agent import run
+    from agent.pac import STOPPED
+    from tests.conftest import own_proxy
+
+    monkeypatch.setattr(run, "PAC_FILE_SECONDS", 0.05)
+    monkeypatch.setattr(run, "CONFIG_POLL_SECONDS", 0.1)
+    assert linux_install(data_dir, linux_home, executable)[0] == 0
+
+    def pointed_at() -> str:
+        return gsettings_get("autoconfig-url").strip("'")
+
+    def wait_until(condition) -> None:
+        deadline = time.monotonic() + 20
+        while not condition():
+            assert time.monotonic() < deadline, pointed_at()
+            time.sleep(0.05)
+
+    config = "block:\n  dating: false\n  sites: [first.test]\n"
+    with own_proxy(config, data_dir, origin) as agent:
+        wait_until(lambda: pointed_at().startswith(f"{PAC}?v="))
+        first = pointed_at()
+        (data_dir / "config.yaml").write_text(config.replace("[first.test]", "[first.test, second.test]"))
+        wait_until(lambda: pointed_at() != first and pointed_at().startswith(f"{PAC}?v="))
+        assert gsettings_get("mode") == "'auto'"
+        agent.loop.call_soon_threadsafe(agent.agent.shutdown)  # a stop that waited out its cooldown
+        agent.thread.join(10)
+    assert pointed_at() == f"{PAC}?v={hashlib.sha256(STOPPED.encode()).hexdigest()[:10]}"
+    assert (data_dir / "proxy.pac").read_text() == STOPPED
+    # A second install finds the versioned address in place; uninstall puts back the one from before.
+    assert "GNOME" not in linux_install(data_dir, linux_home, executable)[1].split("Already in place")[0]
+    assert linux_uninstall(data_dir)[0] == 0
+    assert (gsettings_get("mode"), gsettings_get("autoconfig-url")) == ("'manual'", f"'{OLD_PAC}'")
+
+
+def test_repoint_on_macos_windows_and_kde_runs_the_exact_commands(data_dir):
+    # macOS and Windows cannot run here: the commands and registry values are asserted.
+    url = PAC + "?v=0123456789"
+    refresh = ["dbus-send", "--type=signal", "/KIO/Scheduler", "org.kde.KIO.Scheduler.reparseSlaveConfiguration",
+               "string:"]
+    record = {"steps": [
+        {"id": "networksetup:Wi-Fi", "undo": [{"op": "run", "argv": ["networksetup", "-setautoproxystate", "Wi-Fi",
+                                                                       "off"]}]},
+        {"id": "internet-settings", "undo": [{"op": "reg", "name": "AutoConfigURL", "value": None, "type": None}]},
+        {"id": "kde", "undo": [{"op": "run", "argv": ["kwriteconfig6", "--file", "kioslaverc", "--group",
+                                                        "Proxy Settings", "--key", "ProxyType", "0"]},
+                                {"op": "run", "argv": refresh}]},
+        {"id": "nss:/x", "undo": []},
+    ]}
+    (data_dir / "install.json").write_text(json.dumps(record))
+    runner, registry, refreshed = Recorder(), Registry({}), []
+    install.repoint(data_dir, url, run=runner, registry=registry, refresh=lambda: refreshed.append(1))
+    assert runner.calls == [
+        ["networksetup", "-setautoproxyurl", "Wi-Fi", url],
+        ["kwriteconfig6", "--file", "kioslaverc", "--group", "Proxy Settings", "--key", "Proxy Config Script", url],
+        refresh,
+    ]
+    assert registry.values == {"AutoConfigURL": (url, Registry.REG_SZ)} and refreshed == [1]

@@ -117,3 +117,9 @@ def test_watch_knows_the_pac_service_as_the_agent():
     watch = ProxyWatch(["http://127.0.0.1:8081/proxy.pac", "http://127.0.0.1:8082/proxy.pac"], "127.0.0.1:8080",
                        read=lambda: settings.pop(0))
     assert watch.check() == [] and watch.check() == ["gnome"]
+
+
+def test_a_versioned_pac_address_is_still_ours():
+    assert ProxySetting("gnome", pac_url=PAC + "?v=3f2a9c01de").points_at(PAC, "127.0.0.1:8080")
+    assert not ProxySetting("gnome", pac_url="http://127.0.0.1:9999/proxy.pac?v=1").points_at(PAC, "127.0.0.1:8080")
+    assert not ProxySetting("gnome").points_at(PAC, "127.0.0.1:8080")

@@ -960,8 +960,8 @@ def uninstall(data_dir: Path, *, dry_run: bool = False, yes: bool = False, out: 
         out("Running `nocontact uninstall` again tries them once more.")
         return 1
     record_path(data_dir).unlink(missing_ok=True)
-    out(f"Everything nocontact changed is back as it was. Your config and log stay in {data_dir}; "
-        "remove that folder too if you want them gone.")
+    out(f"Everything nocontact changed is back as it was. Your config, your log and this install's CA stay "
+        f"in {data_dir}; remove that folder too if you want them gone.")
     return 0
 
 

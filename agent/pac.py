@@ -49,7 +49,7 @@ def pac_file(policy: Policy, proxy_host: str, proxy_port: int) -> str:
         "watched": table(policy.watched_domains),
         "exact": table(policy.watched_hosts),
         "allowed": table(policy.allowed_domains),
-        "proxy": f"PROXY {proxy_host}:{proxy_port}",
+        "proxy": f"PROXY {f'[{proxy_host}]' if ':' in proxy_host else proxy_host}:{proxy_port}",  # IPv6 in brackets
     }
 
 

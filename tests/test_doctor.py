@@ -401,10 +401,20 @@ def test_doctor_browser_check_without_trust_says_so(proxy, tmp_path, monkeypatch
     home = tmp_path / "untrusting"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GSETTINGS_BACKEND", "keyfile")
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")
+    # Routed to nocontact by GNOME's setting, as on a desktop, but the CA trusted nowhere: the load is refused.
+    subprocess.run(["gsettings", "set", install.GNOME, "autoconfig-url", proxy.pac_url], check=True)
+    subprocess.run(["gsettings", "set", install.GNOME, "mode", "auto"], check=True)
     found = checks(tmp_path, home, state=proxy.agent.address, browser=True, env={}, read_settings=lambda: [],
                    system="Linux", which=lambda name: shutil.which(name) if name != "certutil" else None)
     (headless,) = [c for c in found if c.name.endswith("(headless)")]
     assert headless.ok is False and "nocontact install" in headless.fix
+    routed = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={home}/p",
+                             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--dump-dom",
+                             "https://blocked-site.test/"], capture_output=True, text=True, timeout=90)
+    assert "ERR_CERT_AUTHORITY_INVALID" in routed.stderr  # it did go through nocontact: only the trust is missing
 
 
 # --- showing it ---------------------------------------------------------------------------------

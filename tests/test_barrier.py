@@ -197,7 +197,7 @@ def test_fixtures_cover_every_service_and_encoding():
     # the things the issue asks for, by name
     names = {f.name for f in ALL}
     for service in ("gmail", "outlook", "yahoo", "icloud", "aol"):
-        assert any(n.startswith(service) and "cc" in n for n in names), service
+        assert any(n.startswith(service) and "_cc" in n for n in names), service  # Cc, not Bcc
         assert any(n.startswith(service) and ("bcc" in n) for n in names), service
     assert sum("mention" in n for n in names) >= 6
 

@@ -14,9 +14,9 @@ recipient field of the service.
 
 Size: at most `max_body` bytes (2 MiB) after decoding are read. Above that, the
 first 2 MiB are parsed (a cut JSON text is closed so it still parses); when they
-show no recipient field at all and the service may put them after the body
-(Outlook), the body is read again up to 8 x `max_body` (16 MiB); when even that
-shows none, the request passes. A body that cannot be decoded as its header says
+show no recipient field at all (Outlook puts the recipients after the body, and
+the order of the others is not known for sure), the body is read again up to
+8 x `max_body` (16 MiB); when even that shows none, the request passes. A body that cannot be decoded as its header says
 (corrupt, or an encoding no browser sends) is read as it is. Decompression stops
 at the bound, so a small compressed body cannot make it use much memory.
 
@@ -24,9 +24,9 @@ Cost (`python -m bench.barrier`): an ordinary send is read in 20-150 us and
 every other request costs one dict lookup and a regex on the path
 (`is_send_shaped`, under 1 us); a body of 1 MiB takes about 1 ms, and a body
 made to be slow (a few KB of gzip that unpack to megabytes of tiny JSON) well
-under a second: closing a cut JSON text scans at most MAX_TOKENS tokens and,
-for a large text, tries MAX_REPAIRS ways. The caller reads compressed or large
-bodies on a thread of their own, so they never hold up other traffic.
+under a second: closing a cut JSON text scans at most MAX_TOKENS tokens (a text
+with more is closed there). The caller reads compressed or large bodies on a
+thread of their own, so they never hold up other traffic.
 
 Drafts count: a draft saved with the person as a recipient (Outlook's SaveOnly,
 Gmail and Yahoo draft saves) is held too, because once a recipient is saved into
@@ -80,7 +80,6 @@ What cannot be tied to the person (and is not pretended):
 from __future__ import annotations
 
 import html
-import itertools
 import json
 import re
 import zlib
@@ -109,8 +108,6 @@ SEND_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_NODES = 50_000  # JSON nodes and form fields walked per body
 MAX_NESTING = 4  # JSON inside a string inside JSON ..., this deep
 MAX_DEPTH = 500  # brackets open at once in a JSON text cut short; deeper is no message
-MAX_REPAIRS = 2  # ways tried to close a large JSON text cut short (every way, below REPAIR_ALL_BELOW)
-REPAIR_ALL_BELOW = 256 * 1024
 MAX_TOKENS = 4 * MAX_NODES  # strings and brackets scanned to close a JSON text cut short
 MAX_FIELD = 64 * 1024  # a recipient field longer than this is cut before it is read
 MAX_LETTER = 100_000  # characters kept of a message's text
@@ -153,7 +150,6 @@ class Service:
     when: tuple[str, re.Pattern[str]] | None = None  # a field whose value must match, or it is no send
     reader: Callable[[_Doc], _Reading] | None = None  # for formats without field names (Gmail's arrays)
     websocket: bool = False  # its WebSocket messages are read instead of request bodies
-    recipients_last: bool = False  # may name the recipients after the body: a cut body is read again, further
 
 
 @dataclass
@@ -192,7 +188,6 @@ GMX = Service("gmx", "email", ("gmx.net", "gmx.de", "gmx.at", "gmx.ch", "gmx.com
 WEBMAIL = Service(  # any other web mail, and the fallback on every mail host above
     "webmail", "email", ("mail.proton.me", "mail.protonmail.com", "fastmail.com", "mail.zoho.com", "mail.zoho.eu",
                          "posteo.de", "mailbox.org"), ANY_SEND, ANY_MAIL_TO, ("subject",), MAIL_TEXT,
-    recipients_last=True,  # unknown apps: their order is not known
 )
 
 
@@ -239,7 +234,7 @@ SERVICES: tuple[Service, ...] = (
             _re(r"/service\.svc\?(?:[^#]*&)?action=(?:CreateItem|UpdateItem|SendItem)(?:&|$)"),
             {name: "email" for name in
              "torecipients ccrecipients bccrecipients requiredattendees optionalattendees".split()},
-            ("subject",), ("body.value",), recipients_last=True),
+            ("subject",), ("body.value",)),
     YAHOO,
     replace(YAHOO, name="aol", hosts=("mail.aol.com",)),  # AOL Mail runs on Yahoo's mail service
     Service("icloud", "email", ("icloud.com",), _re(r"^/wm/message(?:\?|$)"), MAIL_TO,
@@ -397,8 +392,9 @@ def _json(text: str, cut: bool) -> Any:
     recent: list[tuple[int, str, str]] = []  # the last tokens: (end, token, the closer it used up)
     heads = [text]
     for count, token in enumerate(_TOKEN.finditer(text)):
-        if count > MAX_TOKENS:  # no message has this many brackets and strings: not worth closing
-            return None
+        if count > MAX_TOKENS:  # more than any message has: closed here, as if the text were cut here
+            text = heads[0] = text[: token.start()]
+            break
         value, used = token.group(), ""
         if value[0] == '"':
             if token.group(1) is None:  # a string still open at the cut: close it (minus a cut escape), or drop it
@@ -421,8 +417,8 @@ def _json(text: str, cut: bool) -> Any:
             owed.append(used)
     tries = (head.rstrip().rstrip(",") + filler + close for head, close in candidates
              for filler in ("", "null", ":null"))  # a value cut off after "key": or after a lone key
-    # Each try parses the whole text again: for a large one, a few only (a body made to be slow stays quick).
-    for attempt in itertools.islice(tries, None if len(text) <= REPAIR_ALL_BELOW else MAX_REPAIRS):
+    # At most ~40 tries, each on a text of at most MAX_TOKENS tokens: bounded, on the barrier's own thread.
+    for attempt in tries:
         try:
             return json.loads(attempt)
         except (ValueError, RecursionError):
@@ -533,41 +529,53 @@ def _json_in(message: str) -> Any:
 
 # --- plain text for the letter ---------------------------------------------------------
 
-_HTML = re.compile(r"<[a-zA-Z][a-zA-Z0-9]*\b[^>]*>|</[a-zA-Z][a-zA-Z0-9]*\s*>")
-_HIDDEN = re.compile(r"(?is)<(script|style|head|title)\b[^>]*>.*?</\1\s*>")
-_BREAK = re.compile(r"(?i)<br\b[^>]*>|</(?:p|div|li|tr|h[1-6]|blockquote)\s*>")
-_TAG = re.compile(r"<[^>]*>")
+# [^<>]: a tag ends at the next "<" at the latest, so a body of unclosed "<a <a <a" stays linear.
+_HTML = re.compile(r"<[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>|</[a-zA-Z][a-zA-Z0-9]*\s*>")
+_HIDDEN_OPEN = re.compile(r"(?i)<(script|style|head|title)\b[^<>]*>")
+_HIDDEN_CLOSE = {name: re.compile(rf"(?i)</{name}\s*>") for name in ("script", "style", "head", "title")}
+_BREAK = re.compile(r"(?i)<br\b[^<>]*>|</(?:p|div|li|tr|h[1-6]|blockquote)\s*>")
+_TAG = re.compile(r"<[^<>]*>")
 
 
 # Where a reply's quoted message starts: the letter keeps the person's own words, never the other
 # person's message or their name and address from the "... wrote:" line.
-_QUOTE_START_HTML = re.compile(
-    r"""<[a-z][^>]*\b(?:id|class)\s*=\s*["']?[^"'>]*\b(?:gmail_quote|appendonsend|divRplyFwdMsg|yahoo_quoted|"""
-    r"""moz-cite-prefix|OutlookMessageHeader)\b""", re.IGNORECASE)
-_BLOCKQUOTE = re.compile(r"(?is)<blockquote\b[^>]*>(?:(?!<blockquote\b).)*?</blockquote\s*>")
+# Found by the marker itself (then the tag it stands in), so that no text can make the search slow.
+_QUOTE_MARK_HTML = re.compile(
+    r"""\b(?:(?:id|class)\s*=\s*["']?[^"'<>]{0,200}?\b(?:gmail_quote|appendonsend|divRplyFwdMsg|yahoo_quoted|"""
+    r"""moz-cite-prefix|OutlookMessageHeader)\b|type\s*=\s*["']?cite\b)""", re.IGNORECASE)
 _QUOTE_START_TEXT = re.compile(
     r"^[ \t]*(?:On\b[^\n]{0,300}\bwrote:|Le\b[^\n]{0,300}\ba écrit ?:|Am\b[^\n]{0,300}\bschrieb[^\n]{0,100}:|"
     r"El\b[^\n]{0,300}\bescribió:|-{2,} ?(?:Original Message|Forwarded message) ?-{2,}|_{10,}\s*\n(?:From|De|Von):)",
     re.IGNORECASE | re.MULTILINE)
 
 
+def _without_hidden(text: str) -> str:
+    """The HTML without its script, style, head and title elements; one pass, whatever the input."""
+    kept, at = [], 0
+    while (opening := _HIDDEN_OPEN.search(text, at)) is not None:
+        kept.append(text[at:opening.start()])
+        closing = _HIDDEN_CLOSE[opening.group(1).lower()].search(text, opening.end())
+        if closing is None:  # never closed: the rest is inside it
+            return "".join(kept)
+        at = closing.end()
+    return "".join(kept) + text[at:]
+
+
 def plain_text(text: str) -> str:
     """The person's own words of an HTML or plain message, as plain text (a letter is shown as text, never HTML).
 
-    A quoted earlier message (a reply's "On ... wrote:" and what follows, blockquotes, lines starting
-    with ">") is left out.
+    A quoted earlier message (a reply's "On ... wrote:" and what follows, a quote block or a cited
+    blockquote, lines starting with ">") is left out; an indent the person made with a plain
+    blockquote is kept.
     """
     text = text[:MAX_LETTER * 4]
     if text.lstrip().startswith("-----BEGIN PGP"):
         return ""  # encrypted in the page (Proton): there are no words to keep
     if _HTML.search(text):
-        quote = _QUOTE_START_HTML.search(text)
-        text = text[:quote.start()] if quote else text
-        for _ in range(50):  # innermost first; a bounded number of levels
-            text, found = _BLOCKQUOTE.subn("", text)
-            if not found:
-                break
-        text = _TAG.sub("", _BREAK.sub("\n", _HIDDEN.sub("", text)))
+        quote = _QUOTE_MARK_HTML.search(text)
+        if quote:  # from the tag that carries the mark (a quote block, a cited blockquote) to the end
+            text = text[:max(0, text.rfind("<", 0, quote.start()))]
+        text = _TAG.sub("", _BREAK.sub("\n", _without_hidden(text)))
         text = html.unescape(text).replace("\xa0", " ")
         text = re.sub(r"[ \t]+\n", "\n", text)
     quote = _QUOTE_START_TEXT.search(text)
@@ -856,7 +864,7 @@ class Barrier:
             return None  # the body is never touched
         service, found = route
         reading = self._read_body(service, found, headers, body, max_body)
-        if reading.cut and not reading.recipients and service.recipients_last:  # Outlook: after the body
+        if reading.cut and not reading.recipients:  # the recipients may come after the body (Outlook)
             reading = self._read_body(service, found, headers, body, max_body * FULL_READ)
         return self._send(service, reading)
 

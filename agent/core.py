@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -61,7 +62,10 @@ class Agent:
         self.notifier = notifier or Notifier()
         self.secret = secret.load_or_create(paths.secret_path())
         self.ledger = Ledger(self.urges, self.secret)
-        self.ledger.note_stop(False)  # running: until a stop has waited, this run has not
+        try:
+            self.ledger.note_stop(False)  # running: until a stop has waited, this run has not
+        except sqlite3.Error as err:  # a full disk must not keep the agent down; uninstall still asks it to run first
+            log.error("The log could not note this start (%s).", type(err).__name__)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="urge-log")
         self._log_failed = False
         self._backs: dict[int, str] = {}  # urge id -> the path it was blocked at

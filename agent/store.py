@@ -250,11 +250,12 @@ class UrgeLog:
     def add_letter(self, urge_id: int | None, person: str, service: str, subject: str | None,
                    text: str | None) -> int:
         with self._lock:
-            # A draft saved every few seconds (one urge: repeats fold into it) grows or shrinks at its end:
-            # one letter, with its latest words. Other words, even within the same urge, are a letter of their own.
+            # A draft saved every few seconds (one urge: repeats fold into it) grows at its end: one letter,
+            # with its latest words. Any other words, even within the same urge, are a letter of their own:
+            # nothing kept is ever replaced by less.
             draft = self._db.execute("SELECT id, IFNULL(text, '') FROM letters WHERE urge_id = ? AND service = ? "
                                      "ORDER BY id DESC LIMIT 1", (urge_id, service)).fetchone()
-            if draft and ((text or "").startswith(draft[1]) or draft[1].startswith(text or "")):
+            if draft and text and text.startswith(draft[1]):
                 self._db.execute("UPDATE letters SET subject = ?, text = ? WHERE id = ?", (subject, text, draft[0]))
                 return draft[0]
             # The same words again later (a send after its draft): one letter, not one per save.

@@ -134,11 +134,16 @@ def test_a_draft_saved_again_and_again_is_one_letter_with_its_latest_words(log, 
     # Other words within the same urge (a second message a few seconds later): a letter of their own.
     log.add_letter(urge, "J", "outlook", "hi", "and another thing")
     assert [letter["text"] for letter in log.letters()] == ["I keep thinking about you", "and another thing"]
+    # Fewer words (a sticker, a shorter message): never in place of what was kept.
+    log.add_letter(urge, "J", "outlook", None, None)
+    log.add_letter(urge, "J", "outlook", "hi", "and")
+    assert [letter["text"] for letter in log.letters()][:2] == ["I keep thinking about you", "and another thing"]
     # The same words sent later (a new urge, a send after its draft): no new letter.
     clock.now += 3600
     later, _ = log.record(mail, "https://outlook.live.com/mail/", "message")
+    before = len(log.letters())
     log.add_letter(later, "J", "outlook", "hi", "I keep thinking about you")
-    assert len(log.letters()) == 2
+    assert len(log.letters()) == before
 
 
 def test_a_deleted_letter_leaves_no_words_in_the_files(tmp_path, clock):

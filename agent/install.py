@@ -141,9 +141,10 @@ def _run(*argv: str, check: bool = True) -> dict:
     return {"op": "run", "argv": list(argv), "check": check}
 
 
-def _removal(argv: Sequence[str], gone: Sequence[str]) -> dict:
-    """Run `argv` to remove something; when it does not work and `gone` (a read) fails too, it was gone already."""
-    return {**_run(*argv), "gone": list(gone)}
+def _removal(argv: Sequence[str], gone: Sequence[str], says: Sequence[str]) -> dict:
+    """Run `argv` to remove something; when it does not work, it was gone already if `gone` (a read) fails
+    saying one of `says` (not found, no such database). Any other answer is reported, not taken as done."""
+    return {**_run(*argv), "gone": list(gone), "says": [s.lower() for s in says]}
 
 
 def _write(path: Path, content: str | None, encoding: str = "utf-8") -> dict:
@@ -442,7 +443,8 @@ def _nss(host: _Host) -> list[Step]:
     for label, folder in nss_databases(host.home):
         db = f"sql:{folder}"
         add = _run("certutil", "-d", db, "-A", "-t", "C,,", "-n", NICKNAME, "-i", str(host.ca_cert))
-        remove = _removal(["certutil", "-d", db, "-D", "-n", NICKNAME], ["certutil", "-d", db, "-L", "-n", NICKNAME])
+        remove = _removal(["certutil", "-d", db, "-D", "-n", NICKNAME], ["certutil", "-d", db, "-L", "-n", NICKNAME],
+                          ["could not find cert", "SEC_ERROR_BAD_DATABASE"])
         if not (folder / "cert9.db").exists():
             undo = [{"op": "drop_nssdb", "dir": str(folder)}]
             undo += [{"op": "rmdir", "path": str(d)} for d in [folder, *_new_dirs(folder)]]
@@ -683,7 +685,7 @@ def _root_store(host: _Host) -> list[Step]:
     return [Step("root-store", "Trust the nocontact CA in your own Root certificate store (Windows asks once)",
                  [_run("certutil", "-user", "-addstore", "Root", str(host.ca_cert))],
                  [_removal(["certutil", "-user", "-delstore", "Root", sha1],
-                           ["certutil", "-user", "-verifystore", "Root", sha1])],
+                           ["certutil", "-user", "-verifystore", "Root", sha1], ["cannot find", "not found"])],
                  in_place=host.ok("certutil", "-user", "-verifystore", "Root", sha1))]
 
 
@@ -701,7 +703,8 @@ def _task(host: _Host) -> list[Step]:
                                     _run("schtasks", "/Run", "/TN", service.task)],
                                    [_run("schtasks", "/End", "/TN", service.task, check=False),
                                     _removal(["schtasks", "/Delete", "/TN", service.task, "/F"],
-                                             ["schtasks", "/Query", "/TN", service.task])],
+                                             ["schtasks", "/Query", "/TN", service.task],
+                                             ["cannot find", "does not exist"])],
                                    in_place=exists and definition.in_place)]  # a changed definition: again
     return steps
 
@@ -751,8 +754,10 @@ class _Doer:
         try:
             if op == "run":
                 code, output = self.run(action["argv"])
-                if code and action.get("gone") and self.run(action["gone"])[0] != 0:
-                    return None  # a removal whose target is already gone (a deleted profile, say): done
+                if code and action.get("gone"):
+                    read, said = self.run(action["gone"])
+                    if read != 0 and any(phrase in said.lower() for phrase in action.get("says", ())):
+                        return None  # a removal whose target is already gone (a deleted profile, say): done
                 if code and action.get("check", True):
                     return f"{shlex.join(action['argv'])} did not work (exit {code}): {output.strip()[:300]}"
             elif op == "write":

@@ -47,7 +47,7 @@ class PacServer:
                 self._answer(body=False)
 
             def _answer(self, body: bool) -> None:
-                if not names_this_machine(self.headers.get("host", ""), self.server.server_address[1]):
+                if not self._names_us():
                     self.send_error(403)  # a page that points its own name here learns nothing
                     return
                 if urlsplit(self.path).path != PAC_PATH:
@@ -61,6 +61,10 @@ class PacServer:
                 self.end_headers()
                 if body:
                     self.wfile.write(data)
+
+            def _names_us(self) -> bool:
+                host, port = self.server.server_address[:2]
+                return names_this_machine(self.headers.get("host", ""), port, host)
 
             def log_message(self, *args) -> None:
                 pass  # a browser asks often; nothing worth a line in the log

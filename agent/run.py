@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -164,7 +165,7 @@ async def watch_system_proxy(agent: Agent, data_dir: Path) -> None:
 PAC_FILE_SECONDS = 2.0
 
 
-async def keep_pac_file(agent: Agent, path: Path) -> None:
+async def keep_pac_file(agent: Agent, path: Path, pointer: ThreadPoolExecutor) -> None:
     """Keep the data directory's PAC file (served by the PAC service) in step with the policy in force.
 
     Written again when the policy changes (a reload, a looser config that waited) and when the
@@ -185,7 +186,9 @@ async def keep_pac_file(agent: Agent, path: Path) -> None:
             # On the loop (tens of KB, under a millisecond): no write is still going when a stop writes its own.
             write_pac_file(path, text)
             written = (agent.policy, path.stat().st_mtime_ns)
-            pointed = await asyncio.to_thread(point_browsers_at, path.parent, text, pointed)
+            # On one thread of its own, which a stop waits for: no late pointing can follow the stop's own.
+            pointed = await asyncio.get_running_loop().run_in_executor(pointer, point_browsers_at, path.parent, text,
+                                                                       pointed)
         await asyncio.sleep(PAC_FILE_SECONDS)
 
 
@@ -294,7 +297,8 @@ async def serve(
             loop.add_signal_handler(sig, stop_by_signal, int(sig))
         except (NotImplementedError, RuntimeError):
             pass  # Windows, or not the main thread (tests)
-    jobs = [lambda agent: keep_pac_file(agent, pac_path), watch_config, flush_repeats, keep_time,
+    pointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-pac")
+    jobs = [lambda agent: keep_pac_file(agent, pac_path, pointer), watch_config, flush_repeats, keep_time,
             lambda agent: watch_system_proxy(agent, pac_path.parent), watch_processes,
             lambda agent: watch_proxy(agent, master)]
     background = [asyncio.create_task(keep_running(job, agent)) for job in jobs]
@@ -304,6 +308,7 @@ async def serve(
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
+        pointer.shutdown(wait=True)
         if pages:
             pages.stop()
         state.unlink(missing_ok=True)

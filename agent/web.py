@@ -53,7 +53,7 @@ class PagesServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
                 path = self.path.split("?", 1)[0]
-                if not names_this_machine(self.headers.get("host", ""), self.server.server_address[1]):
+                if not self._names_us():
                     self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 elif path == PAC_PATH:
                     self._send(200, "application/x-ns-proxy-autoconfig", server.pac())
@@ -71,7 +71,7 @@ class PagesServer:
                     self._send(404, "text/plain; charset=utf-8", b"Not here.\n")
 
             def do_POST(self) -> None:  # noqa: N802
-                if not names_this_machine(self.headers.get("host", ""), self.server.server_address[1]):
+                if not self._names_us():
                     return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 if self.path == NOTE_PATH:
                     return self._note()
@@ -125,6 +125,10 @@ class PagesServer:
                     self.send_header("Referrer-Policy", "same-origin")
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _names_us(self) -> bool:
+                host, port = self.server.server_address[:2]
+                return names_this_machine(self.headers.get("host", ""), port, host)
 
             def log_message(self, *args) -> None:
                 pass  # nothing about the person's browsing goes to a log

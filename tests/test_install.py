@@ -872,3 +872,18 @@ def test_repoint_on_macos_windows_and_kde_runs_the_exact_commands(data_dir):
         refresh,
     ]
     assert registry.values == {"AutoConfigURL": (url, Registry.REG_SZ)} and refreshed == [1]
+
+
+def test_a_removal_that_fails_for_another_reason_is_reported_not_taken_as_done(tmp_path, data_dir):
+    db = f"sql:{tmp_path}/nssdb"
+    remove = install._removal(["certutil", "-d", db, "-D", "-n", NICKNAME], ["certutil", "-d", db, "-L", "-n", NICKNAME],
+                              ["could not find cert", "SEC_ERROR_BAD_DATABASE"])
+    (data_dir / "install.json").write_text(json.dumps({"steps": [{"id": "nss:x", "description": "Trust the CA in x",
+                                                                  "undo": [remove]}]}))
+    locked = Recorder({("certutil",): (255, "certutil: SEC_ERROR_LOCKED_PASSWORD: the database is in use")})
+    said = []
+    assert install.uninstall(data_dir, yes=True, out=said.append, run=locked) == 1
+    assert install.record_path(data_dir).exists() and "tries them once more" in "\n".join(said)
+    gone = Recorder({("certutil", "-d", db, "-D"): (255, "could not find certificate"),
+                     ("certutil", "-d", db, "-L"): (255, "certutil: Could not find cert: nocontact CA")})
+    assert install.uninstall(data_dir, yes=True, out=said.append, run=gone) == 0

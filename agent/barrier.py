@@ -201,27 +201,42 @@ def _gmail_sync(doc: _Doc) -> _Reading:
     person, the sender) is no recipient. The layout is from the app's public behaviour, not from a
     recording, and should be checked against one.
     """
-    reading = _Reading()
+    reading, anywhere, message = _Reading(), [], False
     stack, budget = list(reversed(doc.roots)), MAX_NODES
     while stack and budget > 0:
         budget -= 1
         node = stack.pop()
         if not isinstance(node, list):
             continue
+        if _gmail_contact(node):
+            anywhere.append(("email", node[1]))
+        if _gmail_body(node) and reading.text is None:
+            reading.text = node[2]
         if not (node and isinstance(node[0], str) and node[0].startswith("msg-")):
             stack.extend(reversed(node))
             continue
+        message = True
         for contacts in node[2:5]:  # To, Cc, Bcc
-            for contact in contacts if isinstance(contacts, list) else ():
-                if (isinstance(contact, list) and len(contact) >= 2 and isinstance(contact[1], str)
-                        and EMAIL_RE.fullmatch(contact[1].strip())):
-                    reading.recipients.append(("email", contact[1]))
+            reading.recipients += [("email", c[1]) for c in (contacts if isinstance(contacts, list) else ())
+                                   if _gmail_contact(c)]
         if reading.subject is None:
             reading.subject = next((item for item in node[1:] if isinstance(item, str)), None)
-        if reading.text is None:
-            reading.text = next((part[2] for part in node if isinstance(part, list) and len(part) >= 3
-                                 and part[1] in ("text/html", "text/plain") and isinstance(part[2], str)), None)
+        reading.text = next((part[2] for part in node if _gmail_body(part)), reading.text)
+    if not message and reading.text is not None:
+        # A message body with no message array as laid out here: the layout has changed. Every contact
+        # in it is read (as before this reader was narrowed), rather than letting every send through.
+        reading.recipients = anywhere
     return reading
+
+
+def _gmail_contact(node: Any) -> bool:
+    return (isinstance(node, list) and 2 <= len(node) <= 4 and (node[0] is None or type(node[0]) is int)
+            and isinstance(node[1], str) and EMAIL_RE.fullmatch(node[1].strip()) is not None)
+
+
+def _gmail_body(node: Any) -> bool:
+    return (isinstance(node, list) and len(node) >= 3 and node[1] in ("text/html", "text/plain")
+            and isinstance(node[2], str))
 
 
 SERVICES: tuple[Service, ...] = (

@@ -622,7 +622,8 @@ def test_gmail_sync_reads_only_a_message_to_cc_and_bcc():
     assert sync([[["msg-a:r-2", person, [other], [], [], 0, "s", [None, "text/html", "hi"]]]]) is None
     assert sync([[["msg-a:r-3", [1, "me@example.com"], [other], [], [], 0, "s", [None, "text/html", "x"]],
                   [None, "casey.l@example.org"]]]) is None
-
+    # A message body with no message array as laid out here (the app changed): every contact is read again.
+    assert sync([[["draft-a:r-4", [[1, "casey.l@example.org"]], [None, "text/html", "hi"]]]])
 
 def test_a_phone_number_in_any_usual_form_is_a_recipient():
     config = parse_config("people:\n  - alias: J\n    phones: ['+1 202 555 0143']\nbarrier: {payments: true}\n")

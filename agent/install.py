@@ -543,6 +543,26 @@ def _gvariant_string(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+# The action that points each system setting at a PAC address: install's steps and repoint() share them.
+
+
+def _gnome_url(url: str) -> dict:
+    return _run("gsettings", "set", GNOME, "autoconfig-url", _gvariant_string(url))
+
+
+def _kde_key(tool: str, key: str, value: str) -> dict:
+    return _run(tool, "--file", "kioslaverc", "--group", KDE_GROUP, "--key", key, value)
+
+
+def _networksetup_url(service: str, url: str) -> dict:
+    return _run("networksetup", "-setautoproxyurl", service, url)
+
+
+def _autoconfig_url(url: str | None, kind: int | None = 1) -> dict:
+    """Internet Settings' AutoConfigURL (None: deleted); REG_SZ is 1."""
+    return {"op": "reg", "name": "AutoConfigURL", "value": url, "type": kind if url is not None else None}
+
+
 def _gnome(host: _Host) -> list[Step]:
     if host.which("gsettings") is None:
         return []
@@ -551,10 +571,9 @@ def _gnome(host: _Host) -> list[Step]:
     if mode is None or url is None:
         return [_note("gnome", "GNOME's proxy settings are not available here, so they are left alone.")]
     mode, url = mode.strip(), url.strip()  # exactly as gsettings prints them: GVariant text, set back as is
-    ours = _gvariant_string(host.pac_url)
     return [Step(
         "gnome", f"Point GNOME's proxy setting at nocontact (automatic, {host.pac_url}); now {mode}, {url}",
-        [_run("gsettings", "set", GNOME, "autoconfig-url", ours), _run("gsettings", "set", GNOME, "mode", "auto")],
+        [_gnome_url(host.pac_url), _run("gsettings", "set", GNOME, "mode", "auto")],
         [_run("gsettings", "set", GNOME, "mode", mode), _run("gsettings", "set", GNOME, "autoconfig-url", url)],
         in_place=mode == "'auto'" and same_pac(url.strip("'"), host.pac_url),
     )]
@@ -572,15 +591,13 @@ def _kde(host: _Host) -> list[Step]:
     except (configparser.Error, UnicodeDecodeError):
         return [_note("kde", f"KDE's proxy settings ({path}) could not be read, so they are left alone.")]
     section = parser[KDE_GROUP] if parser.has_section(KDE_GROUP) else {}
-    base = [tool, "--file", "kioslaverc", "--group", KDE_GROUP, "--key"]
     wanted = {"ProxyType": "2", "Proxy Config Script": host.pac_url}
     refresh = ([_run("dbus-send", "--type=signal", "/KIO/Scheduler",
                      "org.kde.KIO.Scheduler.reparseSlaveConfiguration", "string:", check=False)]
                if host.which("dbus-send") else [])
-    undo = [_run(*base, key, "--delete") if section.get(key) is None else _run(*base, key, section[key])
-            for key in wanted]
+    undo = [_kde_key(tool, key, "--delete" if section.get(key) is None else section[key]) for key in wanted]
     return [Step("kde", f"Point KDE's proxy setting at nocontact (automatic, {host.pac_url})",
-                 [_run(*base, key, value) for key, value in wanted.items()] + refresh, undo + refresh,
+                 [_kde_key(tool, key, value) for key, value in wanted.items()] + refresh, undo + refresh,
                  in_place=section.get("ProxyType") == "2" and same_pac(section.get("Proxy Config Script"),
                                                                        host.pac_url))]
 
@@ -652,12 +669,12 @@ def _networksetup(host: _Host) -> list[Step]:
         if url in ("(null)", ""):
             undo = [_run("networksetup", "-setautoproxystate", service, "off")]
         else:
-            undo = [_run("networksetup", "-setautoproxyurl", service, url)]
+            undo = [_networksetup_url(service, url)]
             if enabled != "Yes":
                 undo.append(_run("networksetup", "-setautoproxystate", service, "off"))
         steps.append(Step(f"networksetup:{service}",
                           f"Point the network service {service!r} at nocontact (automatic proxy, {host.pac_url})",
-                          [_run("networksetup", "-setautoproxyurl", service, host.pac_url)], undo,
+                          [_networksetup_url(service, host.pac_url)], undo,
                           in_place=same_pac(url, host.pac_url) and enabled == "Yes"))
     return steps
 
@@ -730,11 +747,9 @@ def _internet_settings(host: _Host) -> list[Step]:
         import winreg as registry
         host.registry = registry
     before = read_registry(registry, "AutoConfigURL")
-    restore = ({"op": "reg", "name": "AutoConfigURL", "value": None, "type": None} if before is None
-               else {"op": "reg", "name": "AutoConfigURL", "value": before[0], "type": before[1]})
+    restore = _autoconfig_url(None) if before is None else _autoconfig_url(*before)
     return [Step("internet-settings", f"Point your Internet Settings at nocontact (setup script {host.pac_url})",
-                 [{"op": "reg", "name": "AutoConfigURL", "value": host.pac_url, "type": registry.REG_SZ},
-                  {"op": "refresh"}],
+                 [_autoconfig_url(host.pac_url, registry.REG_SZ), {"op": "refresh"}],
                  [restore, {"op": "refresh"}],
                  in_place=before is not None and same_pac(str(before[0]), host.pac_url))]
 
@@ -987,14 +1002,14 @@ def repoint(data_dir: Path, url: str, *, run: Runner = run_command, registry=Non
         step_id, undo = step["id"], step["undo"]
         tools = [a["argv"] for a in undo if a["op"] == "run"]
         if step_id == "gnome":
-            actions = [_run("gsettings", "set", GNOME, "autoconfig-url", _gvariant_string(url))]
-        elif step_id == "kde" and tools:
-            actions = [_run(tools[0][0], "--file", "kioslaverc", "--group", KDE_GROUP, "--key", "Proxy Config Script",
-                            url), *(a for a in undo if a["op"] == "run" and a["argv"][0] == "dbus-send")]
+            actions = [_gnome_url(url)]
+        elif step_id == "kde" and tools:  # the kwriteconfig install used, and its reparse signal
+            actions = [_kde_key(tools[0][0], "Proxy Config Script", url), *(a for a in undo if a["op"] == "run"
+                                                                             and a["argv"][0] == "dbus-send")]
         elif step_id.startswith("networksetup:"):
-            actions = [_run("networksetup", "-setautoproxyurl", step_id.split(":", 1)[1], url)]
+            actions = [_networksetup_url(step_id.split(":", 1)[1], url)]
         elif step_id == "internet-settings":
-            actions = [{"op": "reg", "name": "AutoConfigURL", "value": url, "type": 1}, {"op": "refresh"}]  # REG_SZ
+            actions = [_autoconfig_url(url), {"op": "refresh"}]
         else:
             continue
         for action in actions:

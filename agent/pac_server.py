@@ -20,7 +20,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from agent.pac import PAC_PATH, direct_pac
-from agent.urls import names_this_machine
 
 DEFAULT_PORT = 8082
 NOT_WRITTEN = direct_pac("nocontact has not written its routing here yet")
@@ -33,13 +32,30 @@ def pac_text(path: Path) -> str:
         return NOT_WRITTEN
 
 
+class LocalHandler(BaseHTTPRequestHandler):
+    """A request handler for our loopback servers: answers only what names this machine, logs nothing.
+
+    A web page that points its own name at 127.0.0.1 (DNS rebinding) sends its own name as Host,
+    and learns nothing; nothing about the person's browsing goes to a log.
+    """
+
+    def names_us(self) -> bool:
+        host, port = self.server.server_address[:2]
+        host = f"[{host}]" if ":" in host else host  # the address it listens on, when not loopback
+        return self.headers.get("host", "").strip().lower() in {
+            f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"{host}:{port}"}
+
+    def log_message(self, *args) -> None:
+        pass
+
+
 class PacServer:
     """A loopback HTTP server for one file; `port` 0 picks a free one."""
 
     def __init__(self, path: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT):
         pac_file = Path(path)
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(LocalHandler):
             def do_GET(self) -> None:
                 self._answer(body=True)
 
@@ -47,8 +63,8 @@ class PacServer:
                 self._answer(body=False)
 
             def _answer(self, body: bool) -> None:
-                if not self._names_us():
-                    self.send_error(403)  # a page that points its own name here learns nothing
+                if not self.names_us():
+                    self.send_error(403)
                     return
                 if urlsplit(self.path).path != PAC_PATH:
                     self.send_error(404)
@@ -61,13 +77,6 @@ class PacServer:
                 self.end_headers()
                 if body:
                     self.wfile.write(data)
-
-            def _names_us(self) -> bool:
-                host, port = self.server.server_address[:2]
-                return names_this_machine(self.headers.get("host", ""), port, host)
-
-            def log_message(self, *args) -> None:
-                pass  # a browser asks often; nothing worth a line in the log
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True

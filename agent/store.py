@@ -253,8 +253,9 @@ class UrgeLog:
             # A draft saved every few seconds (one urge: repeats fold into it) grows at its end: one letter,
             # with its latest words. Any other words, even within the same urge, are a letter of their own:
             # nothing kept is ever replaced by less.
-            draft = self._db.execute("SELECT id, IFNULL(text, '') FROM letters WHERE urge_id = ? AND service = ? "
-                                     "ORDER BY id DESC LIMIT 1", (urge_id, service)).fetchone()
+            draft = urge_id is not None and self._db.execute(
+                "SELECT id, IFNULL(text, '') FROM letters WHERE urge_id = ? AND service = ? ORDER BY id DESC LIMIT 1",
+                (urge_id, service)).fetchone()
             if draft and text and text.startswith(draft[1]):
                 self._db.execute("UPDATE letters SET subject = ?, text = ? WHERE id = ?", (subject, text, draft[0]))
                 return draft[0]

@@ -185,12 +185,3 @@ def _parse_unusual(text: str) -> Url:
         port = None
     return Url(scheme, host, port, _normalise_path(parts.path or "/"), _query(parts.query), parts.query)
 
-
-def names_this_machine(host_header: str, port: int, bound: str = "127.0.0.1") -> bool:
-    """Whether a request's Host header names this machine's loopback at `port`.
-
-    Our local pages answer only these: a web page that points its own name at 127.0.0.1 (DNS
-    rebinding) sends its own name, and learns nothing.
-    """
-    bound = f"[{bound}]" if ":" in bound else bound  # the address the server listens on, when not loopback
-    return host_header.strip().lower() in {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"{bound}:{port}"}

@@ -13,14 +13,14 @@ import json
 import re
 import threading
 from dataclasses import asdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from agent import secret
 from agent.cooldown import CooldownError, Hold
 from agent.pac import PAC_PATH, pac_file
+from agent.pac_server import LocalHandler
 from agent.pages import letters_html
-from agent.urls import names_this_machine
 
 REVIEW_PATH = "/review"
 LETTERS_PATH = "/letters"
@@ -50,10 +50,10 @@ class PagesServer:
         self._pac_cache: tuple[object, bytes] | None = None
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(LocalHandler):
             def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
                 path = self.path.split("?", 1)[0]
-                if not self._names_us():
+                if not self.names_us():
                     self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 elif path == PAC_PATH:
                     self._send(200, "application/x-ns-proxy-autoconfig", server.pac())
@@ -71,7 +71,7 @@ class PagesServer:
                     self._send(404, "text/plain; charset=utf-8", b"Not here.\n")
 
             def do_POST(self) -> None:  # noqa: N802
-                if not self._names_us():
+                if not self.names_us():
                     return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 if self.path == NOTE_PATH:
                     return self._note()
@@ -125,13 +125,6 @@ class PagesServer:
                     self.send_header("Referrer-Policy", "same-origin")
                 self.end_headers()
                 self.wfile.write(body)
-
-            def _names_us(self) -> bool:
-                host, port = self.server.server_address[:2]
-                return names_this_machine(self.headers.get("host", ""), port, host)
-
-            def log_message(self, *args) -> None:
-                pass  # nothing about the person's browsing goes to a log
 
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True

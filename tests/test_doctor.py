@@ -339,6 +339,16 @@ def test_macos_and_windows_checks_ask_the_right_commands(tmp_path, data_dir):
 # --- headless Chromium through the PAC file, trusting only what install wrote -----------------
 
 
+def gnome_desktop_home(home: Path, monkeypatch) -> Path:
+    """A fresh HOME on a GNOME desktop (gsettings' keyfile backend): Chromium reads its proxy setting there."""
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GSETTINGS_BACKEND", "keyfile")
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")
+    return home
+
+
 @pytest.fixture
 def installed_home(proxy, tmp_path, monkeypatch):
     """A HOME where `nocontact install` (for real) trusted the running agent's CA in Chrome's NSS database.
@@ -347,12 +357,7 @@ def installed_home(proxy, tmp_path, monkeypatch):
     """
     _need_certutil()
     _need_chromium()
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GSETTINGS_BACKEND", "keyfile")
-    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")  # Chromium then reads GNOME's proxy setting, as on a desktop
+    home = gnome_desktop_home(tmp_path / "home", monkeypatch)
     data = tmp_path / "data"
     (data / "ca").mkdir(parents=True)
     shutil.copy(proxy.agent.address["ca_cert"], data / install.CA_CERT)
@@ -368,24 +373,28 @@ def installed_home(proxy, tmp_path, monkeypatch):
     pac_service.stop()
 
 
-def _chromium(url: str, profile: Path) -> str:
-    """Headless Chromium with no proxy and no certificate flags: what the installed settings give it."""
+def chromium_load(url: str, profile: Path, *flags: str, resolve: str = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                  env: dict | None = None) -> str:
+    """Headless Chromium, with no certificate flags and no proxy flags unless given: its page and its log together
+    (a load that failed says why in the log). Names resolve by `resolve`: by default nowhere, so nothing that
+    goes direct reaches the internet.
+    """
     argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={profile}", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "--dump-dom", url]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=90).stdout
+            f"--user-data-dir={profile}", f"--host-resolver-rules={resolve}", *flags, "--dump-dom", url]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=env)
+    return done.stdout + done.stderr
 
 
 def test_headless_chromium_shows_the_block_page_over_https_with_only_the_installed_trust(installed_home, proxy,
                                                                                            tmp_path):
     # Routed by GNOME's setting (written by install) to the PAC service, and on to the agent; trusting
     # the agent's CA only through the NSS database install wrote.
-    dom = _chromium("https://blocked-site.test/doctor-proof", tmp_path / "profile")
+    dom = chromium_load("https://blocked-site.test/doctor-proof", tmp_path / "profile")
     assert "Paused by nocontact" in dom
     # Without the installed setting, the same load goes direct (and, mapped nowhere, fails).
     subprocess.run(["gsettings", "set", install.GNOME, "mode", "none"], check=True)
-    assert "Paused by nocontact" not in _chromium("https://blocked-site.test/doctor-proof", tmp_path / "profile2")
+    assert "Paused by nocontact" not in chromium_load("https://blocked-site.test/doctor-proof", tmp_path / "profile2")
 
 
 def test_doctor_browser_check_for_real(installed_home, proxy, tmp_path):
@@ -398,12 +407,7 @@ def test_doctor_browser_check_for_real(installed_home, proxy, tmp_path):
 
 def test_doctor_browser_check_without_trust_says_so(proxy, tmp_path, monkeypatch):
     _need_chromium()
-    home = tmp_path / "untrusting"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GSETTINGS_BACKEND", "keyfile")
-    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")
+    home = gnome_desktop_home(tmp_path / "untrusting", monkeypatch)
     # Routed to nocontact by GNOME's setting, as on a desktop, but the CA trusted nowhere: the load is refused.
     subprocess.run(["gsettings", "set", install.GNOME, "autoconfig-url", proxy.pac_url], check=True)
     subprocess.run(["gsettings", "set", install.GNOME, "mode", "auto"], check=True)
@@ -411,10 +415,8 @@ def test_doctor_browser_check_without_trust_says_so(proxy, tmp_path, monkeypatch
                    system="Linux", which=lambda name: shutil.which(name) if name != "certutil" else None)
     (headless,) = [c for c in found if c.name.endswith("(headless)")]
     assert headless.ok is False and "nocontact install" in headless.fix
-    routed = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={home}/p",
-                             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--dump-dom",
-                             "https://blocked-site.test/"], capture_output=True, text=True, timeout=90)
-    assert "ERR_CERT_AUTHORITY_INVALID" in routed.stderr  # it did go through nocontact: only the trust is missing
+    routed = chromium_load("https://blocked-site.test/", home / "p")
+    assert "ERR_CERT_AUTHORITY_INVALID" in routed  # it did go through nocontact: only the trust is missing
 
 
 # --- showing it ---------------------------------------------------------------------------------

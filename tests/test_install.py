@@ -34,7 +34,7 @@ from agent import install
 from agent.doctor import pac_route
 from agent.install import NICKNAME, Step, add_commands, plan, uninstall_refusal
 from agent.pac_server import PacServer
-from tests.test_doctor import CHROMIUM
+from tests.test_doctor import CHROMIUM, chromium_load
 
 PAC = "http://127.0.0.1:8082/proxy.pac"
 OLD_PAC = "http://old.example/proxy.pac"
@@ -364,19 +364,15 @@ def test_kde_and_the_environment_for_real_and_chromium_follows_each(linux_home, 
         assert (kde("ProxyType"), kde("Proxy Config Script")) == ("2", server.url)
         if CHROMIUM:  # Chromium on a KDE desktop reads kioslaverc itself: the watched site goes to the PAC's proxy
             env = {**os.environ, "XDG_CURRENT_DESKTOP": "KDE", "KDE_SESSION_VERSION": "5"}
-            argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                    "--dump-dom", "http://watched-site.test/"]
-            loaded = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=env)
-            assert "ERR_PROXY_CONNECTION_FAILED" in loaded.stderr
+            loaded = chromium_load("http://watched-site.test/", tmp_path / "profile", env=env)
+            assert "ERR_PROXY_CONNECTION_FAILED" in loaded
             # Other desktops: the session's environment from environment.d (auto_proxy), as systemd sets it.
             written = install.environment_file(linux_home, os.environ).read_text()
             variables = dict(line.split("=", 1) for line in written.splitlines() if "=" in line and line[0] != "#")
             assert variables == {"auto_proxy": server.url}
             env = {k: v for k, v in os.environ.items() if k not in ("XDG_CURRENT_DESKTOP", "KDE_SESSION_VERSION")}
-            argv[5] = f"--user-data-dir={tmp_path / 'profile2'}"
-            loaded = subprocess.run(argv, capture_output=True, text=True, timeout=90, env=env | variables)
-            assert "ERR_PROXY_CONNECTION_FAILED" in loaded.stderr
+            loaded = chromium_load("http://watched-site.test/", tmp_path / "profile2", env=env | variables)
+            assert "ERR_PROXY_CONNECTION_FAILED" in loaded
         elif REQUIRED:
             pytest.fail("Chromium is required here but was not found")
     finally:

@@ -22,7 +22,7 @@ from agent.doctor import pac_route
 from agent.pac import STOPPED
 from agent.pac_server import NOT_WRITTEN, PacServer
 from tests.conftest import own_proxy
-from tests.test_doctor import CHROMIUM, _need_chromium
+from tests.test_doctor import _need_chromium, chromium_load
 
 CONFIG = """
 block:
@@ -95,12 +95,8 @@ def test_the_agent_keeps_the_file_in_step_with_its_config(tmp_path, origin, monk
 
 def chromium(url: str, pac_url: str, profile: Path, origin_port: int) -> str:
     """Load `url` headless through the PAC file (a name that goes direct reaches the local origin): DOM and log."""
-    argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={profile}", f"--proxy-pac-url={pac_url}",
-            f"--host-resolver-rules=MAP * 127.0.0.1:{origin_port}, EXCLUDE 127.0.0.1", "--dump-dom", url]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=90)
-    return done.stdout + done.stderr
+    return chromium_load(url, profile, f"--proxy-pac-url={pac_url}",
+                         resolve=f"MAP * 127.0.0.1:{origin_port}, EXCLUDE 127.0.0.1")
 
 
 def test_while_the_agent_is_down_watched_sites_fail_closed_and_the_rest_works(tmp_path, origin):

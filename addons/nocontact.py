@@ -27,14 +27,15 @@ except ImportError:  # run from a checkout that is not installed
 
 from mitmproxy import ctx, exceptions, http, tls
 
-from agent import pages, paths
-from agent.barrier import is_compressed
+from agent import paths
+from agent.agent import Agent, describe
+from agent.barrier.barrier import is_compressed
 from agent.config import ConfigError
 from agent.cooldown import CooldownError
-from agent.core import Agent, describe
-from agent.policy import Decision
+from agent.engine.policy import Decision
+from agent.engine.urls import parse
 from agent.secret import number
-from agent.urls import parse
+from agent.web import pages
 
 log = logging.getLogger("nocontact")
 

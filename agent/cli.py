@@ -22,14 +22,15 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from agent import pages, paths
+from agent import paths
+from agent.agent import CATEGORY_LABELS
 from agent.config import ConfigError, load_config
-from agent.core import CATEGORY_LABELS
-from agent.install import agent_running, installed_pac_url
-from agent.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
-from agent.pac_server import PacServer, pac_text
+from agent.engine.urls import UrlError
 from agent.store import TRIGGERS, UrgeLog
-from agent.urls import UrlError
+from agent.system.install import agent_running, installed_pac_url
+from agent.web import pages
+from agent.web.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
+from agent.web.pac_server import PacServer, pac_text
 
 
 class UsageError(Exception):
@@ -120,7 +121,7 @@ def cmd_run(args) -> int:
 
 
 def _run_once(args) -> int:
-    from agent.core import Agent
+    from agent.agent import Agent
     from agent.run import serve
 
     _port_free(args.host, args.port)
@@ -159,7 +160,7 @@ def _as_service(args) -> bool:
 
 
 def cmd_check(args) -> int:
-    from agent.policy import Policy
+    from agent.engine.policy import Policy
 
     path = _config_path(args)
     config = load_config(path)
@@ -184,7 +185,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from agent.policy import Policy
+    from agent.engine.policy import Policy
 
     policy = Policy(load_config(_config_path(args)))
     urls = [line.strip() for line in sys.stdin if line.strip()] if args.urls == ["-"] else args.urls
@@ -391,7 +392,7 @@ def _api(path: str, body: dict | None = None):
     import urllib.request
 
     from agent import secret
-    from agent.web import KEY_HEADER, api_key
+    from agent.web.server import KEY_HEADER, api_key
 
     info = _running()
     if info is None or "pages" not in info:
@@ -582,7 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     stop = sub.add_parser("stop", help="stop the agent, after the cooldown delay")
     stop.set_defaults(func=cmd_stop)
 
-    from agent.install import add_commands
+    from agent.system.install import add_commands
 
     add_commands(sub)  # install, uninstall, doctor
     return parser

@@ -17,11 +17,11 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from agent import yamlmarks
 from agent.apps import AppRule, load_presets, rules_from_config
 from agent.cooldown import Settings
-from agent.identity import Identity, ProfileError, email_key, phone_key
+from agent.engine.identity import Identity, ProfileError, email_key, phone_key
+from agent.engine.platforms import GENERIC, recognise
+from agent.engine.urls import UrlError, normalise_host, parse
 from agent.notifier import NotifySettings
 from agent.paths import CATEGORIES
-from agent.platforms import GENERIC, recognise
-from agent.urls import UrlError, normalise_host, parse
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 

@@ -18,13 +18,13 @@ from mitmproxy.tools.dump import DumpMaster
 
 from addons.nocontact import NoContact
 from agent import paths
+from agent.agent import Agent
 from agent.config import ConfigError
-from agent.core import Agent
-from agent.install import fetch_local, installed_pac_url, repoint
-from agent.pac import PAC_PATH, STOPPED, pac_file, write_pac_file
-from agent.sysproxy import ProxyWatch
+from agent.system.install import fetch_local, installed_pac_url, repoint
+from agent.system.sysproxy import ProxyWatch
 from agent.watcher import Watcher
-from agent.web import PagesServer
+from agent.web.pac import PAC_PATH, STOPPED, pac_file, write_pac_file
+from agent.web.server import PagesServer
 
 log = logging.getLogger("nocontact")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from agent.engine.urls import normalise_host
 from agent.paths import CATEGORIES, list_file
-from agent.urls import normalise_host
 
 
 def read_list(path: Path) -> list[str]:

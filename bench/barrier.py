@@ -24,11 +24,11 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from agent.barrier import Barrier
+from agent.barrier.barrier import Barrier
 from agent.config import parse_config
-from tests.test_barrier import load_fixture
-from tests.test_barrier_learn import ALL as RESPONSES
-from tests.test_barrier_learn import CONFIG as HANDLES_ONLY
+from tests.unit.test_barrier import load_fixture
+from tests.unit.test_barrier_learn import ALL as RESPONSES
+from tests.unit.test_barrier_learn import CONFIG as HANDLES_ONLY
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "barrier"
 CONFIG = """

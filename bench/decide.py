@@ -45,7 +45,7 @@ import psutil
 from tabulate import tabulate
 
 from agent.config import Config, parse_config
-from agent.policy import Policy
+from agent.engine.policy import Policy
 from agent.sitelists import builtin
 
 PEOPLE = [

@@ -17,7 +17,7 @@ from mitmproxy import ctx
 # Every test runs against a temporary data directory, never the person's own.
 os.environ["NOCONTACT_HOME"] = tempfile.mkdtemp(prefix="nocontact-test-home-")
 
-from agent.core import Agent  # noqa: E402
+from agent.agent import Agent  # noqa: E402
 from agent.notifier import Notifier  # noqa: E402
 from agent.run import serve  # noqa: E402
 from tests.origins import fetch, start_origin  # noqa: E402
@@ -169,3 +169,14 @@ def proxy(tmp_path_factory, origin, notifications) -> RunningProxy:
     running.loop.call_soon_threadsafe(running.agent.shutdown)
     running.thread.join(10)
     running.agent.close()
+
+
+LAYERS = ("unit", "integration", "browser")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Each test carries its folder's layer as a marker, so one layer runs alone: `pytest -m unit`."""
+    for item in items:
+        layer = item.path.parent.name
+        if layer in LAYERS:
+            item.add_marker(getattr(pytest.mark, layer))

@@ -1,0 +1,389 @@
+"""The agent: the compiled policy, the urge log, the notifier and the secret, together.
+
+The mitmproxy addon and the CLI talk to this object; it knows nothing of
+mitmproxy. Slow work (SQLite commits) runs on one writer thread so the proxy's
+event loop never waits on the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from agent import paths, secret, watcher
+from agent.apps import AppMatcher, AppRule, Process, is_child_process
+from agent.barrier.barrier import Barrier, Send
+from agent.commitment import loosens, stricter
+from agent.config import Config, ConfigError, load_config, parse_config
+from agent.cooldown import AUTOMATIC, CooldownError, Cooldowns, Hold
+from agent.engine.platforms import GENERIC, PLATFORMS
+from agent.engine.policy import Decision, Policy
+from agent.ledger import Ledger
+from agent.notifier import Notifier
+from agent.store import UrgeLog
+from agent.watcher import Watcher
+from agent.web import pages
+
+log = logging.getLogger("nocontact")
+
+LABELS = {p.name: p.label for p in (*PLATFORMS, GENERIC)} | {"search": "a web search", "phone": "a chat link"}
+CATEGORY_LABELS = {
+    "dating": "a dating site",
+    "social": "a social site",
+    "people_search": "a people-search site",
+    "viewers": "a profile viewer",
+    "messaging": "a messaging app",
+}
+
+
+def describe(decision: Decision) -> str:
+    """What a blocked URL would have led to, in words safe to show (alias, never a name)."""
+    if decision.person:
+        return f"{decision.person} ({LABELS.get(decision.platform or '', decision.platform)})"
+    if decision.category:
+        return f"{CATEGORY_LABELS.get(decision.category, 'a blocked site')} ({decision.site})"
+    return f"a site you chose to block ({decision.site})"
+
+
+class Agent:
+    def __init__(self, config_path: Path, *, notifier: Notifier | None = None, database: Path | None = None,
+                 monotonic: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time):
+        self.config_path = Path(config_path)
+        try:
+            text, config = self.read_config()
+            problem = None
+        except ConfigError as err:  # kept to see whether a last good config is on record
+            text, config, problem = "", None, err
+        self.urges = UrgeLog(database or paths.database_path(), clock=wall)
+        self.notifier = notifier or Notifier()
+        self.secret = secret.load_or_create(paths.secret_path())
+        self.ledger = Ledger(self.urges, self.secret)
+        try:
+            self.ledger.note_stop(False)  # running: until a stop has waited, this run has not
+        except sqlite3.Error as err:  # a full disk must not keep the agent down; uninstall still asks it to run first
+            log.error("The log could not note this start (%s).", type(err).__name__)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="urge-log")
+        self._log_failed = False
+        self._backs: dict[int, str] = {}  # urge id -> the path it was blocked at
+        self._app_pids: dict[str, set[int]] = {}  # barred app -> processes seen (to resume, or look at again)
+        self._suspended: set[int] = set()
+        self.watcher: Watcher | None = None
+        in_force = self.ledger.config_in_force()
+        # A config file with a mistake at start: the last good config (signed, in the log) stays in
+        # force, as it would for a running agent, and the file is read again once it changes.
+        self.config_problem: str | None = None
+        if config is None:
+            if in_force is None:  # nothing to fall back on: a first start with a mistake
+                self.urges.close()
+                raise problem
+            config, self.config_problem = in_force, problem.where()
+        self.cooldowns = Cooldowns(config.cooldown.settings(), self.ledger.holds(), monotonic=monotonic, wall=wall,
+                                   on_change=self._hold_changed)
+        self.config, self.policy = config, Policy(config)
+        if self.config_problem:
+            self._apply(config)  # as it was: a looser change still waiting keeps waiting
+        else:
+            self._adopt(config, text, in_force)
+        # Set by the runner once the proxy listens.
+        self.address: dict | None = None
+        self.shutdown: Callable[[], None] | None = None
+        self.stopped_by_signal: int | None = None  # set when a signal, not a waited stop, ended the run
+
+    # --- the config, and the commitment: loosening waits ------------------------
+
+    def read_config(self) -> tuple[str, Config]:
+        """The config file's text and its validated contents; ConfigError when it has a mistake."""
+        config = load_config(self.config_path)
+        return self.config_path.read_text(encoding="utf-8"), config
+
+    def reload(self) -> str:
+        """Read the config file again: "applied", or "pending" when it loosens and must wait.
+
+        A bad file raises ConfigError and leaves the config in force untouched.
+        """
+        text, config = self.read_config()
+        return self.adopt(config, text)
+
+    def adopt(self, config: Config, text: str) -> str:
+        return self._adopt(config, text, self.config)
+
+    def _adopt(self, new: Config, text: str, in_force: Config | None) -> str:
+        pending = next((h for h in self.cooldowns.active() if h.kind == "config"), None)
+        if in_force is None or not loosens(in_force, new):
+            if pending:
+                self.cooldowns.cancel(pending.id)  # the looser change was taken back
+            self._apply(new)
+            return "applied"
+        self._apply(stricter(in_force, new))
+        if not (pending and pending.payload == text):
+            self.cooldowns.request("config", "a looser config", payload=text)
+        return "pending"
+
+    def _apply(self, config: Config) -> None:
+        self.config, self.policy = config, Policy(config)
+        self.app_rules = config.app_rules()
+        self.matcher = AppMatcher(self.app_rules)
+        families = config.barrier.families
+        old = getattr(self, "barrier", None)
+        self.barrier = Barrier(config.people, families) if families and config.people else None
+        if old is not None and self.barrier is not None:
+            # Ids learnt from the services' own responses (in memory only) are carried over while the
+            # handle or id they were learnt through is still configured: an inbox is loaded once per
+            # page, so learning afresh would leave a gap until the next load; a person removed from the
+            # config takes theirs along.
+            self.barrier.keep_learnt(old)
+        self.cooldowns.settings = config.cooldown.settings()
+        self.notifier.settings = config.notify.settings()
+        self._writer.submit(self.ledger.save_config, config)
+
+    # --- cooldowns -------------------------------------------------------------
+
+    def _hold_changed(self, hold: Hold, step: str) -> None:
+        # Ordered with every other write on the writer thread; never on the event loop.
+        self._writer.submit(self.ledger.save, hold, step)
+        if hold.kind == "app" and step == "opened":
+            self.window_opened(hold)
+        elif hold.kind == "app" and step in ("expired", "cancelled"):
+            self._window_closed(hold.name)
+        if hold.kind not in AUTOMATIC and step in ("opened", "expired") and hold.opened is not None:
+            what = self.describe_target(hold.kind, hold.name)
+            self.notifier.notify(*pages.window_text(what, step == "opened", round(hold.window / 60)),
+                                 target=f"window:{hold.kind}:{hold.name}:{step}")
+
+    def tick(self) -> None:
+        """Credit waiting time; apply a looser config or a stop whose wait is over."""
+        for hold in self.cooldowns.tick():
+            if hold.state != "ready":
+                continue
+            if hold.kind == "config" and hold.payload is not None:
+                try:
+                    self._apply(parse_config(hold.payload, str(self.config_path)))
+                    log.warning("The looser config waited out its cooldown and is now in force.")
+                except ConfigError:
+                    pass  # it was valid when asked for; a later edit has taken its place
+                self.cooldowns.finish(hold.id)
+            elif hold.kind == "stop":
+                self.cooldowns.finish(hold.id)
+                self.note_event("stopped", "stopped after waiting out its cooldown")
+                self._writer.submit(self.ledger.note_stop, True)  # what `nocontact uninstall` asks for
+                if self.shutdown:
+                    self.shutdown()
+
+    def note_event(self, kind: str, detail: str) -> None:
+        """A guard event: something that weakened the protection, noted calmly in the log."""
+        self._writer.submit(self.urges.add_event, kind, detail)
+
+    def guard_event(self, kind: str, detail: str) -> None:
+        """A guard event the person hears about too, gently."""
+        self.note_event(kind, detail)
+        self.notifier.notify(*pages.guard_text(detail), target=f"guard:{kind}")
+
+    def settle(self) -> None:
+        """Wait until every write queued so far is committed."""
+        self._writer.submit(lambda: None).result()
+
+    # --- the contact barrier ---------------------------------------------------
+
+    async def message_to_person(self, send: Send, url: str) -> bool:
+        """A send to a configured person was seen: True when it must be held back.
+
+        It goes only when a window is open for every configured person it is addressed to; it is then
+        recorded as contact, apart from looks. Otherwise it is held: an urge (source message) and an
+        unsent letter for each person it would have reached without a window, and a gentle note.
+        """
+        people = send.people or (send.person,)
+        closed = [person for person in people if not self.cooldowns.is_open("barrier", person)]
+        loop = asyncio.get_running_loop()
+        kept = True
+        for person in closed or people:
+            decision = Decision(url, "block", "person", person=person, platform=send.service,
+                                rule=f"barrier: {send.family}" + (" (sent in a window: contact)" if not closed else ""))
+            urge_id = await self.record(decision, url, source="message" if closed else "contact", notify=False)
+            if not closed:
+                if urge_id is not None:
+                    await loop.run_in_executor(self._writer, self.urges.set_outcome, urge_id, "overridden")
+                continue
+            try:
+                if urge_id is None:
+                    raise OSError("the log could not be written")
+                await loop.run_in_executor(self._writer, self.urges.add_letter, urge_id, person, send.service,
+                                           send.subject, send.text)
+            except Exception as err:
+                kept = False
+                log.error("An unsent letter could not be kept (%s).", type(err).__name__)
+        if not closed:
+            return False
+        # Say the words are saved only when they were.
+        self.notifier.notify("Held back.", "Your words are saved, not sent. You can read them any time." if kept
+                             else "It wasn't sent.", target=f"barrier:{closed[0]}")
+        return True
+
+    # --- barred apps ---------------------------------------------------------
+
+    async def app_started(self, rule: AppRule, process: Process) -> None:
+        """A barred app appeared: an urge (source process), a note, and the chosen action."""
+        if self.cooldowns.is_open("app", rule.key):
+            return
+        self._app_pids.setdefault(rule.key, set()).add(process.pid)
+        if not is_child_process(process):  # helpers of the same app are one urge
+            decision = Decision(f"app:{rule.key}", "block", "category", category="app",
+                                rule=f"apps: {rule.key} ({rule.action})", site=rule.key)
+            urge_id = await self.record(decision, f"process:{process.name}", source="process")
+            if urge_id is not None:
+                self.notifier.notify(*pages.app_text(rule.label, rule.action, urge_id), target=f"app:{rule.key}")
+        loop = asyncio.get_running_loop()
+        if rule.action == "close":
+            await loop.run_in_executor(None, watcher.close, process.pid)
+        elif rule.action == "suspend" and await loop.run_in_executor(None, watcher.suspend, process.pid):
+            self._suspended.add(process.pid)
+
+    def window_opened(self, hold: Hold) -> None:
+        """A window for an app: what was suspended runs again."""
+        for pid in self._app_pids.get(hold.name, set()) & self._suspended:
+            watcher.resume(pid)
+            self._suspended.discard(pid)
+
+    def _window_closed(self, key: str) -> None:
+        # The app's processes are looked at again on the next tick, so the action applies again.
+        for pid in self._app_pids.pop(key, set()):
+            if self.watcher:
+                self.watcher.forget(pid)
+
+    def save_progress(self) -> None:
+        """Persist the time credited so far (a restart credits from here, not from the last step)."""
+        for hold in self.cooldowns.active():
+            self._writer.submit(self.ledger.save, hold)
+
+    def targets(self, decision: Decision) -> list[tuple[str, str]]:
+        """The cooldown targets a blocked decision belongs to, most specific first."""
+        if decision.person:
+            return [("person", decision.person)]
+        found = [("site", decision.site)] if decision.site else []
+        return found + ([("category", decision.category)] if decision.category else [])
+
+    def is_open(self, decision: Decision) -> bool:
+        return any(self.cooldowns.is_open(kind, name) for kind, name in self.targets(decision))
+
+    def resolve_target(self, text: str) -> tuple[str, str]:
+        """An alias, a category or a site, as `explain` reports it."""
+        if any(p.alias == text for p in self.config.people):
+            return "person", text
+        if text in CATEGORY_LABELS:
+            return "category", text
+        if text.startswith("barrier:") and any(p.alias == text[len("barrier:"):] for p in self.config.people):
+            return "barrier", text[len("barrier:"):]
+        app = next((r for r in self.app_rules if text.casefold() in (r.key.casefold(), r.label.casefold())), None)
+        if app:
+            return "app", app.key
+        decision = self.policy.decide(text if "/" in text or "." not in text else f"https://{text}/")
+        if decision.blocked and decision.site:
+            return "site", decision.site
+        raise CooldownError(f"{text!r} is not blocked: name a person's alias, a category, a blocked site or a barred app")
+
+    def token(self, urge_id: int) -> str:
+        return secret.sign(self.secret, f"close:{urge_id}")
+
+    def note_url(self, urge_id: int) -> str | None:
+        """The review page, opened at this urge's note form (only where the pages server runs)."""
+        if not self.address or "pages" not in self.address:
+            return None
+        return f"{self.address['pages']}/review?note={urge_id}#urge-{urge_id}"
+
+    def hold_token(self, hold_id: int) -> str:
+        return secret.sign(self.secret, f"hold:{hold_id}")
+
+    def valid_hold(self, hold_id: str | None, token: str | None) -> bool:
+        hold = secret.number(hold_id)
+        return hold is not None and hold in self.cooldowns.holds and secret.verify(self.secret, f"hold:{hold}", token)
+
+    def ask(self, decision: Decision, urge_id: int, back: str) -> pages.Ask:
+        """What the block page offers as its quiet second choice."""
+        kind, name = self.targets(decision)[0]
+        # Where to return when a window opens; kept here, not in the page (it may name the person).
+        if len(self._backs) > 1000:
+            self._backs.clear()
+        self._backs[urge_id] = back if back.startswith("/") and not back.startswith("//") else "/"
+        waiting = next((h for h in self.cooldowns.active() if h.target == (kind, name)), None)
+        return pages.Ask(
+            kind, name, secret.sign(self.secret, f"ask:{urge_id}:{kind}:{name}"),
+            minutes=max(1, round(self.cooldowns.delay_for(kind, name) / 60)),
+            limit_reached=self.cooldowns.windows_left_today() == 0,
+            waiting_id=waiting.id if waiting else None,
+            waiting_token=self.hold_token(waiting.id) if waiting else "",
+        )
+
+    def ask_for(self, form: dict[str, str]) -> Hold:
+        """A request to open a target, posted from its block page."""
+        urge, kind, name = secret.number(form.get("urge")), form.get("kind", ""), form.get("name", "")
+        if urge is None or not secret.verify(self.secret, f"ask:{urge}:{kind}:{name}", form.get("token", "")):
+            raise CooldownError("This link is not valid here.")
+        back = self._backs.get(urge, "/")
+        reason = (form.get("reason") or "").strip()[:200] or None
+        return self.cooldowns.request(kind, name, reason=reason, urge_id=urge, back=back)
+
+    def describe_target(self, kind: str, name: str) -> str:
+        if kind == "category":
+            return CATEGORY_LABELS.get(name, name).split(" ", 1)[1] + "s"
+        if kind == "app":
+            return next((r.label for r in self.app_rules if r.key == name), name)
+        if kind == "barrier":
+            return f"messages to {name}"
+        return {"person": name, "site": name, "config": "the looser config", "stop": "stopping nocontact"}[kind]
+
+    def plan_for_target(self, kind: str, name: str) -> str | None:
+        person = next((p for p in self.config.people if kind == "person" and p.alias == name), None)
+        return (person.plan if person else None) or self.config.messages.plan
+
+    def plan_for(self, decision: Decision) -> str | None:
+        person = next((p for p in self.config.people if p.alias == decision.person), None)
+        return (person.plan if person else None) or self.config.messages.plan
+
+    def help_lines(self) -> list[pages.Help]:
+        return [pages.Help(h.name, h.phone, h.url) for h in self.config.messages.help]
+
+    async def record(self, decision: Decision, url: str, source: str = "proxy", notify: bool = True) -> int | None:
+        """Commit the urge (off the event loop) and notify on a new one; None if it could not be written."""
+        repeat = self.urges.repeat(decision, source)  # in memory: no disk, no thread hop
+        if repeat is not None:
+            return repeat
+        loop = asyncio.get_running_loop()
+        try:
+            urge_id, new = await loop.run_in_executor(self._writer, self.urges.record, decision, url, source)
+        except Exception as err:  # a full disk or read-only log must not stop the blocking
+            if not self._log_failed:
+                self._log_failed = True
+                log.error("The urge log could not be written (%s). Blocking goes on; nothing already logged is lost.", err)
+            return None
+        self._log_failed = False
+        if new and notify:
+            kind, name = self.targets(decision)[0]
+            self.notifier.notify(*pages.notification_text(describe(decision), urge_id), target=f"{kind}:{name}")
+        return urge_id
+
+    async def close_urge(self, urge_id: int, token: str) -> bool:
+        """The person chose "Close - I'm OK": record the urge as ridden out."""
+        if not secret.verify(self.secret, f"close:{urge_id}", token):
+            return False
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._writer, self.urges.set_outcome, urge_id, "closed")
+        except Exception as err:
+            log.error("The urge log could not be written (%s).", err)
+            return False
+
+    async def flush(self) -> None:
+        """Write repeats counted in memory (called now and then by the runner)."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._writer, self.urges.flush)
+        except Exception as err:
+            log.debug("Repeats could not be written yet (%s).", err)
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        self.notifier.close()
+        self.urges.close()

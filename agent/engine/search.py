@@ -1,0 +1,183 @@
+"""Searches for the person: which URLs are searches, and whether a search text names them.
+
+Matching is by lookups, never by scanning the people: names as consecutive
+words (n-grams of the query), handles and emails as whole tokens, phone
+numbers by their national digits in any common formatting.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+import phonenumbers
+
+from agent.engine.identity import EMAIL_RE, email_key
+from agent.engine.urls import Url, host_suffixes
+
+T = TypeVar("T")
+
+# Search engines: registrable domain -> the query parameters that carry the search text.
+_GOOGLE_TLDS = (
+    "com ad ae al am as at az ba be bf bg bi bj bs bt by ca cat cd cf cg ch ci cl cm cn cv cz de dj dk dm "
+    "dz ee es fi fm fr ga ge gg gl gm gr gy hn hr ht hu ie im iq is it je jo kg ki kz la li lk lu lv md me "
+    "mg mk ml mn mv mw ne nl no nr nu pl pn ps pt ro rs ru rw sc se sh si sk sm sn so sr st td tg tl tm tn "
+    "to tt vg vu ws co.ao co.bw co.ck co.cr co.id co.il co.in co.jp co.ke co.kr co.ls co.ma co.mz co.nz "
+    "co.th co.tz co.ug co.uk co.uz co.ve co.vi co.za co.zm co.zw com.af com.ag com.ar com.au com.bd "
+    "com.bh com.bn com.bo com.br com.bz com.co com.cu com.cy com.do com.ec com.eg com.et com.fj com.gh "
+    "com.gi com.gt com.hk com.jm com.kh com.kw com.lb com.ly com.mm com.mt com.mx com.my com.na com.ng "
+    "com.ni com.np com.om com.pa com.pe com.pg com.ph com.pk com.pr com.py com.qa com.sa com.sb com.sg "
+    "com.sl com.sv com.tj com.tr com.tw com.ua com.uy com.vc com.vn"
+).split()
+GOOGLE_DOMAINS = tuple(f"google.{tld}" for tld in _GOOGLE_TLDS)
+SEARCH_ENGINES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(GOOGLE_DOMAINS, ("q", "as_q", "as_epq", "oq")),
+    "bing.com": ("q",),
+    "duckduckgo.com": ("q",),
+    "search.yahoo.com": ("p", "q"),
+    "search.yahoo.co.jp": ("p",),
+    **{f"yandex.{tld}": ("text",) for tld in ("com", "ru", "by", "kz", "com.tr", "uz", "az", "eu")},
+    "ya.ru": ("text",),
+    "search.brave.com": ("q",),
+    "startpage.com": ("query", "q"),
+    "ecosia.org": ("q",),
+    "qwant.com": ("q",),
+    "baidu.com": ("wd", "word"),
+    "search.aol.com": ("q",),
+    "ask.com": ("q",),
+    "mojeek.com": ("q",),
+}
+
+
+# Engines whose domain also serves mail, documents, storage or accounts (mail.google.com,
+# docs.google.com, mail.yandex.ru, pan.baidu.com): only these hosts of theirs are searched on,
+# so only these are watched. The rest of the domain is never decrypted.
+SEARCH_LABELS = {  # domain prefix -> first labels of its search hosts ("" is the domain itself)
+    "google.": ("", "www", "images", "news", "scholar", "books", "video"),
+    "yandex.": ("", "www"),
+    "baidu.com": ("", "www", "m", "image"),
+}
+
+
+def watched_hosts(domain: str) -> tuple[str, ...] | None:
+    """The exact hosts of a search or redirect `domain` that are watched; None: the whole domain."""
+    for prefix, labels in SEARCH_LABELS.items():
+        if domain.startswith(prefix):
+            return tuple(f"{label}.{domain}" if label else domain for label in labels)
+    return None
+
+
+def engine_params(host: str) -> tuple[str, ...] | None:
+    """The query parameters that carry the search text, if `host` is a search engine."""
+    for suffix in host_suffixes(host):
+        if suffix in SEARCH_ENGINES:
+            return SEARCH_ENGINES[suffix]
+    return None
+
+
+# Paths on search engines that are redirects or ads, not searches (`google.com/url?q=<a link>`).
+NOT_SEARCHES = ("/url", "/imgres", "/amp/", "/l/", "/ck/", "/aclk", "/pagead/", "/redirect")
+
+
+def is_search(url: Url) -> bool:
+    return not url.path.startswith(NOT_SEARCHES)
+
+
+def engine_searches(url: Url, params: tuple[str, ...] | None = None) -> list[str]:
+    """The search texts in `url`; `params` when the caller already knows the host's (see engine_params)."""
+    params = params if params is not None else engine_params(url.host)
+    return url.params(*params) if params and is_search(url) else []
+
+
+# --- matching ----------------------------------------------------------------
+
+
+def words(text: str) -> list[str]:
+    """Case- and accent-folded words: "Casey  LINDQVIST's" -> ["casey", "lindqvist", "s"]."""
+    text = text.casefold()
+    if not text.isascii():  # fold accents only where there are any: "zoë" -> "zoe"
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _WORD.findall(text)
+
+
+def tokens(text: str) -> list[str]:
+    """Whitespace tokens with surrounding punctuation and a leading @ or $ removed."""
+    out = []
+    for raw in re.split(r"[\s:]+", text):  # "from:name" and "to:name" name the handle too
+        token = raw.strip("\"'()[]{}<>,;:!?").lstrip("@$").rstrip(".").casefold()
+        if token:
+            out.append(token)
+    return out
+
+
+_WORD = re.compile(r"[^\W_]+")
+_PHONE_RE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
+
+
+@dataclass
+class SearchIndex(Generic[T]):
+    """Everything a search can name, each mapped to its owner (a person)."""
+
+    names: dict[tuple[str, ...], T] = field(default_factory=dict)
+    handles: dict[str, T] = field(default_factory=dict)
+    dotless_handles: dict[str, T] = field(default_factory=dict)  # platforms that ignore dots (Facebook)
+    emails: dict[str, T] = field(default_factory=dict)
+    phones: dict[str, tuple[str, T]] = field(default_factory=dict)  # national digits -> (country code, owner)
+    longest_name: int = 0
+
+    def add_name(self, name: str, owner: T) -> None:
+        key = tuple(words(name))
+        if key:
+            self.names[key] = owner
+            self.longest_name = max(self.longest_name, len(key))
+
+    def add_handle(self, handle: str, owner: T, ignore_dots: bool = False) -> None:
+        if len(handle) >= 3 and "/" not in handle:
+            self.handles[handle.casefold()] = owner
+            if ignore_dots:
+                self.dotless_handles[handle.casefold().replace(".", "")] = owner
+
+    def add_email(self, email: str, owner: T) -> None:
+        self.emails[email_key(email)] = owner
+
+    def add_phone(self, phone: str, owner: T) -> None:
+        number = phonenumbers.parse(phone if phone.startswith("+") else "+" + phone.lstrip("0"))
+        self.phones[str(number.national_number)] = (str(number.country_code), owner)
+
+    def match(self, text: str) -> tuple[str, T] | None:
+        """(what matched, owner) for the first name, handle, email or phone in `text`."""
+        found = words(text)
+        for n in range(min(self.longest_name, len(found)), 0, -1):
+            for i in range(len(found) - n + 1):
+                owner = self.names.get(tuple(found[i : i + n]))
+                if owner is not None:
+                    return "name", owner
+        for token in tokens(text):
+            owner = self.handles.get(token) or self.dotless_handles.get(token.replace(".", ""))
+            if owner is not None:
+                return "handle", owner
+        for email in EMAIL_RE.findall(text):
+            owner = self.emails.get(email_key(email))
+            if owner is not None:
+                return "email", owner
+        for candidate in _PHONE_RE.findall(text):
+            owner = self._phone(candidate)
+            if owner is not None:
+                return "phone", owner
+        return None
+
+    def _phone(self, candidate: str) -> T | None:
+        digits = re.sub(r"\D", "", candidate)
+        for length in {len(k) for k in self.phones}:
+            entry = self.phones.get(digits[-length:]) if len(digits) >= length else None
+            if entry is None:
+                continue
+            country, owner = entry
+            prefix = digits[: len(digits) - length]
+            # "07700 900123", "+44 7700 900123", "+44 (0)7700 900123", "0044 ...", "011 44 ..."
+            if prefix in ("", "0", country, country + "0", "00" + country, "00" + country + "0", "011" + country):
+                return owner
+        return None

@@ -1,0 +1,190 @@
+"""The agent's own small web server on loopback: the PAC file, a status page, and the CLI's API.
+
+It runs on its own threads, so a slow browser never holds up the proxy; work
+on the agent's state is handed to the event loop, where the proxy reads it.
+The API answers only requests that carry the install's key in a header: a web
+page cannot send that header without a preflight that this server never grants.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+from dataclasses import asdict
+from http.server import ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from agent import secret
+from agent.cooldown import CooldownError, Hold
+from agent.web.pac import PAC_PATH, pac_file
+from agent.web.pac_server import LocalHandler
+from agent.web.pages import letters_html
+
+REVIEW_PATH = "/review"
+LETTERS_PATH = "/letters"
+NOTE_PATH = "/review/note"
+FILTERS = ("person", "category", "source", "outcome")
+KEY_HEADER = "X-Nocontact-Key"
+MAX_BODY = 16_384
+
+
+def api_key(install_secret: bytes) -> str:
+    return secret.sign(install_secret, "api")
+
+
+def hold_json(hold: Hold) -> dict:
+    data = asdict(hold)
+    data.pop("payload")
+    data.pop("back")
+    return data | {"remaining": round(hold.remaining)}
+
+
+class PagesServer:
+    def __init__(self, agent, host: str, port: int, proxy_host: str, proxy_port: int,
+                 loop: asyncio.AbstractEventLoop | None = None):
+        self.agent = agent
+        self.proxy = (proxy_host, proxy_port)
+        self.loop = loop
+        self._pac_cache: tuple[object, bytes] | None = None
+        server = self
+
+        class Handler(LocalHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+                path = self.path.split("?", 1)[0]
+                if not self.names_us():
+                    self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
+                elif path == PAC_PATH:
+                    self._send(200, "application/x-ns-proxy-autoconfig", server.pac())
+                elif path == "/":
+                    body = b"<!doctype html><meta charset=utf-8><title>nocontact</title><p>nocontact is running."
+                    self._send(200, "text/html; charset=utf-8", body)
+                elif path == LETTERS_PATH:
+                    self._send(200, "text/html; charset=utf-8", server.letters().encode(), page_headers=True)
+                elif path == REVIEW_PATH:
+                    self._send(200, "text/html; charset=utf-8", server.review(self.path).encode(),
+                               page_headers=True)
+                elif path == "/api/holds" and self._authorised():
+                    self._json(200, [hold_json(h) for h in server.on_loop(server.agent.cooldowns.active)])
+                else:
+                    self._send(404, "text/plain; charset=utf-8", b"Not here.\n")
+
+            def do_POST(self) -> None:  # noqa: N802
+                if not self.names_us():
+                    return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
+                if self.path == NOTE_PATH:
+                    return self._note()
+                if not self._authorised():
+                    return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
+                length = min(int(self.headers.get("content-length") or 0), MAX_BODY)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                    self._json(200, server.api(self.path, body))
+                except CooldownError as err:
+                    self._json(409, {"error": str(err)})
+                except (ValueError, KeyError, TypeError):
+                    self._json(400, {"error": "the request was not understood"})
+
+            def _note(self) -> None:
+                length = min(int(self.headers.get("content-length") or 0), MAX_BODY)
+                form = dict(parse_qsl(self.rfile.read(length).decode("utf-8", "replace")))
+                own = f"http://{self.headers.get('host', '')}"
+                same_origin = self.headers.get("sec-fetch-site", "same-origin") == "same-origin" and (
+                    self.headers.get("origin") in (None, own))
+                urge = secret.number(form.get("urge"))
+                if not (same_origin and urge is not None and secret.verify(server.agent.secret, "note",
+                                                                           form.get("token", ""))):
+                    return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
+                fields = {"trigger": form.get("trigger") or None, "note": form.get("note", "").strip()[:1000] or None}
+                fields["intensity_before"] = secret.number(form.get("intensity_before"))
+                try:
+                    server.agent.urges.add_note(urge, **{k: v for k, v in fields.items() if v is not None})
+                except ValueError as err:
+                    return self._send(400, "text/plain; charset=utf-8", f"{err}\n".encode())
+                self.send_response(303)
+                self.send_header("Location", f"{REVIEW_PATH}#urge-{urge}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def _authorised(self) -> bool:
+                origin = self.headers.get("origin")
+                return origin is None and secret.verify(server.agent.secret, "api", self.headers.get(KEY_HEADER, ""))
+
+            def _json(self, status: int, data) -> None:
+                self._send(status, "application/json", json.dumps(data).encode())
+
+            def _send(self, status: int, kind: str, body: bytes, page_headers: bool = False) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                if page_headers:  # our own page: nothing from elsewhere, not framed by anyone
+                    self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; "
+                                     "img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+                    self.send_header("Referrer-Policy", "same-origin")
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="pages", daemon=True)
+
+    def on_loop(self, function, *args):
+        """Run `function` on the agent's event loop (where the proxy reads the same state) and wait."""
+        if self.loop is None:
+            return function(*args)
+
+        async def call():
+            return function(*args)
+
+        return asyncio.run_coroutine_threadsafe(call(), self.loop).result(10)
+
+    def api(self, path: str, body: dict) -> dict:
+        agent = self.agent
+        if path == "/api/holds":
+            kind, name = self.on_loop(agent.resolve_target, str(body["target"]))
+            reason = (str(body.get("reason") or "").strip()[:200]) or None
+            return hold_json(self.on_loop(agent.cooldowns.request, kind, name, reason))
+        if path == "/api/stop":
+            return hold_json(self.on_loop(agent.cooldowns.request, "stop", "nocontact"))
+        match = re.fullmatch(r"/api/holds/(\d+)/(cancel|open)", path)
+        if match:
+            hold_id, action = int(match.group(1)), match.group(2)
+            method = agent.cooldowns.cancel if action == "cancel" else agent.cooldowns.open
+            return hold_json(self.on_loop(method, hold_id))
+        raise KeyError(path)
+
+    def review(self, path: str) -> str:
+        from datetime import UTC, datetime
+
+        from agent.review import last_days, summarise
+        from agent.web.review_page import review_html
+
+        query = dict(parse_qsl(urlsplit(path).query))
+        log = self.agent.urges
+        urges, events = log.urges(), log.events()
+        now = datetime.now(UTC)
+        since, until = last_days(30, now=now, tz=now.astimezone().tzinfo)
+        review = summarise(urges, events, since=since, until=until, tz=now.astimezone().tzinfo)
+        chosen = {key: query[key] for key in FILTERS if query.get(key)}
+        shown = [u for u in urges if since <= u.time < until and all(getattr(u, k) == v for k, v in chosen.items())]
+        return review_html(review, shown, note_token=secret.sign(self.agent.secret, "note"), post_path=NOTE_PATH,
+                           filters=chosen, open_note=secret.number(query.get("note")))
+
+    def letters(self) -> str:
+        return letters_html(self.agent.urges.letters())
+
+    def pac(self) -> bytes:
+        policy = self.agent.policy
+        if self._pac_cache is None or self._pac_cache[0] is not policy:
+            self._pac_cache = (policy, pac_file(policy, *self.proxy).encode())
+        return self._pac_cache[1]
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

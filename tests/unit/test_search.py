@@ -1,0 +1,68 @@
+"""Searches for the person: name as consecutive words, handles, emails, phones; and no look-alikes."""
+
+import pytest
+
+from agent.engine.search import SearchIndex, engine_searches
+from agent.engine.urls import parse
+
+
+@pytest.fixture(scope="module")
+def index():
+    found = SearchIndex()
+    found.add_name("Casey Lindqvist", "J")
+    found.add_name("Zoë Ångström", "Z")
+    found.add_handle("casey.lindqvist", "J")
+    found.add_email("casey.l@example.org", "J")
+    found.add_email("Casey.Lind@gmail.com", "J")
+    found.add_phone("+447700900123", "J")
+    found.add_phone("+12025550143", "Z")
+    return found
+
+
+MATCHES = [
+    "casey lindqvist", "Casey Lindqvist", "CASEY   LINDQVIST", '"casey lindqvist"', "casey lindqvist instagram",
+    "where does casey lindqvist work", "casey-lindqvist", "casey_lindqvist", "casey lindqvist's new job",
+    "zoe angstrom", "Zoë Ångström", "ZOE ÅNGSTRÖM", "casey.lindqvist", "@casey.lindqvist", "instagram @Casey.Lindqvist",
+    "casey.l@example.org", "CASEY.L@EXAMPLE.ORG", "mail casey.l@example.org?", "caseylind@gmail.com",
+    "c.a.s.e.y.lind+x@googlemail.com", "+44 7700 900123", "+447700900123", "07700 900123", "07700-900-123",
+    "(0)7700 900 123", "0044 7700 900123", "447700900123", "who called me 07700900123",
+    "+1 (202) 555-0143", "202-555-0143", "(202) 555 0143", "1 202 555 0143", "011 1 202 555 0143",
+]
+MISSES = [
+    "casey", "lindqvist", "lindqvist casey", "casey smith lindqvist", "caseylindqvist", "casey lindqvistson",
+    "lindqvist casey article", "casey street", "lindqvist bakery stockholm", "casey.lindqvist2", "xcasey.lindqvist",
+    "casey.l@example.org.uk", "acasey.l@example.org", "casey.l@example.com",
+    "+44 7700 900124", "7700 900 1234", "+33 7700 900123", "17700900123", "zoe", "angstrom zoe", "weather",
+]
+
+
+@pytest.mark.parametrize("text", MATCHES)
+def test_matches(index, text):
+    assert index.match(text) is not None
+
+
+@pytest.mark.parametrize("text", MISSES)
+def test_no_look_alikes(index, text):
+    assert index.match(text) is None
+
+
+@pytest.mark.parametrize("url, text", [
+    ("https://www.google.com/search?q=casey+lindqvist", "casey lindqvist"),
+    ("https://www.google.co.uk/search?hl=en&q=casey%20lindqvist", "casey lindqvist"),
+    ("https://www.google.de/complete/search?q=casey+lin&client=gws", "casey lin"),
+    ("https://www.bing.com/search?q=casey+lindqvist&form=QBLH", "casey lindqvist"),
+    ("https://duckduckgo.com/?q=casey+lindqvist&ia=web", "casey lindqvist"),
+    ("https://html.duckduckgo.com/html/?q=casey", "casey"),
+    ("https://search.yahoo.com/search?p=casey+lindqvist", "casey lindqvist"),
+    ("https://uk.search.yahoo.com/search?p=casey", "casey"),
+    ("https://yandex.ru/search/?text=casey+lindqvist", "casey lindqvist"),
+    ("https://search.brave.com/search?q=casey", "casey"),
+    ("https://www.startpage.com/do/search?query=casey", "casey"),
+    ("https://www.ecosia.org/search?q=casey", "casey"),
+])
+def test_engine_queries(url, text):
+    assert text in engine_searches(parse(url))
+
+
+def test_non_engines_have_no_search():
+    assert engine_searches(parse("https://news.example/search?q=casey+lindqvist")) == []

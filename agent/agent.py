@@ -25,6 +25,7 @@ from agent.engine.platforms import GENERIC, PLATFORMS
 from agent.engine.policy import Decision, Policy
 from agent.ledger import Ledger
 from agent.notifier import Notifier
+from agent.sitelists import builtin_lists
 from agent.store import UrgeLog
 from agent.watcher import Watcher
 from agent.web import pages
@@ -84,7 +85,7 @@ class Agent:
             config, self.config_problem = in_force, problem.where()
         self.cooldowns = Cooldowns(config.cooldown.settings(), self.ledger.holds(), monotonic=monotonic, wall=wall,
                                    on_change=self._hold_changed)
-        self.config, self.policy = config, Policy(config)
+        self.config, self.policy = config, Policy(config, builtin_lists(config.block.categories))
         if self.config_problem:
             self._apply(config)  # as it was: a looser change still waiting keeps waiting
         else:
@@ -125,7 +126,7 @@ class Agent:
         return "pending"
 
     def _apply(self, config: Config) -> None:
-        self.config, self.policy = config, Policy(config)
+        self.config, self.policy = config, Policy(config, builtin_lists(config.block.categories))
         self.app_rules = config.app_rules()
         self.matcher = AppMatcher(self.app_rules)
         families = config.barrier.families

@@ -161,10 +161,11 @@ def _as_service(args) -> bool:
 
 def cmd_check(args) -> int:
     from agent.engine.policy import Policy
+    from agent.sitelists import builtin_lists
 
     path = _config_path(args)
     config = load_config(path)
-    policy = Policy(config)
+    policy = Policy(config, builtin_lists(config.block.categories))
     print(f"{path}: the config is valid.")
     if config.people:
         for person in config.people:
@@ -186,8 +187,10 @@ def cmd_check(args) -> int:
 
 def cmd_explain(args) -> int:
     from agent.engine.policy import Policy
+    from agent.sitelists import builtin_lists
 
-    policy = Policy(load_config(_config_path(args)))
+    config = load_config(_config_path(args))
+    policy = Policy(config, builtin_lists(config.block.categories))
     urls = [line.strip() for line in sys.stdin if line.strip()] if args.urls == ["-"] else args.urls
     if not urls:
         raise UsageError("give at least one URL, or - to read them from standard input")

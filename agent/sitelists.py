@@ -27,4 +27,5 @@ def builtin(category: str) -> tuple[str, ...]:
 
 
 def builtin_lists(categories: list[str]) -> dict[str, tuple[str, ...]]:
+    """The built-in lists of `categories`, as `Policy` takes them."""
     return {name: builtin(name) for name in categories}

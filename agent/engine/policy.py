@@ -18,7 +18,6 @@ from agent.engine.platforms import GENERIC, PLATFORMS, platform_for_host
 from agent.engine.search import SEARCH_ENGINES, SearchIndex, engine_params, engine_searches, watched_hosts
 from agent.engine.urls import Url, UrlError, host_suffixes, normalise_host, parse, quick_host
 from agent.engine.wrappers import WRAPPER_DOMAINS, inner_urls, is_wrapper
-from agent.sitelists import builtin_lists
 
 MAX_WRAPPING = 5  # wrappers inside wrappers, unwrapped this deep
 # Short-link and embed hosts reach no identity offline (the redirect lands on a watched host,
@@ -81,10 +80,9 @@ class _Site:
 
 
 class Policy:
-    def __init__(self, config: Config, lists: Mapping[str, Iterable[str]] | None = None):
+    def __init__(self, config: Config, lists: Mapping[str, Iterable[str]]):
+        """`lists`: category -> its domains (normalised), for the categories the config blocks."""
         self.config = config
-        if lists is None:
-            lists = builtin_lists(config.block.categories)
         self._people: dict[Identity, Person] = {}
         self._search: SearchIndex[Person] = SearchIndex()
         # domain -> category name ("" for the person's own block.sites); plain strings, so the
@@ -183,20 +181,24 @@ class Policy:
 
     # --- decisions ---------------------------------------------------------
 
-    def decide(self, url: str | Url) -> Decision:
-        """The decision for one URL. Raises UrlError for text that is not a URL."""
-        if isinstance(url, str):
-            host = quick_host(url)
-            if host is not None:
-                # Most traffic is decided by its host alone: no need to read the rest.
-                info = self._host(host)
-                if not info.watched:
-                    return self._unwatched(url, host)
-                if info.site and not (info.platform or info.engine or info.web or info.wrapper):
-                    return self._site(info, url, [])
-            parsed = parse(url)
-            return self._decide(parsed, url, 0)
-        return self._decide(url, url.origin + url.path, 0)
+    def decide(self, url: str | Url, *, form: str | None = None) -> Decision:
+        """The decision for one request. Raises UrlError for text that is not a URL.
+
+        `form`: the urlencoded body of a GraphQL POST; its fields are read like query parameters
+        (GraphQL `variables`, ids), while the decision keeps the URL as it was given.
+        """
+        if not isinstance(url, str):
+            return self._decide(url.with_form(form) if form else url, url.origin + url.path, 0)
+        host = quick_host(url)
+        if host is not None:
+            # Most traffic is decided by its host alone: no need to read the rest.
+            info = self._host(host)
+            if not info.watched:
+                return self._unwatched(url, host)
+            if info.site and not (info.platform or info.engine or info.web or info.wrapper):
+                return self._site(info, url, [])
+        parsed = parse(url)
+        return self._decide(parsed.with_form(form) if form else parsed, url, 0)
 
     def _unwatched(self, text: str, host: str) -> Decision:
         if self._host(host).allowed:

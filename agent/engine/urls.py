@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 DECODE_ROUNDS = 3
 # Longer URLs are cut before parsing; no real profile or search needs more.
 MAX_URL_CHARS = 16_384
+# A form body (a GraphQL POST) is read this far; its variables come first in practice.
+MAX_FORM_CHARS = 65_536
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
@@ -92,21 +94,25 @@ class Url:
     query: tuple[tuple[str, str], ...]  # decoded (name, value) pairs, in order
     raw_query: str
     segments: tuple[str, ...] = ()  # the path's non-empty segments
+    form: tuple[tuple[str, str], ...] = ()  # decoded fields of a urlencoded request body (GraphQL POSTs)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(s for s in self.path.split("/") if s))
 
+    def with_form(self, body: str) -> Url:
+        """This URL with a urlencoded request body whose fields are read like its query parameters."""
+        return replace(self, form=_query(body[:MAX_FORM_CHARS]))
+
     def param(self, *names: str) -> str | None:
-        """The first value of the first of `names` present (names are case-insensitive)."""
-        wanted = {n.lower() for n in names}
-        for key, value in self.query:
-            if key.lower() in wanted:
-                return value
-        return None
+        """The first value of any of `names`, in the query then the form (names are case-insensitive)."""
+        values = self.params(*names)
+        return values[0] if values else None
 
     def params(self, *names: str) -> list[str]:
+        """Every value of `names`, in the query then the form (names are case-insensitive)."""
         wanted = {n.lower() for n in names}
-        return [value for key, value in self.query if key.lower() in wanted]
+        pairs = self.query + self.form if self.form else self.query
+        return [value for key, value in pairs if key.lower() in wanted]
 
     @property
     def origin(self) -> str:

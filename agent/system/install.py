@@ -42,6 +42,7 @@ import agent
 from agent.config import ConfigError, load_config
 from agent.engine.policy import Policy
 from agent.paths import ca_dir, default_config, pac_path, secure_ca, write_whole
+from agent.sitelists import builtin_lists
 from agent.system.sysproxy import config_home, same_pac
 from agent.web.pac import PAC_PATH, pac_file
 from agent.web.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
@@ -267,7 +268,7 @@ def routing(data_dir: Path) -> str:
         raise ConfigError(f"the config has a mistake ({err.where()}); `nocontact check` shows what to fix, "
                           "and install goes ahead once it is fixed") from None
     host, port = DEFAULT_PROXY.rsplit(":", 1)
-    return pac_file(Policy(config), host, int(port))
+    return pac_file(Policy(config, builtin_lists(config.block.categories)), host, int(port))
 
 
 def firefox_roots(home: Path, env: Mapping[str, str] | None = None) -> list[tuple[str, Path]]:

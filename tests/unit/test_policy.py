@@ -258,3 +258,29 @@ def test_instagram_graphql_form_posts_are_read(proxy):
         "Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Mode": "cors", "Accept": "*/*"},
         body=b'doc_id=123&variables=%7B%22username%22%3A%22casey.lindqvist%22%7D')
     assert reply.status == 403 and reply.headers["content-type"] == "application/json"
+
+
+GRAPHQL_FORMS = [
+    ("https://www.instagram.com/graphql/query", "doc_id=123&variables=%7B%22username%22%3A%22casey.lindqvist%22%7D"),
+    ("https://www.instagram.com/api/graphql", "variables=%7B%22data%22%3A%7B%22user_name%22%3A%22casey.lindqvist%22%7D%7D"),
+    ("https://www.facebook.com/api/graphql/", "fb_dtsg=x&variables=%7B%22userID%22%3A%22100098765432101%22%7D"),
+    ("https://x.com/i/api/graphql/abc/UserByScreenName?features=%7B%7D", 'variables={"screen_name":"caseylindq"}'),
+    ("https://www.threads.net/api/graphql", "variables=%7B%22username%22%3A%22casey.lindqvist%22%7D"),
+]
+
+
+@pytest.mark.parametrize("url, form", GRAPHQL_FORMS)
+def test_a_graphql_form_body_is_read_as_its_variables(policy, url, form):
+    decision = policy.decide(url, form=form)
+    assert (decision.action, decision.reason, decision.person) == ("block", "person", "J"), decision
+    assert decision.url == url  # the body is an input of its own, never part of the URL
+    assert not policy.decide(url).blocked
+    glued = policy.decide(url + ("&" if "?" in url else "?") + form)  # the body once joined to the query
+    assert (glued.action, glued.reason, glued.person, glued.rule) == (
+        decision.action, decision.reason, decision.person, decision.rule)
+
+
+def test_a_graphql_form_naming_someone_else_is_allowed(policy):
+    form = "variables=%7B%22username%22%3A%22casey.lindqvist2%22%7D"
+    assert not policy.decide("https://www.instagram.com/graphql/query", form=form).blocked
+    assert not policy.decide("https://www.bank.test/graphql", form="variables=%7B%22username%22%3A%22casey%22%7D").blocked

@@ -21,6 +21,7 @@ from agent.barrier.barrier import Barrier, Send
 from agent.commitment import loosens, stricter
 from agent.config import Config, ConfigError, load_config, parse_config
 from agent.cooldown import AUTOMATIC, CooldownError, Cooldowns, Hold
+from agent.engine import categories
 from agent.engine.platforms import GENERIC, PLATFORMS
 from agent.engine.policy import Decision, Policy
 from agent.ledger import Ledger
@@ -28,26 +29,22 @@ from agent.notifier import Notifier
 from agent.sitelists import builtin_lists
 from agent.store import UrgeLog
 from agent.watcher import Watcher
-from agent.web import pages
+from agent.web import answer, pages
+from agent.web.answer import Answer
+from agent.web.forms import form_int
 
 log = logging.getLogger("nocontact")
 
 LABELS = {p.name: p.label for p in (*PLATFORMS, GENERIC)} | {"search": "a web search", "phone": "a chat link"}
-CATEGORY_LABELS = {
-    "dating": "a dating site",
-    "social": "a social site",
-    "people_search": "a people-search site",
-    "viewers": "a profile viewer",
-    "messaging": "a messaging app",
-}
 
 
-def describe(decision: Decision) -> str:
+def target_words(decision: Decision) -> str:
     """What a blocked URL would have led to, in words safe to show (alias, never a name)."""
     if decision.person:
         return f"{decision.person} ({LABELS.get(decision.platform or '', decision.platform)})"
     if decision.category:
-        return f"{CATEGORY_LABELS.get(decision.category, 'a blocked site')} ({decision.site})"
+        category = categories.BY_KEY.get(decision.category)
+        return f"{category.label if category else 'a blocked site'} ({decision.site})"
     return f"a site you chose to block ({decision.site})"
 
 
@@ -274,7 +271,7 @@ class Agent:
         """An alias, a category or a site, as `explain` reports it."""
         if any(p.alias == text for p in self.config.people):
             return "person", text
-        if text in CATEGORY_LABELS:
+        if text in categories.BY_KEY:
             return "category", text
         if text.startswith("barrier:") and any(p.alias == text[len("barrier:"):] for p in self.config.people):
             return "barrier", text[len("barrier:"):]
@@ -286,10 +283,43 @@ class Agent:
             return "site", decision.site
         raise CooldownError(f"{text!r} is not blocked: name a person's alias, a category, a blocked site or a barred app")
 
-    def token(self, urge_id: int) -> str:
-        return secret.sign(self.secret, f"close:{urge_id}")
+    # --- the pages shown in place of a blocked one ---------------------------
 
-    def note_url(self, urge_id: int) -> str | None:
+    async def block_answer(self, decision: Decision, url: str, back: str, wants_page: bool) -> Answer:
+        """Record the urge, then what to show: the gentle page, or a small JSON body for a background call.
+
+        `url` is what the log keeps (no query string); `back` is the path to return to once a window opens.
+        """
+        urge_id = await self.record(decision, url)
+        what = target_words(decision)
+        if not wants_page:
+            return Answer(403, pages.block_json(what), "json")
+        return answer.page(403, pages.block_page(
+            urge_id=urge_id or 0,
+            token=secret.sign(self.secret, f"close:{urge_id}") if urge_id else "",
+            what=what, plan=self._plan(decision.person), help_lines=self._help_lines(),
+            ask=self._ask(decision, urge_id, back) if urge_id else None,
+            note_url=self._note_url(urge_id) if urge_id else None,
+            about_person=decision.person is not None,
+        ))
+
+    def wait_answer(self, hold_id: str, token: str, note: str | None = None) -> Answer:
+        """The wait asked for on a block page; once its window is open, back to where it was blocked."""
+        if not self.valid_hold(hold_id, token):
+            return answer.refused()
+        self.cooldowns.tick()
+        hold = self.cooldowns.holds[int(hold_id)]
+        if not hold.active:
+            return answer.notice("This request is no longer waiting.")
+        if hold.state == "open":
+            return answer.see(hold.back or "/")
+        return answer.page(200, pages.wait_page(
+            hold_id=hold.id, token=token, what=self.describe_target(hold.kind, hold.name),
+            remaining=hold.remaining, ready=hold.state == "ready", window_minutes=max(1, round(hold.window / 60)),
+            plan=self._plan(hold.name if hold.kind == "person" else None), help_lines=self._help_lines(), note=note,
+        ))
+
+    def _note_url(self, urge_id: int) -> str | None:
         """The review page, opened at this urge's note form (only where the pages server runs)."""
         if not self.address or "pages" not in self.address:
             return None
@@ -299,10 +329,10 @@ class Agent:
         return secret.sign(self.secret, f"hold:{hold_id}")
 
     def valid_hold(self, hold_id: str | None, token: str | None) -> bool:
-        hold = secret.number(hold_id)
+        hold = form_int(hold_id)
         return hold is not None and hold in self.cooldowns.holds and secret.verify(self.secret, f"hold:{hold}", token)
 
-    def ask(self, decision: Decision, urge_id: int, back: str) -> pages.Ask:
+    def _ask(self, decision: Decision, urge_id: int, back: str) -> pages.Ask:
         """What the block page offers as its quiet second choice."""
         kind, name = self.targets(decision)[0]
         # Where to return when a window opens; kept here, not in the page (it may name the person).
@@ -320,7 +350,7 @@ class Agent:
 
     def ask_for(self, form: dict[str, str]) -> Hold:
         """A request to open a target, posted from its block page."""
-        urge, kind, name = secret.number(form.get("urge")), form.get("kind", ""), form.get("name", "")
+        urge, kind, name = form_int(form.get("urge")), form.get("kind", ""), form.get("name", "")
         if urge is None or not secret.verify(self.secret, f"ask:{urge}:{kind}:{name}", form.get("token", "")):
             raise CooldownError("This link is not valid here.")
         back = self._backs.get(urge, "/")
@@ -329,22 +359,20 @@ class Agent:
 
     def describe_target(self, kind: str, name: str) -> str:
         if kind == "category":
-            return CATEGORY_LABELS.get(name, name).split(" ", 1)[1] + "s"
+            category = categories.BY_KEY.get(name)
+            return category.plural if category else name
         if kind == "app":
             return next((r.label for r in self.app_rules if r.key == name), name)
         if kind == "barrier":
             return f"messages to {name}"
         return {"person": name, "site": name, "config": "the looser config", "stop": "stopping nocontact"}[kind]
 
-    def plan_for_target(self, kind: str, name: str) -> str | None:
-        person = next((p for p in self.config.people if kind == "person" and p.alias == name), None)
+    def _plan(self, alias: str | None) -> str | None:
+        """The person's own plan where one is written for them, else the general one."""
+        person = next((p for p in self.config.people if p.alias == alias), None)
         return (person.plan if person else None) or self.config.messages.plan
 
-    def plan_for(self, decision: Decision) -> str | None:
-        person = next((p for p in self.config.people if p.alias == decision.person), None)
-        return (person.plan if person else None) or self.config.messages.plan
-
-    def help_lines(self) -> list[pages.Help]:
+    def _help_lines(self) -> list[pages.Help]:
         return [pages.Help(h.name, h.phone, h.url) for h in self.config.messages.help]
 
     async def record(self, decision: Decision, url: str, source: str = "proxy", notify: bool = True) -> int | None:
@@ -363,7 +391,7 @@ class Agent:
         self._log_failed = False
         if new and notify:
             kind, name = self.targets(decision)[0]
-            self.notifier.notify(*pages.notification_text(describe(decision), urge_id), target=f"{kind}:{name}")
+            self.notifier.notify(*pages.notification_text(target_words(decision), urge_id), target=f"{kind}:{name}")
         return urge_id
 
     async def close_urge(self, urge_id: int, token: str) -> bool:

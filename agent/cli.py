@@ -23,8 +23,8 @@ from pathlib import Path
 from tabulate import tabulate
 
 from agent import paths
-from agent.agent import CATEGORY_LABELS
 from agent.config import ConfigError, load_config
+from agent.engine.categories import BY_KEY
 from agent.engine.urls import UrlError
 from agent.store import TRIGGERS, UrgeLog
 from agent.system.install import agent_running, installed_pac_url
@@ -175,7 +175,7 @@ def cmd_check(args) -> int:
                   + (f"; searches for {', '.join(extra)}" if extra else ""))
     else:
         print("  No person is set up yet: add one under 'people:' to block their profiles.")
-    categories = [CATEGORY_LABELS[c].split(" ", 1)[1] + "s" for c in config.block.categories]
+    categories = [BY_KEY[key].plural for key in config.block.categories]
     print(f"  Whole categories blocked: {', '.join(categories) or 'none'}")
     if config.block.sites or config.block.urls:
         print(f"  Your own blocks: {len(config.block.sites)} sites, {len(config.block.urls)} URLs")

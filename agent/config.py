@@ -12,16 +12,25 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+)
 
 from agent import yamlmarks
 from agent.apps import AppRule, load_presets, rules_from_config
 from agent.cooldown import Settings
+from agent.engine.categories import CATEGORIES, CATEGORY_KEYS
 from agent.engine.identity import Identity, ProfileError, email_key, phone_key
 from agent.engine.platforms import GENERIC, recognise
 from agent.engine.urls import UrlError, normalise_host, parse
 from agent.notifier import NotifySettings
-from agent.paths import CATEGORIES
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -121,18 +130,21 @@ class Person(Strict):
         return found
 
 
-class Block(Strict):
-    dating: bool = True
-    social: bool = False
-    people_search: bool = True
-    viewers: bool = True
-    messaging: bool = False
-    sites: list[Domain] = []
-    urls: list[UrlPrefix] = []
-
+class _Block(Strict):
     @property
     def categories(self) -> list[str]:
-        return [name for name in CATEGORIES if getattr(self, name)]
+        """The keys of the categories switched on."""
+        return [key for key in CATEGORY_KEYS if getattr(self, key)]
+
+
+# One true/false switch a category (from the categories table), then the person's own sites and URLs.
+Block = create_model(
+    "Block",
+    __base__=_Block,
+    **{category.key: (bool, category.on_by_default) for category in CATEGORIES},
+    sites=(list[Domain], []),
+    urls=(list[UrlPrefix], []),
+)
 
 
 class Help(Strict):
@@ -234,7 +246,7 @@ class Config(Strict):
         return rules_from_config(self.apps, _presets())
 
     def unknown_delay_targets(self) -> list[str]:
-        known = {p.alias for p in self.people} | set(CATEGORIES) | {r.key for r in self.app_rules()}
+        known = {p.alias for p in self.people} | set(CATEGORY_KEYS) | {r.key for r in self.app_rules()}
         return [name for name in self.cooldown.delays if name not in known]
 
 
@@ -303,7 +315,7 @@ def parse_config(text: str, source: str = "config") -> Config:
         raise ConfigError("\n".join(problems)) from None
     unknown = config.unknown_delay_targets()
     if unknown:
-        known = sorted({p.alias for p in config.people} | set(CATEGORIES) | {r.key for r in config.app_rules()})
+        known = sorted({p.alias for p in config.people} | set(CATEGORY_KEYS) | {r.key for r in config.app_rules()})
         raise ConfigError("\n".join(
             f"{where(('cooldown', 'delays', name))}: neither a person's alias, a category nor a barred app "
             f"(expected one of: {', '.join(known)})" for name in unknown

@@ -11,8 +11,6 @@ import platformdirs
 
 import agent
 
-CATEGORIES = ("dating", "social", "people_search", "viewers", "messaging")
-
 
 def shipped_dir() -> Path:
     """`config/` of the checkout, or its copy inside the installed wheel."""

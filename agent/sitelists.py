@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from agent.engine.categories import BY_KEY
 from agent.engine.urls import normalise_host
-from agent.paths import CATEGORIES, list_file
+from agent.paths import list_file
 
 
 def read_list(path: Path) -> list[str]:
@@ -20,7 +21,7 @@ def read_list(path: Path) -> list[str]:
 
 @cache
 def builtin(category: str) -> tuple[str, ...]:
-    if category not in CATEGORIES:
+    if category not in BY_KEY:
         raise KeyError(category)
     path = list_file(category)
     return tuple(read_list(path)) if path.exists() else ()

@@ -1,0 +1,29 @@
+"""The categories of whole sites a person can block, in one table.
+
+Each key is at once the switch under `block:` in the config, the name of the
+built-in list (`config/lists/<key>.txt`), a decision's `category`, and a
+cooldown target. Adding a category is one row here and one list file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    key: str
+    label: str  # one site of it, as a sentence names it: "a dating site"
+    plural: str  # the whole category: "dating sites"
+    on_by_default: bool  # blocked when the config does not say
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("dating", "a dating site", "dating sites", on_by_default=True),
+    Category("social", "a social site", "social sites", on_by_default=False),
+    Category("people_search", "a people-search site", "people-search sites", on_by_default=True),
+    Category("viewers", "a profile viewer", "profile viewers", on_by_default=True),
+    Category("messaging", "a messaging app", "messaging apps", on_by_default=False),
+)
+CATEGORY_KEYS: tuple[str, ...] = tuple(category.key for category in CATEGORIES)
+BY_KEY: dict[str, Category] = {category.key: category for category in CATEGORIES}

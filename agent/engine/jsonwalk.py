@@ -1,0 +1,67 @@
+"""One bounded walk over a parsed JSON value: every node, with the keys that lead to it.
+
+Pure (no I/O). Hostile input (deep, wide, large) costs at most the budget: the walk keeps its own
+stack (no recursion) and stops when the budget is spent. Keys are the dict keys from the root, lower
+case, with list positions left out: in {"To": [{"Email": "a"}]} the leaf "a" has the keys
+("to", "email"), so a field is found by its name whatever list it stands in.
+
+    found = [value for keys, value in walk(data, 5000)
+             if keys and keys[-1] == "username" and isinstance(value, str)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Keys = tuple[str, ...]
+
+
+class Budget:
+    """The nodes that walks may still visit, and how many they did.
+
+    One budget can be shared by several walks (the parts of one request body), so that all of them
+    together stay within it; `spent` is the work done, for tests that assert a bound on it.
+    """
+
+    __slots__ = ("left", "spent")
+
+    def __init__(self, nodes: int) -> None:
+        self.left = nodes
+        self.spent = 0
+
+    def take(self) -> bool:
+        """Spend one node; False when none is left."""
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        self.spent += 1
+        return True
+
+
+def walk(value: Any, budget: Budget | int, prefix: Keys = (),
+         into: Callable[[Keys, Any], bool] | None = None) -> Iterator[tuple[Keys, Any]]:
+    """Every node of `value` (dicts, lists and scalars) with its keys, in document order, each before what it holds.
+
+    `budget`: a shared `Budget`, or a number of nodes for this walk alone; every node yielded costs one.
+    `into(keys, node)`: whether to go into a dict or list just yielded (by default every one), so that
+    a caller can pass over parts it does not read without spending its budget on them.
+    """
+    if not isinstance(budget, Budget):
+        budget = Budget(budget)
+    stack: list[tuple[Keys, Any]] = [(prefix, value)]
+    while stack and budget.take():
+        keys, node = stack.pop()
+        yield keys, node
+        if isinstance(node, dict):
+            if into is None or into(keys, node):
+                stack.extend((keys + (str(key).lower(),), item) for key, item in reversed(node.items()))
+        elif isinstance(node, list) and (into is None or into(keys, node)):
+            stack.extend((keys, item) for item in reversed(node))
+
+
+def scalars(value: Any, budget: Budget | int, prefix: Keys = ()) -> Iterator[tuple[Keys, str | int | float]]:
+    """The strings and numbers of `value` (never a bool or null), with their keys, in document order."""
+    for keys, node in walk(value, budget, prefix):
+        if isinstance(node, str | int | float) and not isinstance(node, bool):
+            yield keys, node

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 import secrets
 from pathlib import Path
 
@@ -39,8 +38,3 @@ def sign(secret: bytes, message: str) -> str:
 def verify(secret: bytes, message: str, token: str) -> bool:
     # Bytes, so a token with any characters is simply wrong, never an error.
     return hmac.compare_digest(sign(secret, message).encode(), (token or "").encode("utf-8", "replace"))
-
-
-def number(text: str | None) -> int | None:
-    """A record number from a form or link: plain ASCII digits, or None ("²".isdigit() is true)."""
-    return int(text) if text and re.fullmatch(r"[0-9]{1,12}", text) else None

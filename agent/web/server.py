@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agent import secret
 from agent.cooldown import CooldownError, Hold
+from agent.web.forms import form_int, same_origin
 from agent.web.pac import PAC_PATH, pac_file
 from agent.web.pac_server import LocalHandler
 from agent.web.pages import letters_html
@@ -90,14 +91,12 @@ class PagesServer:
                 length = min(int(self.headers.get("content-length") or 0), MAX_BODY)
                 form = dict(parse_qsl(self.rfile.read(length).decode("utf-8", "replace")))
                 own = f"http://{self.headers.get('host', '')}"
-                same_origin = self.headers.get("sec-fetch-site", "same-origin") == "same-origin" and (
-                    self.headers.get("origin") in (None, own))
-                urge = secret.number(form.get("urge"))
-                if not (same_origin and urge is not None and secret.verify(server.agent.secret, "note",
-                                                                           form.get("token", ""))):
+                urge = form_int(form.get("urge"))
+                signed = secret.verify(server.agent.secret, "note", form.get("token", ""))
+                if not (same_origin(self.headers, own) and urge is not None and signed):
                     return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 fields = {"trigger": form.get("trigger") or None, "note": form.get("note", "").strip()[:1000] or None}
-                fields["intensity_before"] = secret.number(form.get("intensity_before"))
+                fields["intensity_before"] = form_int(form.get("intensity_before"))
                 try:
                     server.agent.urges.add_note(urge, **{k: v for k, v in fields.items() if v is not None})
                 except ValueError as err:
@@ -171,7 +170,7 @@ class PagesServer:
         chosen = {key: query[key] for key in FILTERS if query.get(key)}
         shown = [u for u in urges if since <= u.time < until and all(getattr(u, k) == v for k, v in chosen.items())]
         return review_html(review, shown, note_token=secret.sign(self.agent.secret, "note"), post_path=NOTE_PATH,
-                           filters=chosen, open_note=secret.number(query.get("note")))
+                           filters=chosen, open_note=form_int(query.get("note")))
 
     def letters(self) -> str:
         return letters_html(self.agent.urges.letters())

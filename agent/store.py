@@ -26,6 +26,7 @@ TRIGGERS = (
     "saw a reminder", "they contacted me", "mutual friend", "anniversary or date", "song or place",
     "loneliness", "boredom", "after drinking", "late night", "co-parenting exchange", "other",
 )
+FILTERS = ("person", "category", "source", "outcome")  # what the urges can be chosen by, besides time
 NOTE_FIELDS = ("note", "trigger", "feeling", "intensity_before", "intensity_after")
 # Columns added after the first release; an older log gains them on open, losing nothing.
 ADDED_COLUMNS = {"trigger": "TEXT", "feeling": "TEXT", "intensity_before": "INTEGER", "intensity_after": "INTEGER"}
@@ -166,6 +167,12 @@ class UrgeLog:
         with self._lock:
             self._flush()
             self._db.close()
+
+    def __enter__(self) -> UrgeLog:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
 
     def repeat(self, decision, source: str = "proxy") -> int | None:
         """Count a repeat of a recent urge in memory; its id, or None when this is a new urge."""
@@ -332,15 +339,27 @@ class UrgeLog:
             cursor = self._db.execute(f"UPDATE urges SET {assignments} WHERE id = ?", (*fields.values(), urge_id))
             return cursor.rowcount == 1
 
-    def urges(self, since: datetime | None = None) -> list[Urge]:
-        query = f"SELECT {', '.join(URGE_COLUMNS)} FROM urges"
-        args: tuple = ()
+    def urges(self, since: datetime | None = None, until: datetime | None = None, *, person: str | None = None,
+              category: str | None = None, source: str | None = None, outcome: str | None = None) -> list[Urge]:
+        """The urges from `since` (to the second) until before `until`, oldest first; each filter given
+        (person, category, source, outcome) must match exactly."""
+        conditions, args = [], []
         if since is not None:
-            query += " WHERE time >= ?"
-            args = (since.astimezone(UTC).isoformat(timespec="seconds"),)
+            conditions.append("time >= ?")
+            args.append(since.astimezone(UTC).isoformat(timespec="seconds"))
+        if until is not None:
+            # Whole seconds are stored: "12:00:00+00:00" sorts before "12:00:00.5+00:00", as the moments do.
+            conditions.append("time < ?")
+            args.append(until.astimezone(UTC).isoformat())
+        for column, value in zip(FILTERS, (person, category, source, outcome), strict=True):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                args.append(value)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         with self._lock:
             self._flush()
-            rows = self._db.execute(query + " ORDER BY time, id", args).fetchall()
+            rows = self._db.execute(f"SELECT {', '.join(URGE_COLUMNS)} FROM urges{where} ORDER BY time, id",
+                                    args).fetchall()
         return [
             Urge(row[0], datetime.fromisoformat(row[1]), datetime.fromisoformat(row[2]), *row[3:])
             for row in rows

@@ -91,6 +91,34 @@ def test_since_filters(log, clock):
     assert [u.person for u in log.urges(since=since)] == ["J"]
 
 
+def test_urges_are_chosen_by_time_and_by_what_they_were(tmp_path, clock):
+    from datetime import datetime, timedelta
+
+    with UrgeLog(tmp_path / "urges.sqlite3", clock=clock) as log:
+        log.record(DATING, "u")
+        clock.now += 3600
+        log.record(PROFILE, "u")
+        clock.now += 3600
+        log.record(PROFILE, "u", source="process")
+        log.set_outcome(3, "closed")
+        second = datetime.fromtimestamp(clock.now - 3600, UTC)
+        assert [u.id for u in log.urges(until=second)] == [1]
+        # To the microsecond, as the moments compare: the urge at 12:00:00 is before 12:00:00.5.
+        assert [u.id for u in log.urges(until=second + timedelta(microseconds=500_000))] == [1, 2]
+        assert [u.id for u in log.urges(since=second, until=second + timedelta(seconds=1))] == [2]
+        assert [u.id for u in log.urges(person="J")] == [2, 3]
+        assert [u.id for u in log.urges(person="J", source="proxy")] == [2]
+        assert [u.id for u in log.urges(category="dating")] == [1]
+        assert [u.id for u in log.urges(outcome="closed")] == [3]
+        assert log.urges(person="K") == []
+        whole = log.urges()
+        for since, until in ((None, second), (second, None), (second - timedelta(seconds=1), second)):
+            assert log.urges(since=since, until=until) == [
+                u for u in whole if (since is None or u.time >= since) and (until is None or u.time < until)]
+    with pytest.raises(sqlite3.ProgrammingError):  # closed when the block ends
+        log.urges()
+
+
 def test_a_log_that_cannot_be_written_raises_and_loses_nothing(tmp_path, clock):
     path = tmp_path / "urges.sqlite3"
     log = UrgeLog(path, clock=clock)

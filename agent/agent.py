@@ -80,7 +80,7 @@ class Agent:
                 self.urges.close()
                 raise problem
             config, self.config_problem = in_force, problem.where()
-        self.cooldowns = Cooldowns(config.cooldown.settings(), self.ledger.holds(), monotonic=monotonic, wall=wall,
+        self.cooldowns = Cooldowns(config.cooldown, self.ledger.holds(), monotonic=monotonic, wall=wall,
                                    on_change=self._hold_changed)
         self.config, self.policy = config, Policy(config, builtin_lists(config.block.categories))
         if self.config_problem:
@@ -135,8 +135,8 @@ class Agent:
             # page, so learning afresh would leave a gap until the next load; a person removed from the
             # config takes theirs along.
             self.barrier.keep_learnt(old)
-        self.cooldowns.settings = config.cooldown.settings()
-        self.notifier.settings = config.notify.settings()
+        self.cooldowns.settings = config.cooldown
+        self.notifier.settings = config.notify
         self._writer.submit(self.ledger.save_config, config)
 
     # --- cooldowns -------------------------------------------------------------

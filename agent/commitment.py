@@ -1,53 +1,44 @@
 """Loosening waits, tightening is instant: compare two configs, rule by rule.
 
-`stricter(old, new)` keeps, for every rule, whichever of the two is stricter:
-a person or profile in either, a category on in either, an allow entry only
-if both have it, the longer delay, the shorter window, the lower daily limit.
-When that equals `new`, the change only tightens and applies at once;
-otherwise the stricter mix applies now and `new` waits out the cooldown.
+`stricter(old, new)` keeps, for every rule, whichever of the two is stricter,
+as the schema in agent/config.py marks beside each field (`Stricter`): a person
+or profile in either, a category on in either, an allow entry only if both have
+it, the longer delay, the shorter window, the lower daily limit. When that
+equals `new`, the change only tightens and applies at once; otherwise the
+stricter mix applies now and `new` waits out the cooldown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from agent.config import Config
+from pydantic import BaseModel
+
+from agent.config import Config, Person, Stricter
+
+ACTION_STRENGTH = {"notify": 0, "suspend": 1, "close": 2}
 
 
-def _union(old: list, new: list) -> list:
+def _all(old: list, new: list) -> list:
     return list(new) + [item for item in old if item not in new]
 
 
-def _people(old: list[dict], new: list[dict]) -> list[dict]:
-    before = {p["alias"]: p for p in old}
-    merged = []
-    for person in new:
-        previous = before.pop(person["alias"], None)
-        if previous:
-            person = {**person, **{key: _union(previous[key], person[key])
-                                   for key in ("profiles", "names", "emails", "phones")}}
-        merged.append(person)
-    return merged + list(before.values())  # a person removed stays until the wait is over
-
-
-def _limit(old: int | None, new: int | None) -> int | None:
+def _lower_limit(old: int | None, new: int | None) -> int | None:
     return new if old is None else old if new is None else min(old, new)
 
 
-def _cooldown(old: dict, new: dict) -> dict:
-    delays = {**old["delays"], **new["delays"]}
-    for name, seconds in old["delays"].items():
-        delays[name] = max(seconds, delays[name])
-    return {
-        "delay": max(old["delay"], new["delay"]),
-        "window": min(old["window"], new["window"]),
-        "escalate": {key: max(old["escalate"][key], new["escalate"][key]) for key in ("factor", "max")},
-        "daily_limit": _limit(old["daily_limit"], new["daily_limit"]),
-        "delays": delays,
-    }
+def _more_each(old: dict, new: dict) -> dict:
+    merged = {**old, **new}
+    for name, value in old.items():
+        merged[name] = max(value, merged[name])
+    return merged
 
 
-ACTION_STRENGTH = {"notify": 0, "suspend": 1, "close": 2}
+def _by_alias(old: list[dict], new: list[dict]) -> list[dict]:
+    before = {p["alias"]: p for p in old}
+    merged = [_merge(Person, before.pop(p["alias"]), p) if p["alias"] in before else p for p in new]
+    return merged + list(before.values())  # a person removed stays until the wait is over
 
 
 def _app_key(entry: Any) -> str:
@@ -57,10 +48,10 @@ def _app_key(entry: Any) -> str:
 
 
 def _app_action(entry: Any) -> str:
-    return "notify" if isinstance(entry, str) else entry.get("action", "notify")
+    return "notify" if isinstance(entry, str) else str(entry.get("action", "notify")).strip().lower()
 
 
-def _apps(old: list, new: list) -> list:
+def _stronger_action(old: list, new: list) -> list:
     """Every app barred in either; for one in both, the stronger action."""
     before = {_app_key(e): e for e in old}
     merged = []
@@ -72,24 +63,35 @@ def _apps(old: list, new: list) -> list:
     return merged + list(before.values())
 
 
+RULES: dict[Stricter, Callable[[Any, Any], Any]] = {
+    Stricter.EITHER: lambda old, new: old or new,
+    Stricter.ALL: _all,
+    Stricter.BOTH: lambda old, new: [entry for entry in new if entry in old],
+    Stricter.MORE: max,
+    Stricter.LESS: min,
+    Stricter.LOWER_LIMIT: _lower_limit,
+    Stricter.MORE_EACH: _more_each,
+    Stricter.BY_ALIAS: _by_alias,
+    Stricter.STRONGER_ACTION: _stronger_action,
+}
+
+
+def _merge(model: type[BaseModel], old: dict, new: dict) -> dict:
+    """The stricter of two dumps of `model`, field by field as the schema marks them."""
+    merged = {}
+    for name, field in model.model_fields.items():
+        rule = next((mark for mark in field.metadata if isinstance(mark, Stricter)), None)
+        if rule is not None:
+            merged[name] = RULES[rule](old[name], new[name])
+        elif isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            merged[name] = _merge(field.annotation, old[name], new[name])
+        else:
+            merged[name] = new[name]  # no rule: a change applies at once
+    return merged
+
+
 def stricter(old: Config, new: Config) -> Config:
-    a, b = old.model_dump(), new.model_dump()
-    merged: dict[str, Any] = {
-        "people": _people(a["people"], b["people"]),
-        "block": {
-            **{key: a["block"][key] or b["block"][key] for key in a["block"] if isinstance(a["block"][key], bool)},
-            "sites": _union(a["block"]["sites"], b["block"]["sites"]),
-            "urls": _union(a["block"]["urls"], b["block"]["urls"]),
-        },
-        "allow": [entry for entry in b["allow"] if entry in a["allow"]],
-        "messages": b["messages"],
-        "notify": b["notify"],
-        "apps": _apps(a["apps"], b["apps"]),
-        "watcher": b["watcher"],
-        "barrier": {key: a["barrier"][key] or b["barrier"][key] for key in a["barrier"]},
-        "cooldown": _cooldown(a["cooldown"], b["cooldown"]),
-    }
-    return Config.model_validate(merged, context={"seconds": True})
+    return Config.model_validate(_merge(Config, old.model_dump(), new.model_dump()))
 
 
 def loosens(old: Config, new: Config) -> bool:

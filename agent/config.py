@@ -1,13 +1,15 @@
 """The person's config file: read, validate, explain what is wrong.
 
 The schema is declared once with pydantic; every error names the file, the
-line and the key, and says what was expected.
+line and the key, and says what was expected. Beside each rule stands how a
+change to it counts (`Stricter`): agent/commitment.py lets a loosening wait.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,17 +27,32 @@ from pydantic import (
 
 from agent import yamlmarks
 from agent.apps import AppRule, load_presets, rules_from_config
-from agent.cooldown import Settings
 from agent.engine.categories import CATEGORIES, CATEGORY_KEYS
 from agent.engine.identity import Identity, ProfileError, email_key, phone_key
 from agent.engine.platforms import GENERIC, recognise
 from agent.engine.urls import UrlError, normalise_host, parse
-from agent.notifier import NotifySettings
+from agent.errors import UserError
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class ConfigError(ValueError):
+class Stricter(Enum):
+    """Which of two values of a rule is the stricter, for agent/commitment.py (loosening waits, tightening
+    is instant). A field marked with none takes the new value at once; a section marked with none is
+    compared field by field."""
+
+    EITHER = "on in either"
+    ALL = "every entry of either"
+    BOTH = "only the entries in both"
+    MORE = "the larger"
+    LESS = "the smaller"
+    LOWER_LIMIT = "the lower limit (none is no limit)"
+    MORE_EACH = "every key of either, each with the larger value"
+    BY_ALIAS = "every person of either (one removed stays), their entries compared one by one"
+    STRONGER_ACTION = "every app of either, with the stronger action"
+
+
+class ConfigError(UserError):
     """A config that cannot be used; `str()` is the message for the person."""
 
     def where(self) -> str:
@@ -92,8 +109,9 @@ _SPAN = re.compile(r"(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?")
 
 
 def _duration(value: Any, info: ValidationInfo) -> float:
-    """"20m", "1h30m", "45s" -> seconds. Already-read configs (merged ones) carry seconds."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and (info.context or {}).get("seconds"):
+    """"20m", "1h30m", "45s" -> seconds. In the file a length needs its unit; from code (a config kept in the
+    log, a merged one, a section made in Python) a number is already seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and not (info.context or {}).get("file"):
         return float(value)
     match = _SPAN.fullmatch(value.strip()) if isinstance(value, str) else None
     if not match or not any(match.groups()):
@@ -117,10 +135,10 @@ class Strict(BaseModel):
 
 class Person(Strict):
     alias: Annotated[str, Field(min_length=1, max_length=40)]
-    profiles: list[ProfileUrl] = []
-    names: list[Text] = []
-    emails: list[Email] = []
-    phones: list[Phone] = []
+    profiles: Annotated[list[ProfileUrl], Stricter.ALL] = []
+    names: Annotated[list[Text], Stricter.ALL] = []
+    emails: Annotated[list[Email], Stricter.ALL] = []
+    phones: Annotated[list[Phone], Stricter.ALL] = []
     plan: Text | None = None  # their own if-then plan, shown on block pages
 
     @property
@@ -141,9 +159,9 @@ class _Block(Strict):
 Block = create_model(
     "Block",
     __base__=_Block,
-    **{category.key: (bool, category.on_by_default) for category in CATEGORIES},
-    sites=(list[Domain], []),
-    urls=(list[UrlPrefix], []),
+    **{category.key: (Annotated[bool, Stricter.EITHER], category.on_by_default) for category in CATEGORIES},
+    sites=(Annotated[list[Domain], Stricter.ALL], []),
+    urls=(Annotated[list[UrlPrefix], Stricter.ALL], []),
 )
 
 
@@ -159,21 +177,19 @@ class Messages(Strict):
 
 
 class Escalate(Strict):
-    factor: Annotated[float, Field(ge=1, le=10)] = 2.0  # the delay grows this much per window in 24 h
-    max: Duration = 7200.0
+    factor: Annotated[float, Field(ge=1, le=10), Stricter.MORE] = 2.0  # the delay grows this much per window in 24 h
+    max: Annotated[Duration, Stricter.MORE] = 7200.0
 
 
 class Cooldown(Strict):
-    delay: Duration = 1200.0  # 20 minutes: urges crest and fade within 15-30
-    window: Duration = 600.0
+    """The only way through a block: ask, wait `delay` out, then a `window` opens (agent/cooldown.py)."""
+
+    delay: Annotated[Duration, Stricter.MORE] = 1200.0  # 20 minutes: urges crest and fade within 15-30
+    window: Annotated[Duration, Stricter.LESS] = 600.0
     # `escalate: false` keeps the delay the same however many windows were opened
     escalate: Annotated[Escalate, BeforeValidator(lambda v: {"factor": 1} if v is False else {} if v is True else v)] = Escalate()
-    daily_limit: Annotated[int, Field(ge=0, le=100)] | None = 3
-    delays: dict[str, Duration] = {}  # per person alias or category
-
-    def settings(self) -> Settings:
-        e = self.escalate
-        return Settings(self.delay, self.window, e.factor, e.max, self.daily_limit, dict(self.delays))
+    daily_limit: Annotated[Annotated[int, Field(ge=0, le=100)] | None, Stricter.LOWER_LIMIT] = 3  # windows a day
+    delays: Annotated[dict[str, Duration], Stricter.MORE_EACH] = {}  # per person alias, category or barred app
 
 
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)")
@@ -195,12 +211,12 @@ def _quiet_hours(value: Any) -> tuple[dt.time, dt.time] | None:
 
 
 class Notify(Strict):
+    """Desktop notifications (agent/notifier.py)."""
+
     enabled: bool = True
     min_interval: Duration = 120.0  # one notification per target at most this often
-    quiet_hours: Annotated[Any, AfterValidator(_quiet_hours)] = None  # e.g. "23:00-07:00": none then
-
-    def settings(self) -> NotifySettings:
-        return NotifySettings(self.enabled, self.min_interval, self.quiet_hours)
+    # e.g. "23:00-07:00": none then; read as (start, end) local times, which may wrap midnight
+    quiet_hours: Annotated[Any, AfterValidator(_quiet_hours)] = None
 
 
 @lru_cache(maxsize=1)
@@ -217,9 +233,9 @@ class BarrierFamilies(Strict):
     """Hold back messages and payments to the person. Off unless turned on: it means reading (on this
     machine only) what is sent through these services."""
 
-    email: bool = False
-    social_messages: bool = False
-    payments: bool = False
+    email: Annotated[bool, Stricter.EITHER] = False
+    social_messages: Annotated[bool, Stricter.EITHER] = False
+    payments: Annotated[bool, Stricter.EITHER] = False
 
     @property
     def families(self) -> list[str]:
@@ -231,14 +247,15 @@ class Watcher(Strict):
 
 
 class Config(Strict):
-    people: list[Person] = []
+    people: Annotated[list[Person], Stricter.BY_ALIAS] = []
     block: Block = Block()
-    allow: list[DomainOrUrl] = []
+    allow: Annotated[list[DomainOrUrl], Stricter.BOTH] = []  # a new exception waits
     messages: Messages = Messages()
     cooldown: Cooldown = Cooldown()
     # `notify: false` turns desktop notifications off
     notify: Annotated[Notify, BeforeValidator(lambda v: {"enabled": v} if isinstance(v, bool) else v)] = Notify()
-    apps: Annotated[list[Any], AfterValidator(_apps)] = []  # barred apps: presets or your own matchers
+    # barred apps: presets or your own matchers
+    apps: Annotated[list[Any], AfterValidator(_apps), Stricter.STRONGER_ACTION] = []
     watcher: Watcher = Watcher()
     barrier: BarrierFamilies = BarrierFamilies()
 
@@ -309,7 +326,7 @@ def parse_config(text: str, source: str = "config") -> Config:
         return f"{source}:{line}: {_dotted(loc)}"
 
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate(data, context={"file": True})
     except ValidationError as exc:
         problems = [f"{where(tuple(err['loc']))}: {_describe(err, Config)}" for err in exc.errors()]
         raise ConfigError("\n".join(problems)) from None

@@ -14,25 +14,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+
+from agent.config import Cooldown
+from agent.errors import UserError
 
 DAY = 86_400.0
 KINDS = ("person", "category", "site", "app", "barrier", "config", "stop")
 AUTOMATIC = ("config", "stop")  # holds that apply themselves once the wait is over
 
 
-class CooldownError(ValueError):
+class CooldownError(UserError):
     """A request that cannot be granted; the message is for the person."""
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    delay: float = 20 * 60.0
-    window: float = 10 * 60.0
-    escalate_factor: float = 2.0  # the delay grows this much per window opened in the last 24 h
-    escalate_max: float = 2 * 3600.0
-    daily_limit: int | None = 3  # windows per day; None for no limit
-    delays: dict[str, float] = field(default_factory=dict)  # per alias or category
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +59,10 @@ class Hold:
 
 
 class Cooldowns:
-    def __init__(self, settings: Settings | None = None, holds: list[Hold] = (),
+    def __init__(self, settings: Cooldown | None = None, holds: list[Hold] = (),
                  monotonic: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time,
                  on_change: Callable[[Hold, str], None] | None = None):
-        self.settings = settings or Settings()
+        self.settings = settings or Cooldown()  # the config's section, as it is in force
         self._monotonic, self._wall = monotonic, wall
         self._last = monotonic()
         self._on_change = on_change or (lambda hold, step: None)
@@ -115,7 +108,7 @@ class Cooldowns:
         if kind in AUTOMATIC:
             return base
         opened = self.opened_since(self._wall() - DAY)
-        return min(max(base, s.escalate_max), base * s.escalate_factor ** opened) if opened else base
+        return min(max(base, s.escalate.max), base * s.escalate.factor ** opened) if opened else base
 
     def opened_since(self, since: float) -> int:
         return sum(1 for h in self.holds.values() if h.opened is not None and h.opened >= since)

@@ -61,7 +61,7 @@ class Ledger:
             self.log.add_event("tampered", "the record of the config in force was changed outside nocontact")
             return None
         try:
-            return Config.model_validate(json.loads(data), context={"seconds": True})
+            return Config.model_validate(json.loads(data))
         except ValueError:
             return None
 

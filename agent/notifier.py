@@ -15,18 +15,12 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, TimeoutError
-from dataclasses import dataclass
+
+from agent.config import Notify
 
 log = logging.getLogger("nocontact")
 
 SEND_TIMEOUT = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class NotifySettings:
-    enabled: bool = True
-    min_interval: float = 120.0  # seconds between two notifications about the same target
-    quiet: tuple[dt.time, dt.time] | None = None  # (start, end) local time; may wrap midnight
 
 
 def in_quiet_hours(now: dt.time, quiet: tuple[dt.time, dt.time] | None) -> bool:
@@ -37,9 +31,9 @@ def in_quiet_hours(now: dt.time, quiet: tuple[dt.time, dt.time] | None) -> bool:
 
 
 class Notifier:
-    def __init__(self, enabled: bool = True, send=None, settings: NotifySettings | None = None,
+    def __init__(self, enabled: bool = True, send=None, settings: Notify | None = None,
                  clock: Callable[[], float] = time.monotonic, local_time: Callable[[], dt.time] | None = None):
-        self.settings = settings or NotifySettings(enabled=enabled)
+        self.settings = settings or Notify(enabled=enabled)  # the config's section, as it is in force
         self._send = send or _plyer_send
         self._clock = clock
         self._local_time = local_time or (lambda: dt.datetime.now().time())
@@ -61,7 +55,7 @@ class Notifier:
         with self._lock:
             last = self._last.get(target)
             if (last is not None and now - last < self.settings.min_interval) or in_quiet_hours(
-                self._local_time(), self.settings.quiet
+                self._local_time(), self.settings.quiet_hours
             ):
                 self._folded[target] = self._folded.get(target, 0) + 1
                 return False

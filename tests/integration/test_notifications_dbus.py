@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from agent.notifier import Notifier, NotifySettings
+from agent.config import Notify
+from agent.notifier import Notifier
 from agent.web.pages import notification_text
 
 FAILURE_WORDS = ("fail", "relapse", "weak", "again?", "streak", "broke", "should have")
@@ -50,7 +51,7 @@ class Clock:
 
 def test_plyer_delivers_gentle_words_with_the_alias_only(session):
     clock = Clock()
-    notifier = Notifier(settings=NotifySettings(min_interval=120), clock=clock)  # plyer's real send
+    notifier = Notifier(settings=Notify(min_interval=120), clock=clock)  # plyer's real send
     try:
         title, body = notification_text("J (Instagram)", 3)
         assert notifier.notify(title, body, target="person:J")

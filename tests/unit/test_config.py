@@ -30,9 +30,9 @@ def test_empty_file_means_all_defaults():
 
 def test_cooldown_spans():
     config = parse_config("cooldown:\n  delay: 1h30m\n  window: 45s\n  escalate: false\n  delays: {dating: 5m}\n")
-    settings = config.cooldown.settings()
-    assert (settings.delay, settings.window, settings.escalate_factor) == (5400, 45, 1)
-    assert settings.delays == {"dating": 300}
+    cooldown = config.cooldown
+    assert (cooldown.delay, cooldown.window, cooldown.escalate.factor) == (5400, 45, 1)
+    assert cooldown.delays == {"dating": 300}
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agent.commitment import loosens, stricter
-from agent.config import parse_config
-from agent.cooldown import CooldownError, Cooldowns, Settings
+from agent.config import Cooldown, Escalate, parse_config
+from agent.cooldown import CooldownError, Cooldowns
 
 MINUTE = 60.0
 
@@ -30,7 +30,7 @@ def clocks():
 
 def make(clocks, settings=None, holds=(), steps=None):
     log = steps if steps is not None else []
-    return Cooldowns(settings or Settings(), list(holds), monotonic=lambda: clocks.mono, wall=lambda: clocks.wall,
+    return Cooldowns(settings or Cooldown(), list(holds), monotonic=lambda: clocks.mono, wall=lambda: clocks.wall,
                      on_change=lambda hold, step: log.append((hold.id, step)))
 
 
@@ -110,7 +110,7 @@ def test_an_open_window_closes_on_restart(clocks):
 
 
 def test_delay_escalates_with_windows_opened_in_the_last_day_and_is_capped(clocks):
-    cooldowns = make(clocks, Settings(delay=20 * MINUTE, escalate_factor=2, escalate_max=60 * MINUTE, daily_limit=None))
+    cooldowns = make(clocks, Cooldown(delay=20 * MINUTE, escalate=Escalate(factor=2, max=60 * MINUTE), daily_limit=None))
     needed = []
     for _ in range(4):
         hold = cooldowns.request("person", "J")
@@ -125,7 +125,7 @@ def test_delay_escalates_with_windows_opened_in_the_last_day_and_is_capped(clock
 
 
 def test_daily_limit_is_said_kindly(clocks):
-    cooldowns = make(clocks, Settings(delay=MINUTE, daily_limit=1))
+    cooldowns = make(clocks, Cooldown(delay=MINUTE, daily_limit=1))
     hold = cooldowns.request("site", "example.test")
     clocks.pass_(MINUTE)
     cooldowns.open(hold.id)
@@ -135,7 +135,7 @@ def test_daily_limit_is_said_kindly(clocks):
 
 
 def test_per_target_delays(clocks):
-    cooldowns = make(clocks, Settings(delay=20 * MINUTE, delays={"J": 45 * MINUTE, "dating": 5 * MINUTE}))
+    cooldowns = make(clocks, Cooldown(delay=20 * MINUTE, delays={"J": 45 * MINUTE, "dating": 5 * MINUTE}))
     assert cooldowns.request("person", "J").needed == 45 * MINUTE
     assert cooldowns.request("category", "dating").needed == 5 * MINUTE
     assert cooldowns.request("site", "x.test").needed == 20 * MINUTE
@@ -200,6 +200,37 @@ def test_stricter_mix_keeps_the_strict_half_of_a_mixed_change():
     mix = stricter(old, new)
     assert mix.block.dating and mix.block.social and mix.block.sites == ["a.test"]
     assert mix.allow == ["coparent.test"]
+
+
+def test_a_barred_app_keeps_the_stronger_action_however_it_is_written():
+    old = parse_config("apps: [{preset: telegram, action: Close}, whatsapp]\n")
+    new = parse_config("apps: [telegram, {preset: signal, action: suspend}]\n")
+    assert loosens(old, new)
+    assert stricter(old, new).apps == [{"preset": "telegram", "action": "Close"}, {"preset": "signal", "action": "suspend"},
+                                       "whatsapp"]
+
+
+def test_every_rule_says_how_it_tightens():
+    """A field without a `Stricter` mark changes at once: only these may."""
+    from pydantic import BaseModel
+
+    from agent.config import Config, Person, Stricter
+
+    def unmarked(model: type[BaseModel], prefix: str = "") -> list[str]:
+        found = []
+        for name, field in model.model_fields.items():
+            if any(isinstance(mark, Stricter) for mark in field.metadata):
+                continue
+            nested = field.annotation
+            if isinstance(nested, type) and issubclass(nested, BaseModel):
+                found += unmarked(nested, f"{prefix}{name}.")
+            else:
+                found.append(prefix + name)
+        return found
+
+    assert unmarked(Config) == ["messages.plan", "messages.help", "notify.enabled", "notify.min_interval",
+                                "notify.quiet_hours", "watcher.period"]
+    assert unmarked(Person) == ["alias", "plan"]
 
 
 def _replace(text: str, change: str) -> str:

@@ -92,10 +92,10 @@ class Clock:
 def test_one_note_per_target_per_interval_and_repeats_fold_into_the_next():
     import datetime as dt
 
-    from agent.notifier import NotifySettings
+    from agent.config import Notify
 
     sent, clock = [], Clock()
-    notifier = Notifier(send=lambda t, b: sent.append(b), settings=NotifySettings(min_interval=120), clock=clock,
+    notifier = Notifier(send=lambda t, b: sent.append(b), settings=Notify(min_interval=120), clock=clock,
                         local_time=lambda: dt.time(12, 0))
     assert notifier.notify("t", "first", target="person:J")
     clock.now += 60
@@ -110,14 +110,15 @@ def test_one_note_per_target_per_interval_and_repeats_fold_into_the_next():
 def test_quiet_hours_hold_notes_and_wrap_midnight():
     import datetime as dt
 
-    from agent.notifier import NotifySettings, in_quiet_hours
+    from agent.config import Notify
+    from agent.notifier import in_quiet_hours
 
     quiet = (dt.time(23, 0), dt.time(7, 0))
     assert in_quiet_hours(dt.time(23, 30), quiet) and in_quiet_hours(dt.time(6, 59), quiet)
     assert not in_quiet_hours(dt.time(7, 0), quiet) and not in_quiet_hours(dt.time(12, 0), quiet)
     assert in_quiet_hours(dt.time(13, 0), (dt.time(12, 0), dt.time(14, 0)))
     sent, now = [], [dt.time(23, 30)]
-    notifier = Notifier(send=lambda t, b: sent.append(b), settings=NotifySettings(quiet=quiet), clock=Clock(),
+    notifier = Notifier(send=lambda t, b: sent.append(b), settings=Notify(quiet_hours=quiet), clock=Clock(),
                         local_time=lambda: now[0])
     assert not notifier.notify("t", "at night", target="x")
     now[0] = dt.time(8, 0)

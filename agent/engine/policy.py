@@ -14,18 +14,13 @@ from dataclasses import asdict, dataclass
 from agent.barrier.barrier import Barrier
 from agent.config import Config, Person
 from agent.engine.identity import Identity, Platform
-from agent.engine.platforms import GENERIC, PLATFORMS, platform_for_host
+from agent.engine.platforms import GENERIC, PLATFORMS, platform_for_host, platform_named
 from agent.engine.search import SEARCH_ENGINES, SearchIndex, engine_params, engine_searches, watched_hosts
 from agent.engine.urls import Url, UrlError, host_suffixes, normalise_host, parse, quick_host
 from agent.engine.wrappers import WRAPPER_DOMAINS, inner_urls, is_wrapper
 
 MAX_WRAPPING = 5  # wrappers inside wrappers, unwrapped this deep
-# Short-link and embed hosts reach no identity offline (the redirect lands on a watched host,
-# which is judged then), so they are never decrypted.
-UNREADABLE = {domain for platform in PLATFORMS for domain in getattr(platform, "short_links", ())} | {
-    "youtu.be", "youtube-nocookie.com"}
 HOST_CACHE_SIZE = 50_000  # hosts remembered; browsing revisits few, so this is rarely cleared
-DOTLESS_PLATFORMS = {"facebook"}  # handles compared without their dots
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +109,8 @@ class Policy:
             self._watched.update(Barrier(config.people, config.barrier.families).hosts())
         self._watched.update(key.split("/", 1)[0] for key in self._urls)
         if self._people or self._search.names or self._search.emails or self._search.phones:
-            for platform in PLATFORMS:
-                self._watched.update(set(platform.domains) - UNREADABLE)
+            for platform in PLATFORMS:  # short links and embeds land on a watched host, judged then
+                self._watched.update(platform.readable_domains)
             for domain in (*SEARCH_ENGINES, *WRAPPER_DOMAINS):
                 hosts = watched_hosts(domain)
                 if hosts is None:
@@ -132,10 +127,10 @@ class Policy:
     def _add_person(self, person: Person) -> None:
         for identity in person.identities:
             self._people[identity] = person
-            if identity.platform not in (GENERIC.name, "phone"):
-                # "id:123", "@name", "user/name", "artist:abc" -> the bare handle a search would name
-                handle = identity.key.rsplit(":", 1)[-1].rsplit("/", 1)[-1].lstrip("@")
-                self._search.add_handle(handle, person, ignore_dots=identity.platform in DOTLESS_PLATFORMS)
+            platform = platform_named(identity.platform)
+            if platform is not None:
+                handle = platform.searched_handle(identity.key)
+                self._search.add_handle(handle, person, ignore_dots=platform.ignores_dots)
         for name in person.names:
             self._search.add_name(name, person)
         for email in person.emails:

@@ -9,23 +9,20 @@ from __future__ import annotations
 import base64
 import re
 
+from agent.engine.platforms import PLATFORMS
+from agent.engine.platforms.base import Redirects
 from agent.engine.search import GOOGLE_DOMAINS
 from agent.engine.urls import Url, host_suffixes
 
-# Redirectors: host (any subdomain) -> (path prefix, query parameters holding the target).
+# Redirectors: host (any subdomain) -> (path prefix, query parameters holding the target; none: the path).
+# The platforms' own redirect pages are declared by each platform.
 _GOOGLE = (("/url", ("q", "url")), ("/imgres", ("imgurl", "imgrefurl")), ("/amp/s/", ()))
-REDIRECTORS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+REDIRECTORS: Redirects = {
     **dict.fromkeys(GOOGLE_DOMAINS, _GOOGLE),
     "googleadservices.com": (("/pagead/aclk", ("adurl",)),),
     "bing.com": (("/ck/a", ("u",)),),
     "duckduckgo.com": (("/l/", ("uddg",)),),
     "search.yahoo.com": (("/", ()),),
-    "facebook.com": (("/l.php", ("u",)), ("/flx/warn", ("u",))),
-    "messenger.com": (("/l.php", ("u",)),),
-    "l.instagram.com": (("/", ("u",)),),
-    "out.reddit.com": (("/", ("url",)),),
-    "youtube.com": (("/redirect", ("q",)), ("/attribution_link", ("u",))),
-    "linkedin.com": (("/redir/redirect", ("url",)), ("/safety/go", ("url",))),
     "t.umblr.com": (("/redirect", ("z",)),),
     "href.li": (("/", ()),),
     "slack-redir.net": (("/link", ("url",)),),
@@ -33,11 +30,9 @@ REDIRECTORS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "exit.sc": (("/", ("url",)),),
     "steamcommunity.com": (("/linkfilter", ("url", "u")),),
     "away.vk.com": (("/", ("to",)),),
-    "tiktok.com": (("/link/v2", ("target", "url")),),
-    "x.com": (("/i/redirect", ("url",)),),
-    "twitter.com": (("/i/redirect", ("url",)),),
     "safelinks.protection.outlook.com": (("/", ("url",)),),
     "urldefense.com": (("/", ()),),
+    **{host: rules for platform in PLATFORMS for host, rules in platform.redirects.items()},
 }
 
 # Archives and caches that carry the target in their path (or in q=cache:...).

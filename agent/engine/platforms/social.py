@@ -1,0 +1,260 @@
+"""Social platforms named by a handle: X, Bluesky, TikTok, Snapchat, Pinterest, Reddit and Linktree."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from agent.engine.identity import Identity
+from agent.engine.platforms.base import Site, json_values, nth, word_set
+from agent.engine.urls import Url
+
+
+class X(Site):
+    """X and Twitter: one platform, both domains."""
+
+    name, label = "x", "X (Twitter)"
+    domains = ("x.com", "twitter.com", "t.co")
+    example = "https://x.com/name"
+    short_links = ("t.co",)
+    redirects = {"x.com": (("/i/redirect", ("url",)),), "twitter.com": (("/i/redirect", ("url",)),)}
+    handle_re = re.compile(r"[a-z0-9_]{1,15}")
+    reserved = word_set("""
+    home explore search i settings messages notifications intent share hashtag compose login signup
+    tos privacy logout account about download jobs bookmarks lists communities premium topics oauth
+    en who_to_follow connect_people rules safety help display session sessions verified sw following
+    followers media status web embed widgets
+    """)
+    search_paths = (("search", ("q",)), ("i/api/2/search", ("q",)), ("1.1/search", ("q",)))
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        if domain == "t.co":
+            return
+        segs = url.segments
+        low = [s.lower() for s in segs]
+        # Intents (/intent/user?screen_name=), DM links (/messages/compose?recipient_id=) and the
+        # REST API (1.1/users/show.json?screen_name=) all carry the person in these parameters.
+        yield from map(self.handle, url.params("screen_name", "screenName"))
+        if low[:1] == ["intent"] and nth(low, 1) in ("tweet", "post"):  # a public @mention is contact too
+            for text in url.params("text"):
+                yield from (self.handle(word) for word in re.findall(r"@(\w{1,15})", text))
+        yield from map(self.numeric_id, url.params("user_id", "recipient_id", "userId"))
+        if "graphql" in low[:3]:  # .../UserByScreenName, UserByRestId, UserTweets
+            yield from map(self.handle, self.graphql_variables(url, ("screen_name", "screenName")))
+            yield from map(self.numeric_id, self.graphql_variables(url, ("userId", "user_id", "rest_id", "userIds")))
+        if labels == ["api"]:  # api.x.com/2/users/by/username/<name>, /2/users/<id>
+            if low[:4] == ["2", "users", "by", "username"]:
+                yield self.handle(nth(segs, 4))
+            elif low[:2] == ["2", "users"]:
+                yield self.numeric_id(nth(segs, 2))
+        elif not labels and segs:
+            if low[:2] == ["i", "user"]:  # twitter.com/i/user/<numeric id>
+                yield self.numeric_id(nth(segs, 2))
+            else:  # /<handle>, /<handle>/status/<id>, /with_replies, /media, /likes ...
+                yield self.handle(segs[0])
+
+    def searches(self, url: Url) -> Iterator[str]:
+        yield from super().searches(url)
+        if "SearchTimeline" in url.path:
+            yield from self.graphql_variables(url, ("rawQuery",))
+
+
+class Bluesky(Site):
+    """Handles are domain names (no case); DIDs (did:plc:...) are opaque and compared exactly."""
+
+    name, label = "bluesky", "Bluesky"
+    domains = ("bsky.app", "bsky.social")
+    example = "https://bsky.app/profile/name.bsky.social"
+    handle_re = re.compile(r"(?=.{3,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+    did_re = re.compile(r"did:[a-z]+:[A-Za-z0-9._:%-]{1,2000}")
+    search_paths = (
+        ("search", ("q",)),
+        ("xrpc/app.bsky.actor.searchactors", ("q", "term")),
+        ("xrpc/app.bsky.actor.searchactorstypeahead", ("q", "term")),
+        ("xrpc/app.bsky.feed.searchposts", ("q",)),
+    )
+
+    def key(self, raw: str) -> str | None:
+        raw = raw.strip().lstrip("@")
+        if raw[:4].lower() == "did:":
+            return raw if self.did_re.fullmatch(raw) else None
+        return super().key(raw)
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        segs = url.segments
+        low = [s.lower() for s in segs]
+        if low[:1] == ["profile"]:  # /profile/<handle or did>/, /post/<id>, /follows ...
+            yield self.handle(nth(segs, 1))
+        if low[:1] == ["xrpc"]:  # app.bsky.actor.getProfile?actor=, app.bsky.feed.getAuthorFeed?actor=
+            yield from map(self.handle, url.params("actor", "actors", "repo", "handle", "did"))
+            for uri in url.params("uri", "uris"):  # at://<author>/app.bsky.feed.post/<id>
+                if uri.startswith("at://"):
+                    yield self.handle(uri[5:].split("/", 1)[0])
+        if domain == "bsky.social" and len(labels) == 1:  # <name>.bsky.social: handle resolution
+            yield self.handle(f"{labels[0]}.bsky.social")
+
+
+class TikTok(Site):
+    name, label = "tiktok", "TikTok"
+    domains = ("tiktok.com",)
+    example = "https://www.tiktok.com/@name"
+    redirects = {"tiktok.com": (("/link/v2", ("target", "url")),)}
+    handle_re = re.compile(r"[a-z0-9._]{2,24}")
+    search_paths = (("search", ("q",)), ("api/search", ("keyword",)))
+
+    def why_unreadable(self, url: Url) -> str | None:
+        if url.host.split(".")[0] in ("vm", "vt"):
+            return f"{url.host} links cannot be read offline; open it and paste the profile address"
+        return None
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        if self.why_unreadable(url):
+            return
+        segs = url.segments
+        low = [s.lower() for s in segs]
+        yield from map(self.handle, url.params("uniqueId", "unique_id"))  # /api/user/detail/?uniqueId=
+        if segs and segs[0].startswith("@"):  # only /@handle is a user: /@h, /@h/video/<id>, /@h/live
+            yield self.handle(segs[0])
+        elif low[:1] == ["embed"] and nth(segs, 1).startswith("@"):  # /embed/@handle
+            yield self.handle(segs[1])
+        elif low[:3] == ["node", "share", "user"]:  # /node/share/user/@handle
+            yield self.handle(nth(segs, 3))
+        elif low[:3] == ["h5", "share", "usr"]:  # m.tiktok.com/h5/share/usr/<numeric id>.html
+            yield self.numeric_id(nth(segs, 3).removesuffix(".html"))
+        elif low[:2] == ["share", "user"]:  # /share/user/<numeric id>
+            yield self.numeric_id(nth(segs, 2))
+
+
+class Snapchat(Site):
+    name, label = "snapchat", "Snapchat"
+    domains = ("snapchat.com",)
+    example = "https://www.snapchat.com/add/name"
+    handle_re = re.compile(r"[a-z][a-z0-9._-]{1,14}")
+    search_paths = (("search", ("q",)),)
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        segs = url.segments
+        low = [s.lower() for s in segs]
+        if labels not in ([], ["story"]):
+            return
+        if segs and segs[0].startswith("@"):  # www.snapchat.com/@name, story.snapchat.com/@name
+            yield self.handle(segs[0])
+        elif low[:1] == ["add"] or labels == ["story"] and low[:1] in (["s"], ["u"]):
+            yield self.handle(nth(segs, 1))
+
+    def why_unreadable(self, url: Url) -> str | None:
+        if [s.lower() for s in url.segments[:1]] == ["t"]:  # snapchat.com/t/<code> share links
+            return "snapchat.com/t/ links cannot be read offline; open it and paste the profile address"
+        return None
+
+
+class Pinterest(Site):
+    name, label = "pinterest", "Pinterest"
+    domains = (
+        "pinterest.com",
+        "pinterest.co.uk",
+        "pinterest.de",
+        "pinterest.fr",
+        "pinterest.ca",
+        "pinterest.com.au",
+        "pinterest.jp",
+        "pinterest.es",
+        "pinterest.it",
+        "pinterest.com.mx",
+        "pinterest.at",
+        "pinterest.ch",
+        "pinterest.ie",
+        "pinterest.nz",
+        "pinterest.pt",
+        "pinterest.se",
+        "pinterest.dk",
+        "pinterest.cl",
+        "pinterest.co.kr",
+        "pinterest.ph",
+        "pin.it",
+    )
+    regional = True  # uk.pinterest.com, de.pinterest.com, br.pinterest.com ...
+    example = "https://www.pinterest.com/name/"
+    short_links = ("pin.it",)
+    handle_re = re.compile(r"[a-z0-9_]{3,30}")
+    reserved = word_set("""
+    pin pins search ideas today explore settings business login logout signup categories topics
+    news_hub videos shopping shop resource password about secure oauth edit notifications inbox
+    homefeed discover creators help developers static _ngjs _ngapi user users board boards following
+    followers privacy terms amp messages analytics ads convert closeup _tools _saved _created
+    offsite invite join home sitemaps robots.txt
+    """)
+    search_paths = (("search", ("q",)),)
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        if domain == "pin.it":
+            return
+        segs = url.segments
+        low = [s.lower() for s in segs]
+        if "resource" in low[:2]:  # XHR: /resource/UserResource/get/?data={"options":{"username":...}}
+            for data in url.params("data"):
+                yield from map(self.handle, json_values(data, ("username",)))
+            for source in url.params("source_url"):  # the page the call loads for: /<name>/<board>/
+                yield self.handle(nth([s for s in source.split("/") if s], 0))
+        if low[:2] == ["v3", "users"]:  # api.pinterest.com/v3/users/<name>/
+            yield self.handle(nth(segs, 2))
+        elif not labels and segs:  # /<name>/, /<name>/<board>/, /<name>/_saved/; /pin/<id>/ names no owner
+            yield self.handle(segs[0])
+
+    def searches(self, url: Url) -> Iterator[str]:
+        yield from super().searches(url)
+        if "BaseSearchResource" in url.path:
+            for data in url.params("data"):
+                yield from json_values(data, ("query",))
+
+
+class Reddit(Site):
+    name, label = "reddit", "Reddit"
+    domains = ("reddit.com", "redd.it")
+    example = "https://www.reddit.com/user/name/"
+    short_links = ("redd.it",)
+    redirects = {"out.reddit.com": (("/", ("url",)),)}
+    handle_re = re.compile(r"[a-z0-9_-]{3,20}")
+
+    def normalise(self, raw: str) -> str:
+        return super().normalise(raw).split(".")[0]  # /user/name.json, /user/name/.rss
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        if domain != "reddit.com":
+            return
+        segs = url.segments
+        low = [s.lower() for s in segs]
+        if low[:1] in (["user"], ["u"]):  # /user/<name>/submitted/, /u/<name>, about.json
+            yield self.handle(nth(segs, 1))
+        elif low[:2] == ["message", "compose"]:  # a private message: /message/compose/?to=<name>
+            yield from (self.handle(v.removeprefix("/u/").removeprefix("u/")) for v in url.params("to"))
+        elif low[:2] == ["chat", "user"]:  # a chat: /chat/user/<name>
+            yield self.handle(nth(segs, 2))
+        elif low[:1] == ["r"] and nth(low, 1).startswith("u_"):  # /r/u_<name>: the profile's own feed
+            yield self.handle(segs[1][2:])
+
+    def why_unreadable(self, url: Url) -> str | None:
+        low = [s.lower() for s in url.segments]
+        if low[:1] == ["r"] and nth(low, 2) == "s":  # reddit.com/r/<sub>/s/<code> share links
+            return "reddit.com/r/.../s/ share links cannot be read offline; open it and paste the profile address"
+        return super().why_unreadable(url)
+
+    def searches(self, url: Url) -> Iterator[str]:
+        segs = url.segments
+        if segs and segs[-1].lower() == "search":  # /search?q=, /r/<sub>/search?q=
+            yield from (v.strip() for v in url.params("q") if v.strip())
+
+
+class Linktree(Site):
+    name, label = "linktree", "Linktree"
+    domains = ("linktr.ee",)
+    example = "https://linktr.ee/name"
+    reserved = word_set("""
+    s admin login register help blog privacy terms marketplace discover explore legal features
+    pricing api about careers contact signup dashboard settings account templates creators static
+    robots.txt favicon.ico
+    """)
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        if not labels and url.segments:
+            yield self.handle(url.segments[0])

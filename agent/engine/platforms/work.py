@@ -1,0 +1,82 @@
+"""Platforms of work: LinkedIn and GitHub."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from agent.engine.identity import Identity
+from agent.engine.platforms.base import Site, nth, word_set
+from agent.engine.urls import Url
+
+
+class LinkedIn(Site):
+    name, label = "linkedin", "LinkedIn"
+    domains = ("linkedin.com", "lnkd.in")
+    regional = True  # uk.linkedin.com, de.linkedin.com ...
+    example = "https://www.linkedin.com/in/name/"
+    short_links = ("lnkd.in",)
+    redirects = {"linkedin.com": (("/redir/redirect", ("url",)), ("/safety/go", ("url",)))}
+    handle_re = re.compile(r"[\w-]{3,100}")  # slugs may hold any letters (percent-decoded)
+    reserved = word_set("""
+    me
+    """)
+    search_paths = (("search/results", ("keywords",)),)
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        if domain != "linkedin.com" or labels:
+            return
+        segs = url.segments
+        low = [s.lower() for s in segs]
+        if low[:1] == ["in"]:  # /in/<slug>/, /in/<slug>/recent-activity/all/, /detail/contact-info/
+            yield self.handle(nth(segs, 1))
+        elif low[:2] == ["mwlite", "in"]:
+            yield self.handle(nth(segs, 2))
+        elif low[:4] == ["voyager", "api", "identity", "profiles"]:  # XHR: .../profiles/<slug>/profileView
+            yield self.handle(nth(segs, 4))
+        if low[:1] == ["voyager"]:
+            yield from map(self.handle, url.params("memberIdentity", "vanityName"))
+            for text in url.params("variables"):  # Rest.li, not JSON: (vanityName:casey-lindqvist)
+                yield from map(self.handle, re.findall(r"vanityName:([^,()]+)", text))
+
+
+class GitHub(Site):
+    """github.com/<user>, its repos and pages, and <user>.github.io: one namespace, no case."""
+
+    name, label = "github", "GitHub"
+    domains = ("github.com", "github.io", "githubusercontent.com")
+    example = "https://github.com/name"
+    handle_re = re.compile(r"[a-z0-9][a-z0-9-]{0,38}")
+    reserved = word_set("""
+    about pricing features login join logout settings notifications explore topics trending
+    marketplace search new organizations enterprise enterprises security site apps pulls issues
+    codespaces collections events readme team customer-stories contact dashboard account blog
+    sponsors orgs users stars github resources solutions copilot home mobile premium-support
+    nonprofit education watching signup password_reset session sessions auth showcases git-guides
+    open-source partners why-github trust-center discover starred mine robots favicon manifest
+    opensearch api raw gist www status support docs skills models repos codes sitemap webhooks
+    """)
+    search_paths = (("search", ("q",)),)
+
+    def normalise(self, raw: str) -> str:
+        return super().normalise(raw).split(".")[0]  # github.com/<user>.keys, .gpg, .atom
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        segs = url.segments
+        low = [s.lower() for s in segs]
+        if domain == "github.io":  # <user>.github.io/<anything>
+            if len(labels) == 1:
+                yield self.handle(labels[0])
+        elif domain == "githubusercontent.com":  # raw.githubusercontent.com/<user>/<repo>/...
+            if labels in (["raw"], ["gist"]):
+                yield self.handle(nth(segs, 0))
+        elif labels == ["api"]:  # api.github.com/users/<user>, /orgs/<org>, /repos/<user>/<repo>
+            if low[:1] in (["users"], ["orgs"], ["repos"]):
+                yield self.handle(nth(segs, 1))
+        elif labels == ["gist"]:
+            yield self.handle(nth(segs, 0))
+        elif not labels and segs:
+            if low[0] in ("orgs", "sponsors", "users", "stars"):  # /orgs/<org>/people, /sponsors/<user>
+                yield self.handle(nth(segs, 1))
+            else:  # /<user>, /<user>/<repo>/..., /<user>?tab=repositories
+                yield self.handle(segs[0])

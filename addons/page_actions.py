@@ -22,6 +22,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 class PageActions:
     name = "nocontact-page-actions"
+
     def __init__(self, agent: Agent | None = None):
         self.agent = agent  # standalone, set once the config is read
 

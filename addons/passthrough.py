@@ -9,6 +9,7 @@ from agent.agent import Agent
 
 class Passthrough:
     name = "nocontact-passthrough"
+
     def __init__(self, agent: Agent | None = None):
         self.agent = agent  # standalone, set once the config is read
 

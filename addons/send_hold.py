@@ -17,7 +17,7 @@ from mitmproxy import http
 from addons.request_url import request_url
 from addons.responses import fail_closed, response
 from agent.agent import Agent
-from agent.barrier.barrier import is_compressed
+from agent.barrier.body import is_compressed
 from agent.web import answer
 
 log = logging.getLogger("nocontact")
@@ -28,6 +28,7 @@ HELD_BACK = "Held back by nocontact: this message was not sent. Your words are k
 
 class SendHold:
     name = "nocontact-send-hold"
+
     def __init__(self, agent: Agent | None = None):
         self.agent = agent  # standalone, set once the config is read
         # The barrier's own thread: a large or compressed body (a few KB can unpack to megabytes) is read

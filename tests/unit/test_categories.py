@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.agent import describe
+from agent.agent import target_words
 from agent.config import parse_config
 from agent.engine.categories import CATEGORIES
 from agent.engine.policy import Decision
@@ -22,7 +22,7 @@ def test_the_config_has_one_switch_a_category_with_its_default():
 
 
 def test_a_blocked_category_is_named_in_plain_words():
-    assert describe(Decision("https://tinder.com/", "block", "category", "dating", site="tinder.com")) == (
+    assert target_words(Decision("https://tinder.com/", "block", "category", "dating", site="tinder.com")) == (
         "a dating site (tinder.com)")
     for category in CATEGORIES:
         assert category.label.startswith(("a ", "an ")) and category.plural.endswith("s"), category

@@ -1,0 +1,173 @@
+"""The YouTube, Spotify and Strava (agent/engine/platforms/media.py): each table.
+
+A table row: a pasted profile link, the URL forms that must reach that identity, and the
+look-alikes and unrelated pages that must not. A new platform gets its table here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.engine.identity import Identity
+from agent.engine.platforms import recognise
+from tests.unit.platform_tables import Table, reaches, table_cases
+
+TABLES: dict[str, Table] = {}
+
+CHANNEL = "UCa1b2C3d4E5f6G7h8I9j0KL"
+TABLES["youtube"] = [
+    (
+        "https://www.youtube.com/@CaseyLindqvist",
+        [
+            "https://www.youtube.com/@caseylindqvist",
+            "https://youtube.com/@CaseyLindqvist/",
+            "https://m.youtube.com/@CaseyLindqvist/videos",
+            "https://www.youtube.com/@caseylindqvist/shorts",
+            "https://www.youtube.com/@caseylindqvist/streams",
+            "https://www.youtube.com/@caseylindqvist/playlists",
+            "https://www.youtube.com/@caseylindqvist/community",
+            "https://www.youtube.com/@caseylindqvist/about",
+            "https://www.youtube.com/@caseylindqvist/featured",
+            "https://www.youtube.com/@caseylindqvist/search?query=holiday",
+            "https://music.youtube.com/@caseylindqvist",
+            "https://www.youtube.com/%40CaseyLindqvist",
+            "https://www.youtube.com/%2540CaseyLindqvist",
+        ],
+        [
+            "https://www.youtube.com/@caseylindqvist2",
+            "https://www.youtube.com/@thecaseylindqvist",
+            "https://www.youtube.com/@caseylindqvis",
+            "https://www.youtube.com/caseylindqvist",
+            "https://www.youtube.com/c/caseylindqvist",
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "https://youtu.be/dQw4w9WgXcQ",
+            "https://www.youtube.com/results?search_query=casey+lindqvist",
+            "https://www.youtube.com/feed/subscriptions",
+            "https://www.youtube.com/shorts/aBcDeFgHiJk",
+            "https://studio.youtube.com/@caseylindqvist",
+        ],
+    ),
+    (
+        f"https://www.youtube.com/channel/{CHANNEL}",
+        [
+            f"https://www.youtube.com/channel/{CHANNEL}/videos",
+            f"https://www.youtube.com/channel/{CHANNEL}/",
+            f"https://m.youtube.com/channel/{CHANNEL}",
+            f"https://music.youtube.com/channel/{CHANNEL}",
+            f"https://WWW.YOUTUBE.COM/channel/{CHANNEL}",
+            f"https://www.youtube.com/feeds/videos.xml?channel_id={CHANNEL}",
+            f"https://www.youtube.com/youtubei/v1/browse?browseId={CHANNEL}",
+        ],
+        [
+            f"https://www.youtube.com/channel/{CHANNEL.upper()}",
+            f"https://www.youtube.com/channel/{CHANNEL.lower()}",
+            f"https://www.youtube.com/channel/{CHANNEL[:-1]}",
+            f"https://www.youtube.com/channel/{CHANNEL}x",
+            f"https://www.youtube.com/@{CHANNEL}",
+        ],
+    ),
+    (
+        "https://www.youtube.com/c/CaseyLindqvistMusic",
+        [
+            "https://www.youtube.com/c/caseylindqvistmusic/videos",
+            "https://www.youtube.com/CaseyLindqvistMusic",
+            "https://m.youtube.com/caseylindqvistmusic/about",
+        ],
+        [
+            "https://www.youtube.com/c/caseylindqvistmusic2",
+            "https://www.youtube.com/user/caseylindqvistmusic",
+            "https://www.youtube.com/@caseylindqvistmusic",
+        ],
+    ),
+    (
+        "https://www.youtube.com/user/caseyl1985",
+        [
+            "https://www.youtube.com/user/CaseyL1985/videos",
+            "https://www.youtube.com/caseyl1985",
+            "https://www.youtube.com/feeds/videos.xml?user=caseyl1985",
+        ],
+        [
+            "https://www.youtube.com/user/caseyl1986",
+            "https://www.youtube.com/c/caseyl1985",
+        ],
+    ),
+]
+
+TABLES["spotify"] = [
+    (
+        "https://open.spotify.com/user/31l77y2al5lnn7mxfrmd4bpfhqke",
+        [
+            "https://open.spotify.com/user/31l77y2al5lnn7mxfrmd4bpfhqke?si=a1b2c3d4e5",
+            "https://open.spotify.com/intl-de/user/31l77y2al5lnn7mxfrmd4bpfhqke",
+            "https://play.spotify.com/user/31l77y2al5lnn7mxfrmd4bpfhqke",
+            "https://api.spotify.com/v1/users/31l77y2al5lnn7mxfrmd4bpfhqke",
+            "https://spclient.wg.spotify.com/user-profile-view/v3/profile/31l77y2al5lnn7mxfrmd4bpfhqke?playlist_limit=10",
+        ],
+        [
+            "https://open.spotify.com/user/31L77Y2AL5LNN7MXFRMD4BPFHQKE",
+            "https://open.spotify.com/user/31l77y2al5lnn7mxfrmd4bpfhqk",
+            "https://open.spotify.com/artist/31l77y2al5lnn7mxfrmd4bpfhqke",
+            "https://open.spotify.com/search/31l77y2al5lnn7mxfrmd4bpfhqke",
+            "https://spotify.link/AbCdEfGh",
+        ],
+    ),
+    (
+        "https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb",
+        [
+            "https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb?si=xyz",
+            "https://open.spotify.com/intl-fr/artist/4Z8W4fKeB5YxbusRsdQVPb",
+            "https://open.spotify.com/embed/artist/4Z8W4fKeB5YxbusRsdQVPb",
+            "https://api.spotify.com/v1/artists/4Z8W4fKeB5YxbusRsdQVPb/top-tracks?market=GB",
+            "https://api.spotify.com/v1/artists?ids=0OdUWJ0sBjDrqHygGUXeCF,4Z8W4fKeB5YxbusRsdQVPb",
+        ],
+        [
+            "https://open.spotify.com/artist/4z8w4fkeb5yxbusrsdqvpb",
+            "https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPc",
+            "https://open.spotify.com/album/4Z8W4fKeB5YxbusRsdQVPb",
+            "https://open.spotify.com/user/4Z8W4fKeB5YxbusRsdQVPb",
+        ],
+    ),
+]
+
+TABLES["strava"] = [
+    (
+        "https://www.strava.com/athletes/12345678",
+        [
+            "https://strava.com/athletes/12345678",
+            "https://www.strava.com/athletes/12345678/",
+            "https://www.strava.com/athletes/12345678/follows?type=following",
+            "https://www.strava.com/athletes/12345678/posts",
+            "https://www.strava.com/pros/12345678",
+            "https://www.strava.com/api/v3/athletes/12345678/stats",
+        ],
+        [
+            "https://www.strava.com/athletes/123456789",
+            "https://www.strava.com/athletes/1234567",
+            "https://www.strava.com/athletes/search?text=casey",
+            "https://www.strava.com/clubs/12345678",
+            "https://www.strava.com/activities/12345678",
+            "https://strava.app.link/AbCdEf",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("profile", "url", "reach"), table_cases(TABLES))
+def test_table(profile: str, url: str, reach: bool) -> None:
+    assert reaches(profile, url) is reach
+
+
+@pytest.mark.parametrize(
+    ("link", "platform", "key"),
+    [
+        ("https://www.youtube.com/@CaseyLindqvist", "youtube", "@caseylindqvist"),
+        (f"https://www.youtube.com/channel/{CHANNEL}", "youtube", f"channel/{CHANNEL}"),
+        ("https://www.youtube.com/c/CaseyLindqvistMusic", "youtube", "c/caseylindqvistmusic"),
+        ("https://www.youtube.com/user/CaseyL1985", "youtube", "user/caseyl1985"),
+        ("https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb", "spotify", "artist:4Z8W4fKeB5YxbusRsdQVPb"),
+        ("https://open.spotify.com/user/31l77y2al5lnn7mxfrmd4bpfhqke", "spotify", "user:31l77y2al5lnn7mxfrmd4bpfhqke"),
+        ("https://www.strava.com/athletes/12345678", "strava", "12345678"),
+    ],
+)
+def test_recognise(link: str, platform: str, key: str) -> None:
+    assert recognise(link) == Identity(platform, key)

@@ -1,0 +1,95 @@
+"""The Telegram and WhatsApp (agent/engine/platforms/messaging.py): each table.
+
+A table row: a pasted profile link, the URL forms that must reach that identity, and the
+look-alikes and unrelated pages that must not. A new platform gets its table here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.engine.identity import Identity
+from agent.engine.platforms import recognise
+from tests.unit.platform_tables import Table, reaches, table_cases
+
+TABLES: dict[str, Table] = {}
+
+TABLES["telegram"] = [
+    (
+        "https://t.me/caseylindq",
+        [
+            "https://t.me/CaseyLindq",
+            "http://t.me/caseylindq",
+            "https://telegram.me/caseylindq",
+            "https://telegram.dog/caseylindq",
+            "https://t.me/s/caseylindq",
+            "https://t.me/caseylindq/123",
+            "https://t.me/caseylindq?start=hello",
+            "https://caseylindq.t.me/",
+            "https://t.me/i/userpic/320/caseylindq.jpg",
+        ],
+        [
+            "https://t.me/caseylindq2",
+            "https://t.me/xcaseylindq",
+            "https://t.me/joinchat/AbCdEfGhIjKlMnOp",
+            "https://t.me/+AbCdEfGhIjKlMnOp",
+            "https://t.me/share/url?url=https://x.com",
+            "https://web.telegram.org/k/#@caseylindq",
+            "https://t.me/addstickers/caseylindq",
+        ],
+    ),
+    (
+        "https://t.me/+447700900123",
+        [
+            "https://t.me/%2B447700900123",
+            "https://telegram.me/+447700900123",
+            "https://wa.me/447700900123",
+            "https://api.whatsapp.com/send?phone=447700900123",
+        ],
+        ["https://t.me/+447700900124", "https://t.me/+AbCdEfGhIjKlMnOp"],
+    ),
+]
+
+TABLES["whatsapp"] = [
+    (
+        "https://wa.me/447700900123",
+        [
+            "https://wa.me/447700900123?text=hi",
+            "https://wa.me/+447700900123",
+            "https://wa.me/00447700900123",
+            "https://wa.me/c/447700900123",
+            "https://api.whatsapp.com/send?phone=447700900123",
+            "https://api.whatsapp.com/send/?phone=%2B447700900123&text&type=phone_number&app_absent=0",
+            "https://web.whatsapp.com/send?phone=447700900123&text=hello",
+            "https://www.whatsapp.com/send?phone=+44%207700%20900123",
+            "https://t.me/+447700900123",
+        ],
+        [
+            "https://wa.me/447700900124",
+            "https://wa.me/4477009001",
+            "https://chat.whatsapp.com/AbCdEfGhIjKlMnOp",
+            "https://wa.me/message/ABCDEF123GHI1",
+            "https://api.whatsapp.com/send?phone=447700900124",
+            "https://wa.me/",
+            "https://web.whatsapp.com/",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("profile", "url", "reach"), table_cases(TABLES))
+def test_table(profile: str, url: str, reach: bool) -> None:
+    assert reaches(profile, url) is reach
+
+
+@pytest.mark.parametrize(
+    ("link", "platform", "key"),
+    [
+        ("https://t.me/CaseyLindq", "telegram", "caseylindq"),
+        ("https://t.me/+447700900123", "phone", "447700900123"),
+        ("https://wa.me/447700900123", "phone", "447700900123"),
+        ("https://api.whatsapp.com/send?phone=447700900123", "phone", "447700900123"),
+    ],
+)
+def test_recognise(link: str, platform: str, key: str) -> None:
+    assert recognise(link) == Identity(platform, key)

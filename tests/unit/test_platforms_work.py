@@ -1,0 +1,109 @@
+"""The LinkedIn and GitHub (agent/engine/platforms/work.py): each table.
+
+A table row: a pasted profile link, the URL forms that must reach that identity, and the
+look-alikes and unrelated pages that must not. A new platform gets its table here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.engine.identity import Identity
+from agent.engine.platforms import recognise
+from tests.unit.platform_tables import Table, reaches, table_cases
+
+TABLES: dict[str, Table] = {}
+
+TABLES["linkedin"] = [
+    (
+        "https://www.linkedin.com/in/casey-lindqvist-4b2a1c/",
+        [
+            "https://linkedin.com/in/casey-lindqvist-4b2a1c",
+            "https://www.linkedin.com/in/Casey-Lindqvist-4B2A1C/",
+            "https://uk.linkedin.com/in/casey-lindqvist-4b2a1c",
+            "https://de.linkedin.com/in/casey-lindqvist-4b2a1c?originalSubdomain=de",
+            "https://m.linkedin.com/in/casey-lindqvist-4b2a1c",
+            "https://www.linkedin.com/in/casey-lindqvist-4b2a1c/recent-activity/all/",
+            "https://www.linkedin.com/in/casey-lindqvist-4b2a1c/details/experience/",
+            "https://www.linkedin.com/in/casey-lindqvist-4b2a1c/overlay/contact-info/",
+            "https://www.linkedin.com/mwlite/in/casey-lindqvist-4b2a1c",
+            "https://www.linkedin.com/in/casey-lindqvist-4b2a1c?trk=public_profile",
+            "https://www.linkedin.com/voyager/api/identity/profiles/casey-lindqvist-4b2a1c/profileView",
+            "https://www.linkedin.com/voyager/api/identity/dash/profiles?q=memberIdentity"
+            "&memberIdentity=casey-lindqvist-4b2a1c&decorationId=com.linkedin.voyager.dash.deco.identity.profile",
+            "https://www.linkedin.com/voyager/api/graphql?includeWebMetadata=true"
+            "&variables=(vanityName:casey-lindqvist-4b2a1c)&queryId=voyagerIdentityDashProfiles.abc123",
+        ],
+        [
+            "https://www.linkedin.com/in/casey-lindqvist/",
+            "https://www.linkedin.com/in/casey-lindqvist-4b2a1c2/",
+            "https://www.linkedin.com/in/casey-lindqvist-4b2a1/",
+            "https://www.linkedin.com/company/casey-lindqvist-4b2a1c/",
+            "https://www.linkedin.com/search/results/people/?keywords=casey%20lindqvist",
+            "https://lnkd.in/eAbCdEfG",
+            "https://www.linkedin.com/in/me/",
+            "https://www.linkedin.com/feed/",
+        ],
+    ),
+    (
+        "https://www.linkedin.com/in/%C3%A9lise-lindqvist/",
+        [
+            "https://www.linkedin.com/in/élise-lindqvist",
+            "https://se.linkedin.com/in/%C3%89lise-Lindqvist/",
+        ],
+        ["https://www.linkedin.com/in/elise-lindqvist/"],
+    ),
+]
+
+TABLES["github"] = [
+    (
+        "https://github.com/caseylindqvist",
+        [
+            "https://github.com/CaseyLindqvist",
+            "https://www.github.com/caseylindqvist/",
+            "https://github.com/caseylindqvist?tab=repositories",
+            "https://github.com/caseylindqvist/dotfiles",
+            "https://github.com/caseylindqvist/dotfiles/blob/main/README.md",
+            "https://github.com/caseylindqvist.keys",
+            "https://caseylindqvist.github.io",
+            "https://caseylindqvist.github.io/blog/2024/",
+            "https://CaseyLindqvist.github.io/",
+            "https://api.github.com/users/caseylindqvist",
+            "https://api.github.com/users/caseylindqvist/repos?per_page=100",
+            "https://api.github.com/repos/caseylindqvist/dotfiles",
+            "https://gist.github.com/caseylindqvist",
+            "https://gist.github.com/caseylindqvist/0a1b2c3d4e5f",
+            "https://raw.githubusercontent.com/caseylindqvist/dotfiles/main/.bashrc",
+            "https://github.com/sponsors/caseylindqvist",
+        ],
+        [
+            "https://github.com/caseylindqvist2",
+            "https://github.com/casey-lindqvist",
+            "https://github.com/search?q=caseylindqvist",
+            "https://github.com/explore",
+            "https://github.com/torvalds/linux",
+            "https://caseylindqvist2.github.io/",
+            "https://github.io/",
+            "https://github.com/topics/caseylindqvist",
+            "https://github.com/settings/profile",
+            "https://avatars.githubusercontent.com/u/1234567",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("profile", "url", "reach"), table_cases(TABLES))
+def test_table(profile: str, url: str, reach: bool) -> None:
+    assert reaches(profile, url) is reach
+
+
+@pytest.mark.parametrize(
+    ("link", "platform", "key"),
+    [
+        ("https://uk.linkedin.com/in/Casey-Lindqvist-4b2a1c", "linkedin", "casey-lindqvist-4b2a1c"),
+        ("https://github.com/CaseyLindqvist", "github", "caseylindqvist"),
+        ("https://caseylindqvist.github.io/", "github", "caseylindqvist"),
+    ],
+)
+def test_recognise(link: str, platform: str, key: str) -> None:
+    assert recognise(link) == Identity(platform, key)

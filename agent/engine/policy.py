@@ -52,20 +52,20 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
-class _Host:
+class _HostRules:
     """What the rules say about one host; computed once per host and cached."""
 
     allowed: bool  # on the allow list: never watched
     watched: bool
-    site: _Site | None
+    listed: _ListedSite | None  # on a category list or block.sites
     platform: Platform | None
-    engine: tuple[str, ...] | None  # search-engine query parameters
-    web: bool  # some generic prefix rule (web profile, block.urls, allow URL) is on this host
+    search_params: tuple[str, ...] | None  # a search engine's query parameters
+    prefix_rules: bool  # some URL prefix rule (web profile, block.urls, allow URL) is on this host
     wrapper: bool
 
 
 @dataclass(frozen=True, slots=True)
-class _Site:
+class _ListedSite:
     domain: str
     category: str | None  # None for the person's own block.sites
 
@@ -80,34 +80,34 @@ class Policy:
         self.config = config
         self._people: dict[Identity, Person] = {}
         self._search: SearchIndex[Person] = SearchIndex()
-        # domain -> category name ("" for the person's own block.sites); plain strings, so the
+        # listed domain -> category key ("" for the person's own block.sites); plain strings, so the
         # garbage collector has nothing to walk even with hundreds of thousands of domains.
-        self._sites: dict[str, str] = {}
-        self._urls: dict[str, str] = {}  # generic prefix key -> the configured URL
-        self._allow_hosts: set[str] = set()
-        self._allow_urls: set[str] = set()
+        self._listed: dict[str, str] = {}
+        self._blocked_prefixes: dict[str, str] = {}  # URL prefix key -> the block.urls entry
+        self._allowed_domains: set[str] = set()
+        self._allowed_prefixes: set[str] = set()
         self._watched: set[str] = set()  # domains: watched with all their subdomains
         self._watched_hosts: set[str] = set()  # exact hosts (the search hosts of a domain that also serves mail)
 
         for category, domains in lists.items():
             for domain in domains:
-                self._sites.setdefault(domain, category)
+                self._listed.setdefault(domain, category)
         for domain in config.block.sites:
-            self._sites[domain] = ""
+            self._listed[domain] = ""
         for url in config.block.urls:
-            self._urls[recognise_generic(url)] = url
+            self._blocked_prefixes[prefix_key(url)] = url
         for entry in config.allow:
             if "/" in entry.split("://", 1)[-1].rstrip("/"):
-                self._allow_urls.add(recognise_generic(entry))
+                self._allowed_prefixes.add(prefix_key(entry))
             else:
-                self._allow_hosts.add(normalise_host(entry.split("://", 1)[-1].strip("/")))
+                self._allowed_domains.add(normalise_host(entry.split("://", 1)[-1].strip("/")))
         for person in config.people:
             self._add_person(person)
 
-        self._watched.update(self._sites)
+        self._watched.update(self._listed)
         if config.barrier.families:  # send requests on these hosts are read for recipients
             self._watched.update(Barrier(config.people, config.barrier.families).hosts())
-        self._watched.update(key.split("/", 1)[0] for key in self._urls)
+        self._watched.update(key.split("/", 1)[0] for key in self._blocked_prefixes)
         if self._people or self._search.names or self._search.emails or self._search.phones:
             for platform in PLATFORMS:  # short links and embeds land on a watched host, judged then
                 self._watched.update(platform.readable_domains)
@@ -117,12 +117,12 @@ class Policy:
                     self._watched.add(domain)
                 else:
                     self._watched_hosts.update(hosts)
-        web_hosts = [ident.key for ident in self._people if ident.platform == GENERIC.name]
-        web_hosts += [*self._urls, *self._allow_urls]
-        self._web_hosts = {key.split("/", 1)[0] for key in web_hosts}
+        prefix_keys = [ident.key for ident in self._people if ident.platform == GENERIC.name]
+        prefix_keys += [*self._blocked_prefixes, *self._allowed_prefixes]
+        self._prefix_hosts = {key.split("/", 1)[0] for key in prefix_keys}
         self._watched.update(key.split("/", 1)[0] for ident in self._people
                              if ident.platform == GENERIC.name for key in [ident.key])
-        self._hosts: dict[str, _Host] = {}
+        self._host_rules: dict[str, _HostRules] = {}
 
     def _add_person(self, person: Person) -> None:
         for identity in person.identities:
@@ -142,25 +142,25 @@ class Policy:
 
     def watches(self, host: str) -> bool:
         """Does any rule need to see requests to `host`? (PAC routing and TLS interception.)"""
-        return self._host(normalise_host(host)).watched
+        return self._rules_for(normalise_host(host)).watched
 
-    def _host(self, host: str) -> _Host:
-        info = self._hosts.get(host)
-        if info is None:
-            if len(self._hosts) >= HOST_CACHE_SIZE:
-                self._hosts.clear()
+    def _rules_for(self, host: str) -> _HostRules:
+        rules = self._host_rules.get(host)
+        if rules is None:
+            if len(self._host_rules) >= HOST_CACHE_SIZE:
+                self._host_rules.clear()
             suffixes = host_suffixes(host)
-            allowed = any(s in self._allow_hosts for s in suffixes)
-            info = self._hosts[host] = _Host(
+            allowed = any(s in self._allowed_domains for s in suffixes)
+            rules = self._host_rules[host] = _HostRules(
                 allowed=allowed,
                 watched=not allowed and (host in self._watched_hosts or any(s in self._watched for s in suffixes)),
-                site=next((_Site(s, self._sites[s] or None) for s in suffixes if s in self._sites), None),
+                listed=next((_ListedSite(s, self._listed[s] or None) for s in suffixes if s in self._listed), None),
                 platform=platform_for_host(host),
-                engine=engine_params(host),
-                web=any(s in self._web_hosts for s in suffixes),
+                search_params=engine_params(host),
+                prefix_rules=any(s in self._prefix_hosts for s in suffixes),
                 wrapper=is_wrapper(host),
             )
-        return info
+        return rules
 
     @property
     def watched_domains(self) -> set[str]:
@@ -172,7 +172,7 @@ class Policy:
 
     @property
     def allowed_domains(self) -> set[str]:
-        return set(self._allow_hosts)
+        return set(self._allowed_domains)
 
     # --- decisions ---------------------------------------------------------
 
@@ -187,74 +187,75 @@ class Policy:
         host = quick_host(url)
         if host is not None:
             # Most traffic is decided by its host alone: no need to read the rest.
-            info = self._host(host)
-            if not info.watched:
+            rules = self._rules_for(host)
+            if not rules.watched:
                 return self._unwatched(url, host)
-            if info.site and not (info.platform or info.engine or info.web or info.wrapper):
-                return self._site(info, url, [])
+            if rules.listed and not (rules.platform or rules.search_params or rules.prefix_rules or rules.wrapper):
+                return self._listed_site(rules, url, [])
         parsed = parse(url)
         return self._decide(parsed.with_form(form) if form else parsed, url, 0)
 
-    def _unwatched(self, text: str, host: str) -> Decision:
-        if self._host(host).allowed:
-            return Decision(text, "allow", "allow_list", rule=f"allow {host}")
-        return Decision(text, "allow", "none")
+    def _unwatched(self, given: str, host: str) -> Decision:
+        if self._rules_for(host).allowed:
+            return Decision(given, "allow", "allow_list", rule=f"allow {host}")
+        return Decision(given, "allow", "none")
 
-    def _decide(self, url: Url, text: str, depth: int) -> Decision:
-        info = self._host(url.host)
-        if not info.watched:
-            return self._unwatched(text, url.host)
-        web_keys = [ident.key for ident in GENERIC.reaches(url)] if info.web else []
-        for key in web_keys:
-            if key in self._allow_urls:
-                return Decision(text, "allow", "allow_list", rule=f"allow {key}")
-        found = self._person(url, info, text, web_keys) or self._site(info, text, web_keys)
-        if found:
-            return found
-        if info.wrapper and depth < MAX_WRAPPING:
+    def _decide(self, url: Url, given: str, depth: int) -> Decision:
+        """`given`: the URL as the caller gave it, which the decision carries (also for a wrapped one)."""
+        rules = self._rules_for(url.host)
+        if not rules.watched:
+            return self._unwatched(given, url.host)
+        prefix_keys = [ident.key for ident in GENERIC.reaches(url)] if rules.prefix_rules else []
+        for key in prefix_keys:
+            if key in self._allowed_prefixes:
+                return Decision(given, "allow", "allow_list", rule=f"allow {key}")
+        blocked = self._person_reached(url, rules, given, prefix_keys) or self._listed_site(rules, given, prefix_keys)
+        if blocked:
+            return blocked
+        if rules.wrapper and depth < MAX_WRAPPING:
             for inner in inner_urls(url):
                 try:
-                    decision = self._decide(parse(inner), text, depth + 1)
+                    decision = self._decide(parse(inner), given, depth + 1)
                 except UrlError:
                     continue
                 if decision.blocked:
                     return _wrapped(decision, url.host)
-        return Decision(text, "allow", "none")
+        return Decision(given, "allow", "none")
 
-    def _person(self, url: Url, info: _Host, text: str, web_keys: list[str]) -> Decision | None:
-        platform = info.platform
+    def _person_reached(self, url: Url, rules: _HostRules, given: str, prefix_keys: list[str]) -> Decision | None:
+        platform = rules.platform
         if platform is not None:
             for identity in platform.reaches(url):
                 person = self._people.get(identity)
                 if person:  # shown as the platform of the page (Threads), the rule names the identity
-                    return _person_decision(text, person, platform.name, f"profile {identity}")
+                    return _person_decision(given, person, platform.name, f"profile {identity}")
             for query in platform.searches(url):
                 match = self._search.match(query)
                 if match:
-                    return _person_decision(text, match[1], platform.name, f"{platform.name} search for their {match[0]}")
-        for query in engine_searches(url, info.engine or ()):
+                    return _person_decision(given, match[1], platform.name, f"{platform.name} search for their {match[0]}")
+        for query in engine_searches(url, rules.search_params or ()):
             match = self._search.match(query)
             if match:
-                return _person_decision(text, match[1], "search", f"web search for their {match[0]}")
-        for key in web_keys:
+                return _person_decision(given, match[1], "search", f"web search for their {match[0]}")
+        for key in prefix_keys:
             person = self._people.get(Identity(GENERIC.name, key))
             if person:
-                return _person_decision(text, person, GENERIC.name, f"profile web:{key}")
+                return _person_decision(given, person, GENERIC.name, f"profile web:{key}")
         return None
 
-    def _site(self, info: _Host, text: str, web_keys: list[str]) -> Decision | None:
-        site = info.site
+    def _listed_site(self, rules: _HostRules, given: str, prefix_keys: list[str]) -> Decision | None:
+        site = rules.listed
         if site:
             rule = f"{site.category} list: {site.domain}" if site.category else f"block.sites: {site.domain}"
-            return Decision(text, "block", site.reason, site.category, rule=rule, site=site.domain)
-        for key in web_keys:
-            if key in self._urls:
-                return Decision(text, "block", "site", rule=f"block.urls: {self._urls[key]}", site=key)
+            return Decision(given, "block", site.reason, site.category, rule=rule, site=site.domain)
+        for key in prefix_keys:
+            if key in self._blocked_prefixes:
+                return Decision(given, "block", "site", rule=f"block.urls: {self._blocked_prefixes[key]}", site=key)
         return None
 
 
-def _person_decision(text: str, person: Person, platform: str, rule: str) -> Decision:
-    return Decision(text, "block", "person", person=person.alias, platform=platform, rule=rule)
+def _person_decision(given: str, person: Person, platform: str, rule: str) -> Decision:
+    return Decision(given, "block", "person", person=person.alias, platform=platform, rule=rule)
 
 
 def _wrapped(inner: Decision, wrapper_host: str) -> Decision:
@@ -264,5 +265,5 @@ def _wrapped(inner: Decision, wrapper_host: str) -> Decision:
     )
 
 
-def recognise_generic(url: str) -> str:
+def prefix_key(url: str) -> str:
     return GENERIC.profile(parse(url)).key

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 import phonenumbers
 
 from agent.engine.identity import EMAIL_RE, email_key
-from agent.engine.urls import Url, host_suffixes
+from agent.engine.urls import Url, by_host
 
 T = TypeVar("T")
 
@@ -71,10 +71,7 @@ def watched_hosts(domain: str) -> tuple[str, ...] | None:
 
 def engine_params(host: str) -> tuple[str, ...] | None:
     """The query parameters that carry the search text, if `host` is a search engine."""
-    for suffix in host_suffixes(host):
-        if suffix in SEARCH_ENGINES:
-            return SEARCH_ENGINES[suffix]
-    return None
+    return by_host(SEARCH_ENGINES, host)
 
 
 # Paths on search engines that are redirects or ads, not searches (`google.com/url?q=<a link>`).
@@ -164,12 +161,12 @@ class SearchIndex(Generic[T]):
             if owner is not None:
                 return "email", owner
         for candidate in _PHONE_RE.findall(text):
-            owner = self._phone(candidate)
+            owner = self._phone_owner(candidate)
             if owner is not None:
                 return "phone", owner
         return None
 
-    def _phone(self, candidate: str) -> T | None:
+    def _phone_owner(self, candidate: str) -> T | None:
         digits = re.sub(r"\D", "", candidate)
         for length in {len(k) for k in self.phones}:
             entry = self.phones.get(digits[-length:]) if len(digits) >= length else None

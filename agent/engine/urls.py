@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 # Decoding rounds for percent-encoding: enough for "encoded twice" (and thrice),
@@ -22,6 +24,7 @@ MAX_URL_CHARS = 16_384
 # A form body (a GraphQL POST) is read this far; its variables come first in practice.
 MAX_FORM_CHARS = 65_536
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+V = TypeVar("V")
 
 
 class UrlError(ValueError):
@@ -70,6 +73,14 @@ def host_suffixes(host: str) -> tuple[str, ...]:
     """
     parts = host.split(".")
     return tuple(".".join(parts[i:]) for i in range(len(parts)))
+
+
+def by_host(table: Mapping[str, V], host: str) -> V | None:
+    """The entry of `table` for the longest suffix of `host` (the host itself first), or None."""
+    for suffix in host_suffixes(host):
+        if suffix in table:
+            return table[suffix]
+    return None
 
 
 def _normalise_path(raw: str) -> str:

@@ -12,7 +12,7 @@ import re
 from agent.engine.platforms import PLATFORMS
 from agent.engine.platforms.base import Redirects
 from agent.engine.search import GOOGLE_DOMAINS
-from agent.engine.urls import Url, host_suffixes
+from agent.engine.urls import Url, by_host, host_suffixes
 
 # Redirectors: host (any subdomain) -> (path prefix, query parameters holding the target; none: the path).
 # The platforms' own redirect pages are declared by each platform.
@@ -45,29 +45,22 @@ ARCHIVES = (
 TRANSLATE_SUFFIX = ".translate.goog"
 TRANSLATORS = {"translate.google.com": ("u",), "translate.yandex.com": ("url",), "translate.yandex.ru": ("url",)}
 
-_ARCHIVE_SET = dict.fromkeys(ARCHIVES, True)
+_ARCHIVE_HOSTS = dict.fromkeys(ARCHIVES, True)
 WRAPPER_DOMAINS = (*REDIRECTORS, *ARCHIVES, "translate.goog", *TRANSLATORS)
 
-_EMBEDDED = re.compile(r"(https?):/+(.+)", re.IGNORECASE)
+_ABSOLUTE_URL = re.compile(r"(https?):/+(.+)", re.IGNORECASE)
 _BARE_HOST = re.compile(r"^([a-z0-9-]+\.)+[a-z]{2,}(/|$)", re.IGNORECASE)
 
 
 def is_wrapper(host: str) -> bool:
     return host.endswith(TRANSLATE_SUFFIX) or any(
-        s in REDIRECTORS or s in TRANSLATORS or s in _ARCHIVE_SET for s in host_suffixes(host)
+        s in REDIRECTORS or s in TRANSLATORS or s in _ARCHIVE_HOSTS for s in host_suffixes(host)
     )
 
 
-def _lookup(host: str, table: dict):
-    for suffix in host_suffixes(host):
-        if suffix in table:
-            return table[suffix]
-    return None
-
-
-def _embedded(text: str) -> str | None:
+def _url_inside(text: str) -> str | None:
     """An absolute URL inside `text` (a path or parameter), or a bare host+path."""
-    match = _EMBEDDED.search(text)
+    match = _ABSOLUTE_URL.search(text)
     if match:
         return f"{match.group(1)}://{match.group(2)}"
     text = text.lstrip("/")
@@ -87,37 +80,37 @@ def _bing_target(value: str) -> str:
 
 def inner_urls(url: Url) -> list[str]:
     """The URLs `url` wraps; empty when it wraps nothing."""
-    found: list[str] = []
+    targets: list[str] = []
     host = url.host
     if host.endswith(TRANSLATE_SUFFIX):
         label = host[: -len(TRANSLATE_SUFFIX)]
         # The translate proxy writes "." as "-" and "-" as "--".
         target = label.replace("--", "\0").replace("-", ".").replace("\0", "-")
         query = "&".join(p for p in url.raw_query.split("&") if p and not p.startswith("_x_tr_"))
-        found.append(f"https://{target}{url.path}" + (f"?{query}" if query else ""))
-    rules = _lookup(host, REDIRECTORS)
-    for prefix, names in rules or ():
+        targets.append(f"https://{target}{url.path}" + (f"?{query}" if query else ""))
+    rules = by_host(REDIRECTORS, host)
+    for prefix, target_params in rules or ():
         if url.path.startswith(prefix) or url.path + "/" == prefix:
-            values = url.params(*names) if names else [url.path[len(prefix):], url.raw_query]
+            values = url.params(*target_params) if target_params else [url.path[len(prefix):], url.raw_query]
             for value in values:
-                target = _embedded(_bing_target(value))
+                target = _url_inside(_bing_target(value))
                 if target:
-                    found.append(target)
-    names = _lookup(host, TRANSLATORS)
-    if names:
-        found += [t for t in map(_embedded, url.params(*names)) if t]
-    if _lookup(host, _ARCHIVE_SET):
+                    targets.append(target)
+    params = by_host(TRANSLATORS, host)  # the translate page's parameters holding the URL
+    if params:
+        targets += [t for t in map(_url_inside, url.params(*params)) if t]
+    if by_host(_ARCHIVE_HOSTS, host):
         cache_query = url.param("q") or ""
         if cache_query.startswith("cache:"):
-            target = _embedded(cache_query[len("cache:"):].split(" ", 1)[0])
+            target = _url_inside(cache_query[len("cache:"):].split(" ", 1)[0])
         else:
             rest = url.path
             if rest.startswith("/web/"):  # /web/<timestamp>[id_]/<target>
                 parts = rest.split("/", 3)
                 rest = parts[3] if len(parts) > 3 else ""
-            target = _embedded(rest)
+            target = _url_inside(rest)
             if target and url.raw_query:
                 target += "?" + url.raw_query  # the query belongs to the archived URL
         if target:
-            found.append(target)
-    return found
+            targets.append(target)
+    return targets

@@ -25,7 +25,7 @@ from agent.engine.platforms.meta import Facebook, Instagram, Threads
 from agent.engine.platforms.payments import CashApp, Venmo
 from agent.engine.platforms.social import Bluesky, Linktree, Pinterest, Reddit, Snapchat, TikTok, X
 from agent.engine.platforms.work import GitHub, LinkedIn
-from agent.engine.urls import Url, UrlError, host_suffixes, parse
+from agent.engine.urls import Url, UrlError, by_host, parse
 
 __all__ = ["GENERIC", "PLATFORMS", "GenericSite", "Site", "json_values", "platform_for_host", "platform_named",
            "recognise"]
@@ -58,11 +58,7 @@ _BY_NAME: dict[str, Site] = {p.name: p for p in PLATFORMS}
 
 def platform_for_host(host: str) -> Site | None:
     """The platform serving `host` (a normalised host name), or None for any other site."""
-    for suffix in host_suffixes(host.lower().rstrip(".")):
-        platform = _BY_DOMAIN.get(suffix)
-        if platform is not None:
-            return platform
-    return None
+    return by_host(_BY_DOMAIN, host.lower().rstrip("."))
 
 
 def platform_named(name: str) -> Site | None:

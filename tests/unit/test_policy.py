@@ -284,3 +284,19 @@ def test_a_graphql_form_naming_someone_else_is_allowed(policy):
     form = "variables=%7B%22username%22%3A%22casey.lindqvist2%22%7D"
     assert not policy.decide("https://www.instagram.com/graphql/query", form=form).blocked
     assert not policy.decide("https://www.bank.test/graphql", form="variables=%7B%22username%22%3A%22casey%22%7D").blocked
+
+
+def test_the_engine_is_pure():
+    """No module of agent/engine imports mitmproxy or anything that reads files: the callers hand it the lists."""
+    import ast
+    from pathlib import Path
+
+    import agent.engine
+
+    impure = {"mitmproxy", "agent.sitelists", "agent.paths", "os", "pathlib", "io", "socket", "sqlite3", "subprocess"}
+    for module in Path(agent.engine.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert not any(name == bad or name.startswith(bad + ".") for bad in impure), (module.name, name)

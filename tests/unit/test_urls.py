@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent.engine.urls import UrlError, parse
+from agent.engine.urls import MAX_FORM_CHARS, UrlError, by_host, parse
 
 SAME = [
     ("https://WWW.Instagram.COM./casey/", "https", "www.instagram.com", None, "/casey/"),
@@ -54,3 +54,19 @@ def test_without_query_drops_query_and_fragment():
 def test_rejects_what_is_not_a_web_address(text):
     with pytest.raises(UrlError):
         parse(text)
+
+
+def test_a_form_body_is_read_after_the_query_and_leaves_the_url_alone():
+    url = parse("https://www.instagram.com/api/graphql?doc_id=1")
+    posted = url.with_form("variables=%7B%22username%22%3A%22casey%22%7D&doc_id=2&X=a+b")
+    assert posted.params("doc_id") == ["1", "2"] and posted.param("x") == "a b"
+    assert posted.params("variables") == ['{"username":"casey"}']
+    assert (posted.path, posted.query, posted.raw_query) == (url.path, url.query, url.raw_query)
+    assert url.params("variables") == [] and url.form == ()
+    assert parse("https://a.test/").with_form("v=" + "x" * MAX_FORM_CHARS).param("v") == "x" * (MAX_FORM_CHARS - 2)
+
+
+def test_a_table_is_looked_up_by_the_longest_suffix_of_a_host():
+    table = {"example.com": 1, "a.example.com": 2}
+    assert [by_host(table, h) for h in ("b.a.example.com", "a.example.com", "x.example.com", "example.org")] == [
+        2, 2, 1, None]

@@ -45,7 +45,8 @@ class YouTube(Site):
         raw = (raw or "").strip()
         return Identity(self.name, f"channel/{raw}") if self.channel_re.fullmatch(raw) else None
 
-    def custom_name(self, kind: str, raw: str | None) -> Identity | None:
+    def channel_name(self, kind: str, raw: str | None) -> Identity | None:
+        """A channel by its @handle (kind "@"), custom name ("c") or legacy username ("user")."""
         raw = (raw or "").strip().lower()
         if kind == "@":
             ok = raw.startswith("@") and self.handle_re.fullmatch(raw[1:])
@@ -60,19 +61,19 @@ class YouTube(Site):
         low = [s.lower() for s in segs]
         yield from map(self.channel, url.params("channel_id", "browseId"))  # RSS feed, youtubei/v1/browse
         if low[:2] == ["feeds", "videos.xml"]:
-            yield from (self.custom_name("user", v) for v in url.params("user"))
+            yield from (self.channel_name("user", v) for v in url.params("user"))
         if labels not in ([], ["music"]) or not segs:
             return
         first = low[0]
         if first.startswith("@"):  # /@handle, /@handle/videos, /shorts, /community ...
-            yield self.custom_name("@", segs[0])
+            yield self.channel_name("@", segs[0])
         elif first == "channel":
             yield self.channel(nth(segs, 1))
         elif first in ("c", "user"):
-            yield self.custom_name(first, nth(segs, 1))
+            yield self.channel_name(first, nth(segs, 1))
         else:  # youtube.com/<name> serves the custom name, or else the legacy username
-            yield self.custom_name("c", segs[0])
-            yield self.custom_name("user", segs[0])
+            yield self.channel_name("c", segs[0])
+            yield self.channel_name("user", segs[0])
         # /watch?v=, /shorts/<id>, /playlist?list= do not name the channel: nothing here.
 
 
@@ -84,7 +85,7 @@ class Spotify(Site):
     example = "https://open.spotify.com/user/id"
     short_links = ("spotify.link", "spoti.fi")
     id_re = re.compile(r"[A-Za-z0-9._-]{1,64}")
-    kinds = {"user": "user", "users": "user", "artist": "artist", "artists": "artist", "show": "show", "shows": "show"}
+    kind_by_segment = {"user": "user", "users": "user", "artist": "artist", "artists": "artist", "show": "show", "shows": "show"}
     search_paths = (("v1/search", ("q",)),)
 
     def spotify_id(self, kind: str, raw: str) -> Identity | None:
@@ -96,7 +97,7 @@ class Spotify(Site):
         segs = url.segments
         while segs and (segs[0].lower().startswith("intl-") or segs[0].lower() in ("embed", "v1")):
             segs = segs[1:]  # /intl-de/user/<id>, /embed/artist/<id>, api.spotify.com/v1/users/<id>
-        kind = self.kinds.get(nth(segs, 0).lower())
+        kind = self.kind_by_segment.get(nth(segs, 0).lower())
         if kind and len(segs) > 1:
             yield self.spotify_id(kind, segs[1])
         elif kind:  # api.spotify.com/v1/artists?ids=a,b

@@ -232,7 +232,8 @@ class Policy:
             for query in platform.searches(url):
                 match = self._search.match(query)
                 if match:
-                    return _person_decision(given, match[1], platform.name, f"{platform.name} search for their {match[0]}")
+                    rule = f"{platform.name} search for their {match[0]}"
+                    return _person_decision(given, match[1], platform.name, rule)
         for query in engine_searches(url, rules.search_params or ()):
             match = self._search.match(query)
             if match:

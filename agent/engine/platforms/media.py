@@ -85,7 +85,8 @@ class Spotify(Site):
     example = "https://open.spotify.com/user/id"
     short_links = ("spotify.link", "spoti.fi")
     id_re = re.compile(r"[A-Za-z0-9._-]{1,64}")
-    kind_by_segment = {"user": "user", "users": "user", "artist": "artist", "artists": "artist", "show": "show", "shows": "show"}
+    kind_by_segment = {
+        "user": "user", "users": "user", "artist": "artist", "artists": "artist", "show": "show", "shows": "show"}
     search_paths = (("v1/search", ("q",)),)
 
     def spotify_id(self, kind: str, raw: str) -> Identity | None:

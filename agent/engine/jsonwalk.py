@@ -1,4 +1,4 @@
-"""One bounded walk over a parsed JSON value: every node, with the keys that lead to it.
+"""One bounded walk over a parsed JSON value (str keys): every node, with the keys that lead to it.
 
 Pure (no I/O). Hostile input (deep, wide, large) costs at most the budget: the walk keeps its own
 stack (no recursion) and stops when the budget is spent. Keys are the dict keys from the root, lower
@@ -24,18 +24,21 @@ class Budget:
     together stay within it; `spent` is the work done, for tests that assert a bound on it.
     """
 
-    __slots__ = ("left", "spent")
+    __slots__ = ("left", "nodes")
 
     def __init__(self, nodes: int) -> None:
+        self.nodes = nodes
         self.left = nodes
-        self.spent = 0
+
+    @property
+    def spent(self) -> int:
+        return self.nodes - self.left
 
     def take(self) -> bool:
         """Spend one node; False when none is left."""
         if self.left <= 0:
             return False
         self.left -= 1
-        self.spent += 1
         return True
 
 
@@ -50,12 +53,13 @@ def walk(value: Any, budget: Budget | int, prefix: Keys = (),
     if not isinstance(budget, Budget):
         budget = Budget(budget)
     stack: list[tuple[Keys, Any]] = [(prefix, value)]
-    while stack and budget.take():
+    while stack and budget.left > 0:  # read each time: a caller may spend from the same budget between nodes
+        budget.left -= 1
         keys, node = stack.pop()
         yield keys, node
         if isinstance(node, dict):
             if into is None or into(keys, node):
-                stack.extend((keys + (str(key).lower(),), item) for key, item in reversed(node.items()))
+                stack.extend((keys + (key.lower(),), item) for key, item in reversed(node.items()))
         elif isinstance(node, list) and (into is None or into(keys, node)):
             stack.extend((keys, item) for item in reversed(node))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
-from agent.barrier.barrier import Barrier
+from agent.barrier import services as barrier_services
 from agent.config import Config, Person
 from agent.engine.identity import Identity, Platform
 from agent.engine.platforms import GENERIC, PLATFORMS, platform_for_host, platform_named
@@ -106,7 +106,7 @@ class Policy:
 
         self._watched.update(self._listed)
         if config.barrier.families:  # send requests on these hosts are read for recipients
-            self._watched.update(Barrier(config.people, config.barrier.families).hosts())
+            self._watched.update(barrier_services.hosts(config.barrier.families))
         self._watched.update(key.split("/", 1)[0] for key in self._blocked_prefixes)
         if self._people or self._search.names or self._search.emails or self._search.phones:
             for platform in PLATFORMS:  # short links and embeds land on a watched host, judged then

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 import zlib
 from dataclasses import FrozenInstanceError, dataclass, field
 from pathlib import Path
@@ -24,18 +23,10 @@ import brotli
 import pytest
 import yaml
 
-from agent.barrier.barrier import (
-    FAMILIES,
-    MAX_BODY,
-    MAX_LETTER,
-    SERVICES,
-    Barrier,
-    Send,
-    _json,
-    decode_body,
-    is_compressed,
-    plain_text,
-)
+from agent.barrier.barrier import FULL_READ, MAX_BODY, Barrier, Send
+from agent.barrier.body import MAX_DEPTH, MAX_NODES, MAX_TOKENS, Work, decode_body, is_compressed, load_json
+from agent.barrier.letter import MAX_LETTER, plain_text
+from agent.barrier.services import FAMILIES, SERVICES
 from agent.config import parse_config
 from agent.engine.identity import Identity
 
@@ -464,11 +455,11 @@ OWA = ("POST", "outlook.live.com", "/owa/0/service.svc?action=CreateItem&app=Mai
 def test_above_the_bound_recipients_first_are_read():
     """Gmail puts the recipients first: the first 2 MiB show them; the text kept is cut."""
     body = b"to=casey.l%40example.org&subject=long&body=" + b"y" * (3 * MAX_BODY)
-    started = time.perf_counter()
-    send = barrier().inspect("POST", "mail.google.com", "/mail/u/0/?act=sm", {}, body)
+    work = Work()
+    send = barrier().inspect("POST", "mail.google.com", "/mail/u/0/?act=sm", {}, body, work=work)
     assert send is not None and send.person == "J"
     assert send.text == "y" * MAX_LETTER
-    assert time.perf_counter() - started < 5  # generous: a sanity bound, not a benchmark
+    assert work.read == MAX_BODY and work.nodes == 3  # read once, to the bound: three form fields
 
 
 def test_above_the_bound_recipients_after_the_body_are_read_again():
@@ -506,28 +497,34 @@ def test_a_cut_json_text_is_closed_to_read_its_start():
     ('not json', None),
 ])
 def test_json_cut_short(text, value):
-    assert _json(text, True) == value
+    assert load_json(text, True) == value
 
 
 def test_json_cut_short_stays_cheap():
-    started = time.perf_counter()
-    assert _json('{"x":' + '{"a":[1,2,"b"],' * 100_000, True) is None  # nested deeper than any message
-    assert len(_json("[" + '"a",' * 150_000, True)) == 150_000
-    assert len(_json("[" + "{}," * 7_000_000, True)) < 200_000  # more brackets than any message: closed early
-    assert time.perf_counter() - started < 5
+    deep, work = '{"x":' + '{"a":[1,2,"b"],' * 100_000, Work()
+    assert load_json(deep, True, work) is None  # nested deeper than any message
+    assert work.tokens < 5 * MAX_DEPTH and work.parsed == len(deep)  # given up at the depth bound, nothing tried
+    strings, work = "[" + '"a",' * 150_000, Work()
+    assert len(load_json(strings, True, work)) == 150_000
+    assert work.tokens == 150_001 and work.parsed <= 2 * len(strings) + 2  # the whole, then the first closing
+    brackets, work = "[" + "{}," * 7_000_000, Work()
+    assert len(load_json(brackets, True, work)) < 200_000  # more brackets than any message: closed early
+    assert work.tokens <= MAX_TOKENS + 2  # the scan stopped at its bound, not at the 14 million tokens
+    assert work.parsed < len(brackets) + len(brackets) // 10  # the closings were tried on its start only
 
 
-def test_a_small_compressed_body_made_to_be_slow_is_read_quickly():
-    """21 KB of gzip that unpacks to 21 MB of tiny JSON: read to the bound, not parsed for seconds."""
-    from agent.config import parse_config
-
+def test_a_small_compressed_body_made_to_be_slow_is_read_within_bounds():
+    """21 KB of gzip that unpacks to 21 MB of tiny JSON: read to the bound, not parsed for seconds (bench.barrier)."""
     config = parse_config("people:\n  - alias: J\n    emails: [casey.l@example.org]\nbarrier: {email: true}\n")
     barrier = Barrier(config.people, config.barrier.families)
     body = gzip.compress(("[" + "{}," * (7 << 20) + "{}]").encode(), 9)
-    started = time.perf_counter()
     for host, path in (("mail.google.com", "/mail/u/0/?act=sm"), ("outlook.live.com", "/owa/service.svc?action=CreateItem")):
-        assert barrier.inspect("POST", host, path, {"content-type": "application/json"}, body) is None
-    assert time.perf_counter() - started < 3  # it was ~20 s; the proxy reads such bodies on the barrier's own thread
+        work = Work()
+        assert barrier.inspect("POST", host, path, {"content-type": "application/json"}, body, work=work) is None
+        # No recipient in the first 2 MiB, so it is read again to 16 MiB: twice, each time within the bounds.
+        assert work.read == (1 + FULL_READ) * MAX_BODY and work.decoded <= work.read + 2
+        assert work.tokens <= 2 * (MAX_TOKENS + 2) and work.nodes <= 2 * MAX_NODES
+        assert work.parsed < 2 * work.read  # each text parsed whole once, then only its closed start
     assert is_compressed({}, body) and not is_compressed({}, b"to=x")
 
 
@@ -556,10 +553,11 @@ def test_compression_bombs_stay_bounded():
     inner = b'{"to":"casey.l@example.org","body":"' + b" " * (64 * 1024 * 1024) + b'"}'
     for coding, packed in (("gzip", gzip.compress(inner, 1)), ("br", brotli.compress(inner, quality=1))):
         assert len(packed) < 2 * 1024 * 1024
-        started = time.perf_counter()
-        decoded = decode_body(packed, coding, MAX_BODY)
+        work = Work()
+        decoded = decode_body(packed, coding, MAX_BODY, work)
         assert decoded is not None and len(decoded[0]) == MAX_BODY and decoded[1] is True
-        assert time.perf_counter() - started < 5, coding
+        # gzip stops one byte past the bound; brotli after the step that passed it (16 input bytes: 16 MiB at most)
+        assert work.decoded == MAX_BODY + 1 if coding == "gzip" else work.decoded <= MAX_BODY + (16 << 20), coding
         send = barrier().inspect("POST", "mail.aol.com", "/ws/v3/batch", {"content-encoding": coding}, packed)
         assert send is not None and send.person == "J"
 
@@ -600,9 +598,9 @@ def test_quotes_inside_a_reply_are_left_out_and_the_rest_is_kept():
 @pytest.mark.parametrize("tail", ["<a " * 60_000, "<script>" * 30_000, "<br " * 30_000, "<style>x" * 30_000,
                                   'class="' * 50_000, "<blockquote>" * 20_000])
 def test_no_message_makes_reading_its_words_slow(tail):
-    started = time.perf_counter()
+    # Each was seconds to minutes with patterns that backtrack; bench.barrier times them, and the suite's
+    # timeout stops a test that hangs. Here: the words are still read, whatever follows them.
     assert plain_text("<p>hello</p>" + tail).startswith("hello")
-    assert time.perf_counter() - started < 1  # each was seconds to minutes with patterns that backtrack
     assert plain_text("I wrote: nothing special, on Tuesday.") == "I wrote: nothing special, on Tuesday."
 
 

@@ -1,0 +1,192 @@
+"""Listings: the responses in which a service shows accounts and threads (an inbox, a conversation, a
+user lookup), and how the ids in them are read.
+
+Pure (no I/O). The barrier learns the ids a send names (X's numeric user ids and conversations,
+Instagram's user and thread ids, LinkedIn's profile URNs and conversations, Reddit chat's @t2_
+users and rooms) from these: an account id that sits in the same object as a handle, and a thread
+with its participants. Only JSON on listing paths of the barrier hosts is read, at most
+MAX_RESPONSE bytes after decoding and MAX_RESPONSE_NODES JSON nodes. The layouts here are written
+from memory and simplified (the fixtures say so); a service that renames a field stops feeding the
+barrier without raising.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from agent.barrier.body import Fields, Work
+from agent.engine.jsonwalk import Budget, Keys, walk
+from agent.engine.platforms import PLATFORMS
+from agent.engine.urls import parse
+
+MAX_RESPONSE = 4 * 1024 * 1024  # bytes of a listing response read after decoding; a longer one is read to here
+MAX_RESPONSE_NODES = 200_000  # JSON nodes walked per listing response
+MAX_MEMBER_NODES = 2_000  # JSON nodes walked per thread's participants
+LISTING_METHODS = frozenset({"GET", "POST"})
+
+_SITES = {platform.name: platform for platform in PLATFORMS}
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A response that lists accounts and threads: an inbox, a conversation, a user lookup."""
+
+    platform: str
+    hosts: tuple[str, ...]  # host suffixes
+    path: re.Pattern[str]  # the paths whose JSON can carry these lists
+    ids: tuple[str, ...] = ()  # an account object's id fields, read next to ...
+    handles: tuple[str, ...] = ()  # ... its handle, in the same object (dotted: "legacy.screen_name")
+    threads: tuple[str, ...] = ()  # a thread object's id fields, read next to ...
+    members: tuple[str, ...] = ()  # ... its list of participants
+    member: frozenset[str] = frozenset()  # the fields (lower case) in a participant that name it; a bare string counts
+    skip: frozenset[str] = frozenset()  # fields never walked: messages and events, not lists of people
+    reader: Callable[[Any], Iterator[tuple[str, str, Any]]] | None = None  # for layouts keyed by id (Matrix)
+
+
+def _matrix(value: Any) -> Iterator[tuple[str, str, Any]]:
+    """Reddit chat (Matrix): rooms of a /sync keyed by room id, and /members chunks that carry their room_id.
+
+    A member event names the user in `state_key` (@t2_<id>:reddit.com) and, in `content.displayname`,
+    the Reddit username (Reddit sets it; from memory, check against a recording). A room's members
+    are those whose last member event here says join or invite, and the summary's heroes that no
+    member event here says more about (a member who left is not one).
+    """
+    if not isinstance(value, dict):
+        return
+    rooms: list[tuple[str, list, list]] = []
+    sync = value.get("rooms")
+    for section in ("join", "invite") if isinstance(sync, dict) else ():
+        listed = sync.get(section)
+        for room_id, room in listed.items() if isinstance(listed, dict) else ():
+            if not isinstance(room, dict):
+                continue
+            events = []
+            for part in ("state", "timeline", "invite_state"):
+                found = room.get(part)
+                if isinstance(found, dict) and isinstance(found.get("events"), list):
+                    events += found["events"]
+            summary = room.get("summary")
+            heroes = summary.get("m.heroes") if isinstance(summary, dict) else None
+            rooms.append((room_id, events, heroes if isinstance(heroes, list) else []))
+    chunk = value.get("chunk")
+    by_room: dict[str, list] = {}
+    for event in chunk if isinstance(chunk, list) else ():
+        if isinstance(event, dict) and isinstance(event.get("room_id"), str):
+            by_room.setdefault(event["room_id"], []).append(event)
+    rooms += [(room_id, events, []) for room_id, events in by_room.items()]
+    for room_id, events, heroes in rooms:
+        membership: dict[str, Any] = {}
+        for event in events:
+            if not (isinstance(event, dict) and event.get("type") == "m.room.member"
+                    and isinstance(event.get("state_key"), str) and isinstance(event.get("content"), dict)):
+                continue
+            user, content = event["state_key"], event["content"]
+            membership[user] = content.get("membership")
+            if isinstance(content.get("displayname"), str):
+                yield "account", user, content["displayname"]
+        members = [user for user, state in membership.items() if state in ("join", "invite")]
+        members += [user for user in heroes if isinstance(user, str) and user not in membership]
+        yield "thread", room_id, members
+
+
+LISTINGS: tuple[Listing, ...] = (
+    # X: the DM inbox, its updates and one conversation: `users` {id: {id_str, screen_name}} and
+    # `conversations` {id: {conversation_id, participants: [{user_id}]}}; a user looked up by GraphQL.
+    Listing("x", ("x.com", "twitter.com"),
+            _re(r"^/(?:i/api/)?1\.1/dm/(?:inbox_initial_state|user_updates|inbox_timeline/[^/?]+|conversation/[^/?]+)"
+                r"\.json|^/i/api/graphql/[^/?]+/(?:UserByScreenName|UserByRestId|UsersByRestIds)(?:\?|$)"),
+            ids=("id_str", "rest_id"), handles=("screen_name", "legacy.screen_name", "core.screen_name"),
+            threads=("conversation_id",), members=("participants",), member=frozenset({"user_id"}),
+            skip=frozenset({"entries"})),
+    # Instagram: direct_v2 inbox and threads: threads[] {thread_id, thread_v2_id, users: [{pk, username}]};
+    # a profile looked up by name.
+    Listing("instagram", ("instagram.com",),
+            _re(r"^/api/v1/(?:direct_v2/(?:inbox|pending_inbox|threads/[^/?]+|threads/get_by_participants)"
+                r"|users/(?:web_profile_info|[0-9]+/info))/?(?:\?|$)"),
+            ids=("pk", "pk_id", "id"), handles=("username",), threads=("thread_id", "thread_v2_id"),
+            members=("users",), member=frozenset({"pk", "pk_id", "username"}), skip=frozenset({"items"})),
+    # LinkedIn: messenger conversations {entityUrn, backendUrn, conversationParticipants: [{hostIdentityUrn,
+    # participantType.member.profileUrl}]}; profiles {entityUrn, publicIdentifier}.
+    Listing("linkedin", ("linkedin.com",),
+            _re(r"^/voyager/api/(?:voyagerMessagingGraphQL/graphql|messaging/conversations|identity/dash/profiles)"
+                r"(?:[/?]|$)"),
+            ids=("hostIdentityUrn", "entityUrn"), handles=("publicIdentifier", "participantType.member.profileUrl"),
+            threads=("entityUrn", "backendUrn"), members=("conversationParticipants", "participants"),
+            member=frozenset({"hostidentityurn", "publicidentifier", "profileurl"})),
+    Listing("reddit", ("redditspace.com",), _re(r"^/_matrix/client/(?:r0|v3)/(?:sync|rooms/[^/?]+/members)(?:\?|$)"),
+            reader=_matrix),
+)
+
+
+def _field(node: dict, name: str) -> Any:
+    for part in name.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _text(value: Any) -> str | None:
+    """An id or handle as text: strings and whole numbers (Instagram's pk); never a bool."""
+    if isinstance(value, str) and 0 < len(value) <= 1000:
+        return value
+    return str(value) if type(value) is int else None
+
+
+def read_listing(listing: Listing, value: Any, work: Work) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    """The accounts (id, handle) and the threads (id, participants) in a listing's JSON."""
+    accounts: list[tuple[str, Any]] = []
+    threads: list[tuple[str, Any]] = []
+    for kind, found, extra in listing.reader(value) if listing.reader else _listed(listing, value, work):
+        (accounts if kind == "account" else threads).append((found, extra))
+    return accounts, threads
+
+
+def _listed(listing: Listing, value: Any, work: Work) -> Iterator[tuple[str, str, Any]]:
+    """("account", id, handle) and ("thread", id, participants) in a listing's JSON, within a node budget."""
+
+    def outside_skip(keys: Keys, _: Any) -> bool:  # messages and events are no lists of people
+        return not keys or keys[-1] not in listing.skip
+
+    budget = Budget(MAX_RESPONSE_NODES)
+    for keys, node in walk(value, budget, into=outside_skip):
+        if not isinstance(node, dict) or not outside_skip(keys, node):
+            continue
+        if any(name in node for name in listing.ids):
+            handle = next((h for h in (_text(_field(node, name)) for name in listing.handles) if h), None)
+            for name in listing.ids if handle else ():
+                found = _text(node.get(name))
+                if found:
+                    yield "account", found, handle
+        members = next((node[name] for name in listing.members if isinstance(node.get(name), list)), None)
+        if members is not None:
+            names = [v for keys, v in _members(members, work) if not keys or keys[-1] in listing.member]
+            for name in listing.threads:
+                found = _text(node.get(name))
+                if found:
+                    yield "thread", found, names
+    work.walked(budget)
+
+
+def _members(value: Any, work: Work) -> list[tuple[Keys, str]]:
+    fields = Fields(nodes=MAX_MEMBER_NODES, work=work)
+    fields.add_json(value)
+    work.walked(fields.budget)
+    return fields.leaves
+
+
+def as_handle(platform: str, value: str) -> str:
+    """A handle as a listing shows it; a profile link (LinkedIn's profileUrl) becomes the handle it names."""
+    if len(value) > 1000:
+        return ""
+    if value[:8].lower().startswith(("https://", "http://")):
+        try:
+            return str(_SITES[platform].profile(parse(value)).key)
+        except (ValueError, KeyError):
+            return ""
+    return value

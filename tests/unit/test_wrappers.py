@@ -1,9 +1,12 @@
 """Wrappers carry another URL; each is unwrapped to the URL it leads to."""
 
+from urllib.parse import quote
+
 import pytest
 
+from agent.engine.platforms import PLATFORMS
 from agent.engine.urls import parse
-from agent.engine.wrappers import inner_urls
+from agent.engine.wrappers import inner_urls, is_wrapper
 
 TARGET = "https://www.instagram.com/casey.lindqvist/"
 
@@ -35,6 +38,23 @@ CASES = [
 def test_unwraps_to_the_profile(url):
     inner = [parse(u) for u in inner_urls(parse(url))]
     assert any(u.host == "www.instagram.com" and u.path.startswith("/casey.lindqvist") for u in inner), inner
+
+
+PLATFORM_REDIRECTS = [
+    pytest.param(host, prefix, param, id=f"{host}{prefix}")
+    for platform in PLATFORMS
+    for host, rules in platform.redirects.items()
+    for prefix, params in rules
+    for param in params
+]
+
+
+@pytest.mark.parametrize(("host", "prefix", "param"), PLATFORM_REDIRECTS)
+def test_the_platforms_own_redirect_pages_are_unwrapped(host, prefix, param):
+    """Each platform declares its "you are leaving" pages in its class; the wrappers read them there."""
+    url = parse(f"https://{host}{prefix}?{param}={quote(TARGET, safe='')}")
+    assert is_wrapper(url.host)
+    assert [parse(u).path for u in inner_urls(url)] == ["/casey.lindqvist/"]
 
 
 def test_translate_host_keeps_real_dashes():

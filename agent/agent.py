@@ -352,7 +352,7 @@ class Agent:
         """A request to open a target, posted from its block page."""
         urge, kind, name = form_int(form.get("urge")), form.get("kind", ""), form.get("name", "")
         if urge is None or not secret.verify(self.secret, f"ask:{urge}:{kind}:{name}", form.get("token", "")):
-            raise CooldownError("This link is not valid here.")
+            raise CooldownError(answer.NOT_VALID)
         back = self._backs.get(urge, "/")
         reason = (form.get("reason") or "").strip()[:200] or None
         return self.cooldowns.request(kind, name, reason=reason, urge_id=urge, back=back)

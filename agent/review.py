@@ -201,7 +201,7 @@ def summarise(urges: list[Urge], events: list[tuple[str, str, str]], *, since: d
 # --- the terminal summary ---------------------------------------------------
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
+def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
@@ -209,10 +209,10 @@ def _span_words(hours: float) -> str:
     whole = int(round(hours))
     days, rest = divmod(whole, 24)
     if days and rest:
-        return f"{_plural(days, 'day')} {_plural(rest, 'hour')}"
+        return f"{plural(days, 'day')} {plural(rest, 'hour')}"
     if days:
-        return _plural(days, "day")
-    return _plural(whole, "hour") if whole else "under an hour"
+        return plural(days, "day")
+    return plural(whole, "hour") if whole else "under an hour"
 
 
 def _bar(count: int, most: int) -> str:
@@ -224,7 +224,7 @@ def _bar(count: int, most: int) -> str:
 
 
 def _period_words(review: Review) -> str:
-    return f"the previous {_plural(review.days, 'day')}"
+    return f"the previous {plural(review.days, 'day')}"
 
 
 def trend_words(review: Review) -> str:
@@ -260,23 +260,23 @@ def event_words(event: GuardEvent) -> str:
 
 def headline_lines(review: Review) -> list[str]:
     """The encouraging, cumulative figures that lead, on the terminal and the page."""
-    days = _plural(review.days, "day")
+    days = plural(review.days, "day")
     lines = []
     if review.ridden_out:
-        lines.append(f"You rode out {_plural(review.ridden_out, 'urge')} in the last {days}.")
+        lines.append(f"You rode out {plural(review.ridden_out, 'urge')} in the last {days}.")
     elif review.total:
-        lines.append(f"{_plural(review.total, 'urge')} caught and logged in the last {days}; each one shows a pattern.")
+        lines.append(f"{plural(review.total, 'urge')} caught and logged in the last {days}; each one shows a pattern.")
     else:
         lines.append(f"No urges logged in the last {days}. A quiet stretch.")
-    lines.append(f"On {review.days_not_opened} of {_plural(review.days, 'day')} you didn't open their profile.")
+    lines.append(f"On {review.days_not_opened} of {plural(review.days, 'day')} you didn't open their profile.")
     if review.total:
         parts = [f"{review.ridden_out} ridden out (closed or waited)",
                  f"{review.blocked_only} paused by nocontact"]
         if review.opened:
-            parts.append(f"{_plural(review.opened, 'time')} you chose to look")
+            parts.append(f"{plural(review.opened, 'time')} you chose to look")
         if review.contacted:
-            parts.append(f"{_plural(review.contacted, 'message')} you chose to send in a window")
-        lines.append(f"{_plural(review.total, 'urge')} in all: " + ", ".join(parts) + ".")
+            parts.append(f"{plural(review.contacted, 'message')} you chose to send in a window")
+        lines.append(f"{plural(review.total, 'urge')} in all: " + ", ".join(parts) + ".")
         if review.opened:
             lines.append("A look is information, not contact.")
     return lines

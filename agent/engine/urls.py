@@ -16,6 +16,8 @@ from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from agent.errors import UserError
+
 # Decoding rounds for percent-encoding: enough for "encoded twice" (and thrice),
 # bounded so a hostile URL cannot make us loop.
 DECODE_ROUNDS = 3
@@ -27,7 +29,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 V = TypeVar("V")
 
 
-class UrlError(ValueError):
+class UrlError(UserError):
     """The text is not a URL we can read."""
 
 

@@ -1,0 +1,124 @@
+"""The commands that ask the running agent, through its loopback API: status, override, stop."""
+
+from __future__ import annotations
+
+import json
+
+from agent import paths
+from agent.errors import UserError
+from agent.system.install import agent_running, installed_pac_url
+from agent.web.pac_server import pac_text
+
+
+def _running() -> dict | None:
+    """The running agent's addresses, or None when it is not running."""
+    return agent_running(paths.home())
+
+
+def _api(path: str, body: dict | None = None):
+    """Call the running agent's local API (loopback, with the install's key)."""
+    import urllib.error
+    import urllib.request
+
+    from agent import secret
+    from agent.web.server import KEY_HEADER, api_key
+
+    info = _running()
+    if info is None or "pages" not in info:
+        raise UserError("nocontact is not running, so nothing is paused right now. Start it with: nocontact run")
+    key = api_key(secret.load_or_create(paths.secret_path()))
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(info["pages"] + path, data=data, headers={KEY_HEADER: key})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        message = json.loads(err.read() or b"{}").get("error") or f"the agent answered {err.code}"
+        raise UserError(message) from None
+    except (urllib.error.URLError, TimeoutError) as err:
+        raise UserError(f"the agent did not answer ({err})") from None
+
+
+def _minutes_left(hold: dict) -> int:
+    return (hold["remaining"] + 59) // 60
+
+
+def _describe_hold(hold: dict) -> str:
+    what = {"config": "a looser config", "stop": "stopping nocontact"}.get(hold["kind"], hold["name"])
+    minutes = _minutes_left(hold)
+    state = {
+        "waiting": f"waiting, about {minutes} min left",
+        "ready": "the wait is over; open it from its page, or: nocontact override open " + str(hold["id"]),
+        "open": "open now",
+    }[hold["state"]]
+    return f"  {hold['id']:>3}  {what}: {state}"
+
+
+def cmd_status(args) -> int:
+    info = _running()
+    holds = _api("/api/holds") if info and "pages" in info else []
+    pac_service = installed_pac_url(paths.home())  # what the system points at, once installed
+    if args.json:
+        print(json.dumps({"running": info is not None, **(info or {}), "pac_service": pac_service, "pending": holds}))
+        return 0
+    if info is None:
+        print("nocontact is not running. Start it with: nocontact run")
+        if pac_service and "PROXY" in pac_text(paths.pac_path()):
+            print(f"Its PAC service ({pac_service}) still sends watched sites to it, so they do not open "
+                  "until it runs again.")
+        return 0
+    print(f"nocontact is running (pid {info['pid']}).\n  proxy   {info['proxy']}\n"
+          f"  PAC     {pac_service or info['pac_url']}\n  CA      {info['ca_cert']}")
+    print("Pending:" if holds else "Pending: nothing")
+    for hold in holds:
+        print(_describe_hold(hold))
+    return 0
+
+
+def cmd_override(args) -> int:
+    if args.action == "request":
+        hold = _api("/api/holds", {"target": args.target, "reason": args.reason})
+        print(f"Asked (request {hold['id']}). The wait is {_minutes_left(hold)} minutes; "
+              "you can stop waiting at any moment with: nocontact override cancel " + str(hold["id"]))
+    elif args.action == "status":
+        holds = _api("/api/holds")
+        if args.json:
+            print(json.dumps(holds))
+        else:
+            print("\n".join(_describe_hold(h) for h in holds) if holds else "Nothing is waiting or open.")
+    elif args.action == "cancel":
+        _api(f"/api/holds/{args.id}/cancel", {})
+        print("Cancelled. That's an urge ridden out.")
+    elif args.action == "open":
+        hold = _api(f"/api/holds/{args.id}/open", {})
+        print(f"Open for {round(hold['window'] / 60)} minutes; it closes by itself.")
+    return 0
+
+
+def cmd_stop(args) -> int:
+    hold = _api("/api/stop", {})
+    print(f"Stopping waits out the cooldown like any loosening: nocontact stops in about "
+          f"{_minutes_left(hold)} minutes. To keep it running: nocontact override cancel {hold['id']}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    """Add `status`, `override` and `stop` to the subparsers."""
+    status = sub.add_parser("status", help="is the agent running, where, and what is pending")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
+
+    override = sub.add_parser("override", help="ask to open a blocked target after a wait")
+    actions = override.add_subparsers(dest="action", required=True, metavar="ACTION")
+    request = actions.add_parser("request", help="ask for a window: TARGET is an alias, a category or a site")
+    request.add_argument("target", metavar="TARGET")
+    request.add_argument("--reason", default=None, help="what do I hope to find? (optional)")
+    over_status = actions.add_parser("status", help="what is waiting or open")
+    over_status.add_argument("--json", action="store_true")
+    for name, text in (("cancel", "stop waiting (an urge ridden out)"), ("open", "open a request whose wait is over")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("id", type=int, metavar="ID")
+    override.set_defaults(func=cmd_override)
+
+    stop = sub.add_parser("stop", help="stop the agent, after the cooldown delay")
+    stop.set_defaults(func=cmd_stop)

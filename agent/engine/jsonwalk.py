@@ -1,8 +1,9 @@
 """One bounded walk over a parsed JSON value (str keys): every node, with the keys that lead to it.
 
 Pure (no I/O). Hostile input (deep, wide, large) costs at most the budget: the walk keeps its own
-stack (no recursion) and stops when the budget is spent. Keys are the dict keys from the root, lower
-case, with list positions left out: in {"To": [{"Email": "a"}]} the leaf "a" has the keys
+stack (no recursion), goes through each dict and list lazily (a list of a million items costs only
+the items visited), and stops when the budget is spent. Keys are the dict keys from the root,
+lower case, with list positions left out: in {"To": [{"Email": "a"}]} the leaf "a" has the keys
 ("to", "email"), so a field is found by its name whatever list it stands in.
 
     found = [value for keys, value in walk(data, 5000)
@@ -12,6 +13,7 @@ case, with list positions left out: in {"To": [{"Email": "a"}]} the leaf "a" has
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import repeat
 from typing import Any
 
 Keys = tuple[str, ...]
@@ -52,16 +54,26 @@ def walk(value: Any, budget: Budget | int, prefix: Keys = (),
     """
     if not isinstance(budget, Budget):
         budget = Budget(budget)
-    stack: list[tuple[Keys, Any]] = [(prefix, value)]
+    # One iterator per dict or list being gone through, innermost last: its items are reached one at a time.
+    stack: list[Iterator[tuple[Keys, Any]]] = [iter(((prefix, value),))]
     while stack and budget.left > 0:  # read each time: a caller may spend from the same budget between nodes
+        item = next(stack[-1], None)
+        if item is None:  # that dict or list is done
+            stack.pop()
+            continue
         budget.left -= 1
-        keys, node = stack.pop()
-        yield keys, node
+        yield item
+        keys, node = item
         if isinstance(node, dict):
             if into is None or into(keys, node):
-                stack.extend((keys + (key.lower(),), item) for key, item in reversed(node.items()))
+                stack.append(_fields(keys, node))
         elif isinstance(node, list) and (into is None or into(keys, node)):
-            stack.extend((keys, item) for item in reversed(node))
+            stack.append(zip(repeat(keys), node))
+
+
+def _fields(keys: Keys, node: dict) -> Iterator[tuple[Keys, Any]]:
+    for key, item in node.items():
+        yield keys + (key.lower(),), item
 
 
 def scalars(value: Any, budget: Budget | int, prefix: Keys = ()) -> Iterator[tuple[Keys, str | int | float]]:

@@ -26,6 +26,22 @@ def test_the_budget_bounds_the_walk_and_counts_it():
     assert sum(1 for _ in scalars(wide, budget)) == 4999 and budget.spent == 5000  # the list itself costs one
 
 
+class CountedList(list):
+    """A list that counts the items taken from it."""
+
+    taken = 0
+
+    def __iter__(self):
+        for item in super().__iter__():
+            self.taken += 1
+            yield item
+
+
+def test_a_wide_list_costs_only_the_items_visited():
+    wide = CountedList(range(1_000_000))
+    assert len(list(walk({"a": wide}, 10))) == 10 and wide.taken == 8  # the dict, the list, 8 items
+
+
 def test_one_budget_is_shared_by_several_walks():
     budget = Budget(5)
     assert len(list(walk([1, 2], budget))) == 3

@@ -7,9 +7,11 @@ cost of the pre-check every other request pays (`is_send_shaped`). Then the
 cost of learning ids from a response: reading each recorded-style inbox or
 profile response (tests/fixtures/barrier/responses), an X inbox of 1 MiB, and
 the pre-check every other response pays (`is_listing`). Also a body made to be
-slow (21 KB of gzip that unpack to 21 MB of tiny JSON items) and the cost of
-handing a read to the barrier's own thread. The proxy reads plain bodies up to
-64 KiB on its event loop, and larger or compressed ones on that thread.
+slow (21 KB of gzip that unpack to 21 MB of tiny JSON items) with the work it
+counts, letters made to be slow (tails that make backtracking patterns take
+minutes), and the cost of handing a read to the barrier's own thread. The proxy
+reads plain bodies up to 64 KiB on its event loop, and larger or compressed ones
+on that thread.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from pathlib import Path
 from tabulate import tabulate
 
 from agent.barrier.barrier import Barrier
+from agent.barrier.body import Work
+from agent.barrier.letter import plain_text
 from agent.config import parse_config
 from tests.unit.test_barrier import load_fixture
 from tests.unit.test_barrier_learn import ALL as RESPONSES
@@ -40,6 +44,11 @@ people:
     emails: [casey.l@example.org]
     phones: ["+44 7700 900123"]
 """
+
+
+# Tails that made the letter's patterns backtrack for seconds to minutes (tests/unit/test_barrier.py).
+HOSTILE_LETTERS = ("<a " * 60_000, "<script>" * 30_000, "<br " * 30_000, "<style>x" * 30_000, 'class="' * 50_000,
+                   "<blockquote>" * 20_000)
 
 
 def timed(function, args: tuple, repeat: int) -> float:
@@ -93,14 +102,19 @@ def main(argv: list[str] | None = None) -> int:
     form_headers = {"content-type": "application/json"}
     path = "/mail/client/mail/send"
     gzipped = form_headers | {"content-encoding": "gzip"}
+    tiny_items = ("[" + "{}," * (1 << 18 if args.small else 7 << 20) + "{}]").encode()
+    slow = ("POST", "mail.google.com", "/mail/u/0/?act=sm", gzipped, gzip.compress(tiny_items, 9))
     large = [
         ("1 MiB JSON", timed(barrier.inspect, ("POST", "www.gmx.net", path, form_headers, big), 5)),
         ("1 MiB JSON, gzip", timed(barrier.inspect, ("POST", "www.gmx.net", path, gzipped, gzip.compress(big)), 5)),
         ("4 MiB JSON (read to the bound)", timed(barrier.inspect, ("POST", "www.gmx.net", path, form_headers, huge), 5)),
-        ("21 KB gzip of 21 MB tiny JSON items (Gmail)", timed(barrier.inspect, (
-            "POST", "mail.google.com", "/mail/u/0/?act=sm", gzipped, gzip.compress(
-                ("[" + "{}," * (1 << 18 if args.small else 7 << 20) + "{}]").encode(), 9)), 1)),
+        (f"{len(slow[-1]) / 1000:.0f} KB gzip of {len(tiny_items) / 1e6:.0f} MB tiny JSON items (Gmail)",
+         timed(barrier.inspect, slow, 1)),
     ]
+    work = Work()
+    barrier.inspect(*slow, work=work)
+    letters = [(repr(tail[:12]), timed(plain_text, ("<p>hello</p>" + tail,), 3)) for tail in HOSTILE_LETTERS]
+    slowest_letter = max(letters, key=lambda r: r[1])
     with ThreadPoolExecutor(max_workers=1) as reader:  # what the hand-over to the barrier's thread adds
         hop = timed(lambda: reader.submit(int).result(), (), repeat * 10)
     precheck = timed(barrier.is_send_shaped, ("GET", "www.instagram.com", "/casey.lindqvist/"), repeat * 10)
@@ -129,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         ("added cost per inspected send, slowest fixture", f"{max(costs):.1f} us", max(rows, key=lambda r: float(r[1]))[0]),
         *((name, f"{cost / 1000:.1f} ms", "read on the barrier's thread (large or compressed)")
           for name, cost in large),
+        ("that body's work: MiB read, MiB decoded", f"{work.read / 2**20:.1f}, {work.decoded / 2**20:.1f}",
+         "counted (agent.barrier.body.Work); the tests assert its bounds"),
+        ("that body's work: tokens scanned, nodes walked", f"{work.tokens}, {work.nodes}", ""),
+        ("letter made to be slow, slowest of the tails", f"{slowest_letter[1] / 1000:.1f} ms", slowest_letter[0]),
         ("hand-over to the barrier's thread", f"{hop:.1f} us", "added to a large or compressed body's read"),
         ("pre-check on any other request (GET)", f"{precheck:.2f} us", "no body is read"),
         ("pre-check on a send-shaped POST", f"{precheck_post:.2f} us", ""),

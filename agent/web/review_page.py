@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from html import escape
 
 from agent.review import WEEKDAYS, Review, detail_lines, event_words, headline_lines
-from agent.store import OUTCOMES, TRIGGERS, Urge
+from agent.store import FILTERS, OUTCOMES, TRIGGERS, Urge
 from agent.web.pages import STYLE
 
 OUTCOME_WORDS = {
@@ -21,7 +21,6 @@ OUTCOME_WORDS = {
     "blocked": "paused",
     "overridden": "chose to look",
 }
-FILTERS = ("person", "category", "source", "outcome")
 SOURCES = ("proxy", "process", "message", "contact")
 
 REVIEW_STYLE = """

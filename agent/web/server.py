@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agent import secret
 from agent.cooldown import CooldownError, Hold
+from agent.store import FILTERS
 from agent.web.forms import form_int, same_origin
 from agent.web.pac import PAC_PATH, pac_file
 from agent.web.pac_server import LocalHandler
@@ -26,7 +27,6 @@ from agent.web.pages import letters_html
 REVIEW_PATH = "/review"
 LETTERS_PATH = "/letters"
 NOTE_PATH = "/review/note"
-FILTERS = ("person", "category", "source", "outcome")
 KEY_HEADER = "X-Nocontact-Key"
 MAX_BODY = 16_384
 
@@ -168,7 +168,7 @@ class PagesServer:
         since, until = last_days(30, now=now, tz=now.astimezone().tzinfo)
         review = summarise(urges, events, since=since, until=until, tz=now.astimezone().tzinfo)
         chosen = {key: query[key] for key in FILTERS if query.get(key)}
-        shown = [u for u in urges if since <= u.time < until and all(getattr(u, k) == v for k, v in chosen.items())]
+        shown = log.urges(since=since, until=until, **chosen)
         return review_html(review, shown, note_token=secret.sign(self.agent.secret, "note"), post_path=NOTE_PATH,
                            filters=chosen, open_note=form_int(query.get("note")))
 

@@ -212,7 +212,7 @@ def test_terminal_leads_with_what_was_ridden_out(month):
 def test_review_page_charts_and_forms(month):
     log, ids = month
     review = review_of(log)
-    june = [u for u in log.urges() if SINCE <= u.time < UNTIL]
+    june = log.urges(since=SINCE, until=UNTIL)
     page = review_html(review, june, note_token="tok-123", post_path="/.well-known/nocontact/note",
                        filters={"person": "J"}, open_note=ids[5])
 
@@ -339,7 +339,7 @@ def test_last_days_starts_at_local_midnight():
 
 def test_no_failure_words_anywhere(month):
     log, _ = month
-    june = [u for u in log.urges() if SINCE <= u.time < UNTIL]
+    june = log.urges(since=SINCE, until=UNTIL)
     reviews = [review_of(log)]
     # More urges than before, many more, only looks, nothing at all, a long period, every guard event kind.
     start = datetime(2026, 9, 1, tzinfo=TZ)

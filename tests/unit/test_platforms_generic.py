@@ -1,4 +1,4 @@
-"""The generic platform (agent/engine/platforms/generic.py): its table.
+"""The tables of any other site (agent/engine/platforms/generic.py).
 
 A table row: a pasted profile link, the URL forms that must reach that identity, and the
 look-alikes and unrelated pages that must not. A new platform gets its table here.
@@ -6,12 +6,9 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
-import pytest
-
-from agent.engine.identity import Identity
-from agent.engine.platforms import GENERIC, recognise
+from agent.engine.platforms import GENERIC
 from agent.engine.urls import parse
-from tests.unit.platform_tables import Table, reaches, table_cases
+from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
 
@@ -76,28 +73,20 @@ TABLES["web"] = [
 ]
 
 
-@pytest.mark.parametrize(("profile", "url", "reach"), table_cases(TABLES))
-def test_table(profile: str, url: str, reach: bool) -> None:
-    assert reaches(profile, url) is reach
+RECOGNISED: Recognised = [
+    ("https://www.flickr.com/photos/caseyl/", "web", "flickr.com/photos/caseyl"),
+    ("https://caseylindqvist.com", "web", "caseylindqvist.com"),
+    ("https://www.CaseyLindqvist.com/", "web", "caseylindqvist.com"),
+    ("https://web.de/", "web", "web.de"),
+    (
+        "https://forum.example.org/memberlist.php?mode=viewprofile&u=4821",
+        "web",
+        "forum.example.org/memberlist.php?u=4821",
+    ),
+    ("https://example.org/?user=casey", "web", "example.org/?user=casey"),
+]
 
-
-@pytest.mark.parametrize(
-    ("link", "platform", "key"),
-    [
-        ("https://www.flickr.com/photos/caseyl/", "web", "flickr.com/photos/caseyl"),
-        ("https://caseylindqvist.com", "web", "caseylindqvist.com"),
-        ("https://www.CaseyLindqvist.com/", "web", "caseylindqvist.com"),
-        ("https://web.de/", "web", "web.de"),
-        (
-            "https://forum.example.org/memberlist.php?mode=viewprofile&u=4821",
-            "web",
-            "forum.example.org/memberlist.php?u=4821",
-        ),
-        ("https://example.org/?user=casey", "web", "example.org/?user=casey"),
-    ],
-)
-def test_recognise(link: str, platform: str, key: str) -> None:
-    assert recognise(link) == Identity(platform, key)
+test_table, test_recognise = table_tests(TABLES, RECOGNISED)
 
 
 def test_generic_reaches_yields_one_key_per_prefix() -> None:

@@ -1,4 +1,4 @@
-"""The YouTube, Spotify and Strava (agent/engine/platforms/media.py): each table.
+"""The tables of YouTube, Spotify and Strava (agent/engine/platforms/media.py).
 
 A table row: a pasted profile link, the URL forms that must reach that identity, and the
 look-alikes and unrelated pages that must not. A new platform gets its table here.
@@ -6,11 +6,7 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
-import pytest
-
-from agent.engine.identity import Identity
-from agent.engine.platforms import recognise
-from tests.unit.platform_tables import Table, reaches, table_cases
+from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
 
@@ -152,22 +148,14 @@ TABLES["strava"] = [
 ]
 
 
-@pytest.mark.parametrize(("profile", "url", "reach"), table_cases(TABLES))
-def test_table(profile: str, url: str, reach: bool) -> None:
-    assert reaches(profile, url) is reach
+RECOGNISED: Recognised = [
+    ("https://www.youtube.com/@CaseyLindqvist", "youtube", "@caseylindqvist"),
+    (f"https://www.youtube.com/channel/{CHANNEL}", "youtube", f"channel/{CHANNEL}"),
+    ("https://www.youtube.com/c/CaseyLindqvistMusic", "youtube", "c/caseylindqvistmusic"),
+    ("https://www.youtube.com/user/CaseyL1985", "youtube", "user/caseyl1985"),
+    ("https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb", "spotify", "artist:4Z8W4fKeB5YxbusRsdQVPb"),
+    ("https://open.spotify.com/user/31l77y2al5lnn7mxfrmd4bpfhqke", "spotify", "user:31l77y2al5lnn7mxfrmd4bpfhqke"),
+    ("https://www.strava.com/athletes/12345678", "strava", "12345678"),
+]
 
-
-@pytest.mark.parametrize(
-    ("link", "platform", "key"),
-    [
-        ("https://www.youtube.com/@CaseyLindqvist", "youtube", "@caseylindqvist"),
-        (f"https://www.youtube.com/channel/{CHANNEL}", "youtube", f"channel/{CHANNEL}"),
-        ("https://www.youtube.com/c/CaseyLindqvistMusic", "youtube", "c/caseylindqvistmusic"),
-        ("https://www.youtube.com/user/CaseyL1985", "youtube", "user/caseyl1985"),
-        ("https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb", "spotify", "artist:4Z8W4fKeB5YxbusRsdQVPb"),
-        ("https://open.spotify.com/user/31l77y2al5lnn7mxfrmd4bpfhqke", "spotify", "user:31l77y2al5lnn7mxfrmd4bpfhqke"),
-        ("https://www.strava.com/athletes/12345678", "strava", "12345678"),
-    ],
-)
-def test_recognise(link: str, platform: str, key: str) -> None:
-    assert recognise(link) == Identity(platform, key)
+test_table, test_recognise = table_tests(TABLES, RECOGNISED)

@@ -1,4 +1,4 @@
-"""The Telegram and WhatsApp (agent/engine/platforms/messaging.py): each table.
+"""The tables of Telegram and WhatsApp (agent/engine/platforms/messaging.py).
 
 A table row: a pasted profile link, the URL forms that must reach that identity, and the
 look-alikes and unrelated pages that must not. A new platform gets its table here.
@@ -6,11 +6,7 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
-import pytest
-
-from agent.engine.identity import Identity
-from agent.engine.platforms import recognise
-from tests.unit.platform_tables import Table, reaches, table_cases
+from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
 
@@ -77,19 +73,11 @@ TABLES["whatsapp"] = [
 ]
 
 
-@pytest.mark.parametrize(("profile", "url", "reach"), table_cases(TABLES))
-def test_table(profile: str, url: str, reach: bool) -> None:
-    assert reaches(profile, url) is reach
+RECOGNISED: Recognised = [
+    ("https://t.me/CaseyLindq", "telegram", "caseylindq"),
+    ("https://t.me/+447700900123", "phone", "447700900123"),
+    ("https://wa.me/447700900123", "phone", "447700900123"),
+    ("https://api.whatsapp.com/send?phone=447700900123", "phone", "447700900123"),
+]
 
-
-@pytest.mark.parametrize(
-    ("link", "platform", "key"),
-    [
-        ("https://t.me/CaseyLindq", "telegram", "caseylindq"),
-        ("https://t.me/+447700900123", "phone", "447700900123"),
-        ("https://wa.me/447700900123", "phone", "447700900123"),
-        ("https://api.whatsapp.com/send?phone=447700900123", "phone", "447700900123"),
-    ],
-)
-def test_recognise(link: str, platform: str, key: str) -> None:
-    assert recognise(link) == Identity(platform, key)
+test_table, test_recognise = table_tests(TABLES, RECOGNISED)

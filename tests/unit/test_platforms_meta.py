@@ -1,4 +1,4 @@
-"""The Instagram, Threads and Facebook (agent/engine/platforms/meta.py): each table.
+"""The tables of Instagram, Threads and Facebook (agent/engine/platforms/meta.py).
 
 A table row: a pasted profile link, the URL forms that must reach that identity, and the
 look-alikes and unrelated pages that must not. A new platform gets its table here.
@@ -6,11 +6,7 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
-import pytest
-
-from agent.engine.identity import Identity
-from agent.engine.platforms import recognise
-from tests.unit.platform_tables import Table, reaches, table_cases
+from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
 
@@ -202,23 +198,15 @@ TABLES["facebook"] = [
 ]
 
 
-@pytest.mark.parametrize(("profile", "url", "reach"), table_cases(TABLES))
-def test_table(profile: str, url: str, reach: bool) -> None:
-    assert reaches(profile, url) is reach
+RECOGNISED: Recognised = [
+    ("https://www.instagram.com/casey.lindqvist/", "instagram", "casey.lindqvist"),
+    ("instagram.com/Casey.Lindqvist", "instagram", "casey.lindqvist"),
+    ("  https://www.instagram.com/casey.lindqvist/?igsh=abc  ", "instagram", "casey.lindqvist"),
+    ("https://www.threads.net/@casey.lindqvist", "instagram", "casey.lindqvist"),
+    ("https://www.facebook.com/Casey.Lindqvist", "facebook", "caseylindqvist"),
+    ("https://www.facebook.com/profile.php?id=100098765432101", "facebook", "id:100098765432101"),
+    ("https://m.me/casey.lindqvist", "facebook", "caseylindqvist"),
+    ("https://www.messenger.com/t/100098765432101", "facebook", "id:100098765432101"),
+]
 
-
-@pytest.mark.parametrize(
-    ("link", "platform", "key"),
-    [
-        ("https://www.instagram.com/casey.lindqvist/", "instagram", "casey.lindqvist"),
-        ("instagram.com/Casey.Lindqvist", "instagram", "casey.lindqvist"),
-        ("  https://www.instagram.com/casey.lindqvist/?igsh=abc  ", "instagram", "casey.lindqvist"),
-        ("https://www.threads.net/@casey.lindqvist", "instagram", "casey.lindqvist"),
-        ("https://www.facebook.com/Casey.Lindqvist", "facebook", "caseylindqvist"),
-        ("https://www.facebook.com/profile.php?id=100098765432101", "facebook", "id:100098765432101"),
-        ("https://m.me/casey.lindqvist", "facebook", "caseylindqvist"),
-        ("https://www.messenger.com/t/100098765432101", "facebook", "id:100098765432101"),
-    ],
-)
-def test_recognise(link: str, platform: str, key: str) -> None:
-    assert recognise(link) == Identity(platform, key)
+test_table, test_recognise = table_tests(TABLES, RECOGNISED)

@@ -1,4 +1,4 @@
-"""The Venmo and Cash App (agent/engine/platforms/payments.py): each table.
+"""The tables of Venmo and Cash App (agent/engine/platforms/payments.py).
 
 A table row: a pasted profile link, the URL forms that must reach that identity, and the
 look-alikes and unrelated pages that must not. A new platform gets its table here.
@@ -6,11 +6,7 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
-import pytest
-
-from agent.engine.identity import Identity
-from agent.engine.platforms import recognise
-from tests.unit.platform_tables import Table, reaches, table_cases
+from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
 
@@ -64,18 +60,10 @@ TABLES["cashapp"] = [
 ]
 
 
-@pytest.mark.parametrize(("profile", "url", "reach"), table_cases(TABLES))
-def test_table(profile: str, url: str, reach: bool) -> None:
-    assert reaches(profile, url) is reach
+RECOGNISED: Recognised = [
+    ("https://venmo.com/u/Casey-Lindqvist", "venmo", "casey-lindqvist"),
+    ("https://venmo.com/code?user_id=2345678901234567890", "venmo", "id:2345678901234567890"),
+    ("https://cash.app/$CaseyL", "cashapp", "caseyl"),
+]
 
-
-@pytest.mark.parametrize(
-    ("link", "platform", "key"),
-    [
-        ("https://venmo.com/u/Casey-Lindqvist", "venmo", "casey-lindqvist"),
-        ("https://venmo.com/code?user_id=2345678901234567890", "venmo", "id:2345678901234567890"),
-        ("https://cash.app/$CaseyL", "cashapp", "caseyl"),
-    ],
-)
-def test_recognise(link: str, platform: str, key: str) -> None:
-    assert recognise(link) == Identity(platform, key)
+test_table, test_recognise = table_tests(TABLES, RECOGNISED)

@@ -1,4 +1,4 @@
-"""The X, Bluesky, TikTok, Snapchat, Pinterest, Reddit and Linktree (agent/engine/platforms/social.py): each table.
+"""The tables of X, Bluesky, TikTok, Snapchat, Pinterest, Reddit and Linktree (agent/engine/platforms/social.py).
 
 A table row: a pasted profile link, the URL forms that must reach that identity, and the
 look-alikes and unrelated pages that must not. A new platform gets its table here.
@@ -6,11 +6,8 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
-import pytest
-
-from agent.engine.identity import Identity
-from agent.engine.platforms import PLATFORMS, recognise
-from tests.unit.platform_tables import Table, reaches, table_cases
+from agent.engine.platforms import PLATFORMS
+from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
 
@@ -311,25 +308,17 @@ TABLES["linktree"] = [
 ]
 
 
-@pytest.mark.parametrize(("profile", "url", "reach"), table_cases(TABLES))
-def test_table(profile: str, url: str, reach: bool) -> None:
-    assert reaches(profile, url) is reach
+RECOGNISED: Recognised = [
+    ("https://x.com/CaseyLindq", "x", "caseylindq"),
+    ("https://twitter.com/caseylindq/status/1790000000000000000", "x", "caseylindq"),
+    ("https://x.com/i/user/1456789012345678901", "x", "id:1456789012345678901"),
+    ("https://www.tiktok.com/@Casey.Lindqvist", "tiktok", "casey.lindqvist"),
+    ("https://www.snapchat.com/add/caseyl.snaps", "snapchat", "caseyl.snaps"),
+    ("https://www.pinterest.co.uk/CaseyLindqvist/", "pinterest", "caseylindqvist"),
+    ("https://old.reddit.com/u/Casey_L", "reddit", "casey_l"),
+    ("https://linktr.ee/Casey.Lindqvist", "linktree", "casey.lindqvist"),
+    ("https://bsky.app/profile/Casey.bsky.social", "bluesky", "casey.bsky.social"),
+    (f"https://bsky.app/profile/{DID}", "bluesky", DID),
+]
 
-
-@pytest.mark.parametrize(
-    ("link", "platform", "key"),
-    [
-        ("https://x.com/CaseyLindq", "x", "caseylindq"),
-        ("https://twitter.com/caseylindq/status/1790000000000000000", "x", "caseylindq"),
-        ("https://x.com/i/user/1456789012345678901", "x", "id:1456789012345678901"),
-        ("https://www.tiktok.com/@Casey.Lindqvist", "tiktok", "casey.lindqvist"),
-        ("https://www.snapchat.com/add/caseyl.snaps", "snapchat", "caseyl.snaps"),
-        ("https://www.pinterest.co.uk/CaseyLindqvist/", "pinterest", "caseylindqvist"),
-        ("https://old.reddit.com/u/Casey_L", "reddit", "casey_l"),
-        ("https://linktr.ee/Casey.Lindqvist", "linktree", "casey.lindqvist"),
-        ("https://bsky.app/profile/Casey.bsky.social", "bluesky", "casey.bsky.social"),
-        (f"https://bsky.app/profile/{DID}", "bluesky", DID),
-    ],
-)
-def test_recognise(link: str, platform: str, key: str) -> None:
-    assert recognise(link) == Identity(platform, key)
+test_table, test_recognise = table_tests(TABLES, RECOGNISED)

@@ -1,4 +1,4 @@
-"""The LinkedIn and GitHub (agent/engine/platforms/work.py): each table.
+"""The tables of LinkedIn and GitHub (agent/engine/platforms/work.py).
 
 A table row: a pasted profile link, the URL forms that must reach that identity, and the
 look-alikes and unrelated pages that must not. A new platform gets its table here.
@@ -6,11 +6,7 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
-import pytest
-
-from agent.engine.identity import Identity
-from agent.engine.platforms import recognise
-from tests.unit.platform_tables import Table, reaches, table_cases
+from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
 
@@ -92,18 +88,10 @@ TABLES["github"] = [
 ]
 
 
-@pytest.mark.parametrize(("profile", "url", "reach"), table_cases(TABLES))
-def test_table(profile: str, url: str, reach: bool) -> None:
-    assert reaches(profile, url) is reach
+RECOGNISED: Recognised = [
+    ("https://uk.linkedin.com/in/Casey-Lindqvist-4b2a1c", "linkedin", "casey-lindqvist-4b2a1c"),
+    ("https://github.com/CaseyLindqvist", "github", "caseylindqvist"),
+    ("https://caseylindqvist.github.io/", "github", "caseylindqvist"),
+]
 
-
-@pytest.mark.parametrize(
-    ("link", "platform", "key"),
-    [
-        ("https://uk.linkedin.com/in/Casey-Lindqvist-4b2a1c", "linkedin", "casey-lindqvist-4b2a1c"),
-        ("https://github.com/CaseyLindqvist", "github", "caseylindqvist"),
-        ("https://caseylindqvist.github.io/", "github", "caseylindqvist"),
-    ],
-)
-def test_recognise(link: str, platform: str, key: str) -> None:
-    assert recognise(link) == Identity(platform, key)
+test_table, test_recognise = table_tests(TABLES, RECOGNISED)

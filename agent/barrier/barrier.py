@@ -84,7 +84,7 @@ from agent.barrier.listings import LISTING_METHODS, LISTINGS, MAX_RESPONSE, List
 from agent.barrier.services import Endpoint, Envelope, endpoints
 from agent.engine.identity import email_key, phone_key
 from agent.engine.jsonwalk import Budget
-from agent.engine.platforms import PLATFORMS
+from agent.engine.platforms import platform_named
 from agent.engine.urls import host_suffixes, normalise_host
 
 MAX_BODY = 2 * 1024 * 1024  # bytes read after decoding
@@ -94,7 +94,6 @@ MAX_FIELD = 64 * 1024  # a recipient field longer than this is cut before it is 
 NAME_KEYS = frozenset({"name", "displayname", "display_name", "fullname", "full_name"})
 MAX_LEARNT = 10_000  # keys learnt per barrier; beyond this nothing more is learnt
 
-_SITES = {platform.name: platform for platform in PLATFORMS}
 _DIGITS = re.compile(r"[0-9]{1,25}")
 _DASHED_IDS = re.compile(r"[0-9]+(?:-[0-9]+)+")  # X conversation ids: "<a>-<b>"
 _PHONEISH = re.compile(r"\+?\(?[0-9][0-9 ().-]{5,}[0-9]")  # "+44 7700 900123", "(202) 555-0143"
@@ -104,6 +103,8 @@ _DISCORD = re.compile(r"(?:discord|discordapp)\.com/(?:users/([0-9]+)|channels/@
 
 @dataclass(frozen=True)
 class Send:
+    """A request recognised as a send to a configured person: what is logged, and the letter kept."""
+
     family: str  # "email" | "social_messages" | "payments"
     service: str  # "gmail", "outlook", ...
     person: str  # the alias
@@ -123,7 +124,7 @@ def _email_keys(value: str) -> Iterator[str]:
 
 def _account_keys(platform: str, value: str) -> Iterator[str]:
     """Handles and numeric ids on `platform`, keyed as agent.engine.platforms keys them ("x:id:123", "x:name")."""
-    site = _SITES.get(platform)
+    site = platform_named(platform)
     for part in _SPLIT.split(value.strip()):
         if part.startswith("@") and ":" in part:
             part = part[1:].split(":", 1)[0]  # a Matrix user: @t2_abc:reddit.com
@@ -137,7 +138,6 @@ def _account_keys(platform: str, value: str) -> Iterator[str]:
                 key = site.key(item)
                 if key:
                     yield f"{platform}:{key}"
-
 
 
 def _on_host(seen: dict, items: tuple, host: str) -> tuple:

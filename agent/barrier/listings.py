@@ -19,15 +19,13 @@ from typing import Any
 
 from agent.barrier.body import Fields, Work
 from agent.engine.jsonwalk import Budget, Keys, walk
-from agent.engine.platforms import PLATFORMS
+from agent.engine.platforms import platform_named
 from agent.engine.urls import parse
 
 MAX_RESPONSE = 4 * 1024 * 1024  # bytes of a listing response read after decoding; a longer one is read to here
 MAX_RESPONSE_NODES = 200_000  # JSON nodes walked per listing response
 MAX_MEMBER_NODES = 2_000  # JSON nodes walked per thread's participants
 LISTING_METHODS = frozenset({"GET", "POST"})
-
-_SITES = {platform.name: platform for platform in PLATFORMS}
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -185,8 +183,9 @@ def as_handle(platform: str, value: str) -> str:
     if len(value) > 1000:
         return ""
     if value[:8].lower().startswith(("https://", "http://")):
+        site = platform_named(platform)
         try:
-            return str(_SITES[platform].profile(parse(value)).key)
+            return str(site.profile(parse(value)).key) if site else ""
         except (ValueError, KeyError):
             return ""
     return value

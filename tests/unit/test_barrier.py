@@ -1,4 +1,4 @@
-"""The contact barrier (agent/barrier.py): sends to the person are recognised by their recipients only.
+"""The contact barrier (agent/barrier/): sends to the person are recognised by their recipients only.
 
 Fixtures: tests/fixtures/barrier/*.yaml, one recorded-style request each. A fixture has either
 `request` (method, url, headers, body) or `websocket` (url, frame, topic, message), an optional
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 import zlib
 from dataclasses import FrozenInstanceError, dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ import brotli
 import pytest
 import yaml
 
+from agent.barrier import services
 from agent.barrier.barrier import FULL_READ, MAX_BODY, Barrier, Send
 from agent.barrier.body import MAX_DEPTH, MAX_NODES, MAX_TOKENS, Work, decode_body, is_compressed, load_json
 from agent.barrier.letter import MAX_LETTER, plain_text
@@ -280,6 +283,15 @@ def test_hosts_follow_the_enabled_families():
     assert {"venmo.com", "cash.app", "paypal.com"} == barrier({"payments"}).hosts()
     with pytest.raises(ValueError, match="unknown barrier families: sms"):
         Barrier(PEOPLE, {"email", "sms"})
+    for families in ({"email"}, {"social_messages", "payments"}, set(FAMILIES)):
+        assert services.hosts(families) == barrier(families).hosts()  # what the policy watches
+
+
+def test_the_policy_reads_the_hosts_from_the_table_alone():
+    """The engine imports the services table, which is pure data: no decoding, no barrier."""
+    code = "import sys, agent.engine.policy; print(sorted(m for m in sys.modules if m.startswith('agent.barrier')))"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert found.split() == ["['agent.barrier',", "'agent.barrier.services']"]
 
 
 def test_families_off_are_not_looked_at():

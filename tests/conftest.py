@@ -1,4 +1,4 @@
-"""Shared fixtures: a temporary data directory, real local origins, and one real proxy for the session."""
+"""Shared fixtures: a temporary data directory per test, real local origins, and one real proxy for the session."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from mitmproxy import ctx
 
-# Every test runs against a temporary data directory, never the person's own.
+# Nothing here ever reads or writes the person's own data directory: not while importing, not in the session's
+# fixtures, and each test gets a fresh one of its own (`data_home`).
 os.environ["NOCONTACT_HOME"] = tempfile.mkdtemp(prefix="nocontact-test-home-")
 
 from agent.agent import Agent  # noqa: E402
@@ -149,6 +150,14 @@ def own_proxy(config_text: str, folder: Path, origin):
             setattr(ctx, name, value)
 
 
+@pytest.fixture(autouse=True)
+def data_home(tmp_path_factory, monkeypatch) -> Path:
+    """A fresh, empty data directory for every test, so no test sees what another wrote there."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("NOCONTACT_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def origin(tmp_path_factory):
     origin, servers = start_origin(tmp_path_factory.mktemp("origin"))
@@ -164,7 +173,10 @@ def notifications() -> list:
 
 @pytest.fixture(scope="session")
 def proxy(tmp_path_factory, origin, notifications) -> RunningProxy:
-    running = start_proxy(TEST_CONFIG, tmp_path_factory.mktemp("proxy"), origin, notifications)
+    folder = tmp_path_factory.mktemp("proxy")
+    with pytest.MonkeyPatch.context() as patch:  # its secret, CA and state file beside its config and log
+        patch.setenv("NOCONTACT_HOME", str(folder))
+        running = start_proxy(TEST_CONFIG, folder, origin, notifications)
     yield running
     running.loop.call_soon_threadsafe(running.agent.shutdown)
     running.thread.join(10)

@@ -72,3 +72,10 @@ def test_unreadable_file(tmp_path):
         load_config(path)
     with pytest.raises(ConfigError, match="no such file"):
         load_config(tmp_path / "missing.yaml")
+
+
+def test_each_test_has_a_data_directory_of_its_own(data_home):
+    from agent import paths
+
+    assert paths.home() == data_home and not any(data_home.iterdir())
+    assert paths.config_path().read_text() == default_config().read_text()  # made from the shipped default

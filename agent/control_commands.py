@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 
 from agent import paths
+from agent import state as agent_state
 from agent.errors import UserError
-from agent.system.install import agent_running, installed_pac_url
+from agent.system.install import installed_pac_url
 from agent.web.pac_server import pac_text
 
 
-def _running() -> dict | None:
+def _running() -> agent_state.State | None:
     """The running agent's addresses, or None when it is not running."""
-    return agent_running(paths.home())
+    return agent_state.running(paths.home())
 
 
 def _api(path: str, body: dict | None = None):
@@ -24,11 +25,11 @@ def _api(path: str, body: dict | None = None):
     from agent.web.server import KEY_HEADER, api_key
 
     info = _running()
-    if info is None or "pages" not in info:
+    if info is None or not info.pages:
         raise UserError("nocontact is not running, so nothing is paused right now. Start it with: nocontact run")
     key = api_key(secret.load_or_create(paths.secret_path()))
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(info["pages"] + path, data=data, headers={KEY_HEADER: key})
+    request = urllib.request.Request(info.pages + path, data=data, headers={KEY_HEADER: key})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
@@ -56,10 +57,11 @@ def _describe_hold(hold: dict) -> str:
 
 def cmd_status(args) -> int:
     info = _running()
-    holds = _api("/api/holds") if info and "pages" in info else []
+    holds = _api("/api/holds") if info and info.pages else []
     pac_service = installed_pac_url(paths.home())  # what the system points at, once installed
     if args.json:
-        print(json.dumps({"running": info is not None, **(info or {}), "pac_service": pac_service, "pending": holds}))
+        fields = info.as_dict() if info else {}
+        print(json.dumps({"running": info is not None, **fields, "pac_service": pac_service, "pending": holds}))
         return 0
     if info is None:
         print("nocontact is not running. Start it with: nocontact run")
@@ -67,8 +69,8 @@ def cmd_status(args) -> int:
             print(f"Its PAC service ({pac_service}) still sends watched sites to it, so they do not open "
                   "until it runs again.")
         return 0
-    print(f"nocontact is running (pid {info['pid']}).\n  proxy   {info['proxy']}\n"
-          f"  PAC     {pac_service or info['pac_url']}\n  CA      {info['ca_cert']}")
+    print(f"nocontact is running (pid {info.pid}).\n  proxy   {info.proxy}\n"
+          f"  PAC     {pac_service or info.pac_url}\n  CA      {info.ca_cert}")
     print("Pending:" if holds else "Pending: nothing")
     for hold in holds:
         print(_describe_hold(hold))

@@ -63,9 +63,9 @@ def secure_ca(folder: Path) -> None:
             os.chmod(folder / key_file, 0o600)
 
 
-def state_path() -> Path:
-    """Written by a running agent so that `nocontact status` can find it."""
-    return home() / "state.json"
+def state_path(data_dir: Path | None = None) -> Path:
+    """Written by a running agent so that `nocontact status` can find it (agent/state.py reads and writes it)."""
+    return (home() if data_dir is None else Path(data_dir)) / "state.json"
 
 
 def pac_path(data_dir: Path | None = None) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import os
 import signal
@@ -17,7 +16,7 @@ from mitmproxy import ctx, exceptions, options
 from mitmproxy.tools.dump import DumpMaster
 
 from addons.nocontact import NoContact
-from agent import paths
+from agent import paths, state
 from agent.agent import Agent
 from agent.config import ConfigError
 from agent.system.install import fetch_local, installed_pac_url, repoint
@@ -250,7 +249,7 @@ async def serve(
     master = build_master(agent, host, port, sets, confdir)
     master.addons.add(*extra_addons)
     pages: PagesServer | None = None
-    state = paths.state_path()
+    data_dir = paths.home()
 
     def on_ready(address: tuple[str, int]) -> None:
         nonlocal pages
@@ -259,20 +258,20 @@ async def serve(
         pages = PagesServer(agent, proxy_host, wanted, proxy_host, address[1], loop=asyncio.get_running_loop())
         pages.start()
         paths.secure_ca(confdir)  # mitmproxy has just made the CA on a first start
-        info = {
-            "pid": os.getpid(),
-            "started": psutil.Process().create_time(),  # tells this process from a later one with its pid
-            "proxy": f"{proxy_host}:{address[1]}",
-            "pac_url": f"http://{proxy_host}:{pages.port}{PAC_PATH}",
-            "pages": f"http://{proxy_host}:{pages.port}",
-            "ca_cert": str(confdir / "mitmproxy-ca-cert.pem"),
-            "config": str(agent.config_path),
-        }
-        state.write_text(json.dumps(info, indent=2))
-        agent.address = info
+        info = state.State(
+            pid=os.getpid(),
+            started=psutil.Process().create_time(),  # tells this process from a later one with its pid
+            proxy=f"{proxy_host}:{address[1]}",
+            pac_url=f"http://{proxy_host}:{pages.port}{PAC_PATH}",
+            pages=f"http://{proxy_host}:{pages.port}",
+            ca_cert=str(confdir / "mitmproxy-ca-cert.pem"),
+            config=str(agent.config_path),
+        )
+        state.write(data_dir, info)
+        agent.address = info.as_dict()
         announce(
             "nocontact is running.\n"
-            f"  proxy   {info['proxy']}\n  PAC     {info['pac_url']}\n  CA      {info['ca_cert']}\n"
+            f"  proxy   {info.proxy}\n  PAC     {info.pac_url}\n  CA      {info.ca_cert}\n"
             "Stop with Ctrl+C."
         )
 
@@ -311,7 +310,7 @@ async def serve(
         pointer.shutdown(wait=True)
         if pages:
             pages.stop()
-        state.unlink(missing_ok=True)
+        state.remove(data_dir)
         if waited:  # the person waited to stop it: nothing is held back until it runs again
             write_pac_file(pac_path, STOPPED)
             point_browsers_at(pac_path.parent, STOPPED)

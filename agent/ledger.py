@@ -26,6 +26,9 @@ class Ledger:
     def _sign(self, kind: str, data: str) -> str:
         return secret.sign(self.key, f"{kind}:{data}")
 
+    def _verify(self, kind: str, data: str, sig: str) -> bool:
+        return secret.verify(self.key, f"{kind}:{data}", sig)
+
     def save(self, hold: Hold, step: str | None = None) -> None:
         data = json.dumps(asdict(hold), sort_keys=True)
         self.log.save_hold(hold.id, data, self._sign("hold", data))
@@ -37,7 +40,7 @@ class Ledger:
         for hold_id, data, sig in self.log.load_holds():
             try:
                 values = json.loads(data)
-                valid = secret.verify(self.key, f"hold:{data}", sig) and set(values) == _HOLD_FIELDS
+                valid = self._verify("hold", data, sig) and set(values) == _HOLD_FIELDS
             except ValueError:
                 valid = False
             if not valid:
@@ -57,7 +60,7 @@ class Ledger:
         if row is None:
             return None
         data, sig = row
-        if not secret.verify(self.key, f"config:{data}", sig):
+        if not self._verify("config", data, sig):
             self.log.add_event("tampered", "the record of the config in force was changed outside nocontact")
             return None
         try:
@@ -77,6 +80,6 @@ class Ledger:
             return False
         data, sig = row
         try:
-            return secret.verify(self.key, f"stop:{data}", sig) and json.loads(data) == {"waited": True}
+            return self._verify("stop", data, sig) and json.loads(data) == {"waited": True}
         except ValueError:
             return False

@@ -77,17 +77,24 @@ class RouteToOrigin:
         self.contacted.append(data.server.address[0])
 
 
-class MonotonicClock:
-    """The cooldown clock of the shared proxy: tests move it instead of sleeping through a wait."""
+class Clock:
+    """A clock (wall or monotonic) that a test sets and moves instead of sleeping."""
 
-    def __init__(self):
-        self.now = 1000.0
+    def __init__(self, now: float = 0.0):
+        self.now = now
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class MonotonicClock(Clock):
+    """The cooldown clock of the shared proxy: tests move it instead of sleeping through a wait."""
+
+    def __init__(self):
+        super().__init__(1000.0)
 
 
 class RunningProxy:

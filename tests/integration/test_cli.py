@@ -154,13 +154,23 @@ def _wait_for_port(port: int, process: subprocess.Popen) -> None:
     raise AssertionError("did not start listening")
 
 
-def start_agent(home, config) -> tuple[subprocess.Popen, int]:
-    """`nocontact run` on a free port, as a person would start it."""
+def start_agent(home, config, *, pages_port: int = 0, service: str | None = None) -> tuple[subprocess.Popen, int]:
+    """`nocontact run` on a free port, as a person would start it (or, given `service`, a service manager)."""
     port = _free_port()
-    env = {**os.environ, "NOCONTACT_HOME": str(home)}
+    env = {**os.environ, "NOCONTACT_HOME": str(home), **({"NOCONTACT_SERVICE": service} if service else {})}
     process = subprocess.Popen([sys.executable, "-m", "agent", "run", "--config", str(config), "--port", str(port),
-                                "--pages-port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+                                "--pages-port", str(pages_port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env=env)
     return process, port
+
+
+def said_until_running(process: subprocess.Popen) -> list[str]:
+    """The lines it prints up to and including "nocontact is running."."""
+    said = []
+    while not said or said[-1].strip() != "nocontact is running.":
+        said.append(process.stdout.readline())
+        assert said[-1], "".join(said)
+    return said
 
 
 def test_run_prints_where_it_listens_and_status_sees_it(home, config):
@@ -231,10 +241,7 @@ def test_a_config_mistake_at_start_keeps_the_last_good_config_in_force(home, con
     config.write_text(TEST_CONFIG.replace("dating: true", "dating: maybe"))
     process, port = start_agent(home, config)
     try:
-        said = []
-        while not said or said[-1].strip() != "nocontact is running.":
-            said.append(process.stdout.readline())
-            assert said[-1], "".join(said)
+        said = said_until_running(process)
         assert any(line.startswith(f"The config has a mistake ({config}:") and "last good one stays" in line
                    for line in said), said
         assert fetch(("127.0.0.1", port), "https://tinder.com/").status == 403  # dating still paused
@@ -253,17 +260,9 @@ def test_as_a_service_a_taken_pages_port_does_not_keep_the_proxy_down(home, conf
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))
     holder.listen()
-    port = _free_port()
-    env = {**os.environ, "NOCONTACT_HOME": str(home), "NOCONTACT_SERVICE": "systemd"}
-    process = subprocess.Popen([sys.executable, "-m", "agent", "run", "--config", str(config), "--port", str(port),
-                                "--pages-port", str(holder.getsockname()[1])], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=env)
+    process, port = start_agent(home, config, pages_port=holder.getsockname()[1], service="systemd")
     try:
-        said = []
-        while not said or said[-1].strip() != "nocontact is running.":
-            said.append(process.stdout.readline())
-            assert said[-1], "".join(said)
-        assert any("pages is in use" in line for line in said)
+        assert any("pages is in use" in line for line in said_until_running(process))
         assert fetch(("127.0.0.1", port), "https://tinder.com/").status == 403
         pages = json.loads((home / "state.json").read_text())["pages"]
         assert not pages.endswith(f":{holder.getsockname()[1]}")
@@ -452,9 +451,7 @@ def test_urges_show_the_steps_of_a_request_to_open(filled):
 
 
 def test_as_a_service_a_signal_stop_is_not_a_success(home, config):
-    env = {**os.environ, "NOCONTACT_HOME": str(home), "NOCONTACT_SERVICE": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "agent", "run", "--config", str(config), "--port",
-                                str(_free_port()), "--pages-port", "0"], stdout=subprocess.PIPE, text=True, env=env)
-    assert process.stdout.readline().strip() == "nocontact is running."
+    process, _ = start_agent(home, config, service="1")
+    said_until_running(process)
     process.terminate()
     assert process.wait(15) == 128 + 15  # so the service manager starts it again

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.commitment import loosens, stricter
-from agent.config import Cooldown, Escalate, parse_config
+from agent.config import Cooldown, Escalate
 from agent.cooldown import CooldownError, Cooldowns
 
 MINUTE = 60.0
@@ -151,97 +150,3 @@ def test_config_holds_apply_by_themselves_and_replace_each_other(clocks):
     clocks.pass_(20 * MINUTE)
     (ready,) = cooldowns.tick()
     assert ready.payload == "b" and ready.state == "ready"
-
-
-# --- the commitment: loosening waits, tightening is instant --------------------
-
-BASE = """
-people:
-  - alias: J
-    profiles: [https://www.instagram.com/casey.lindqvist/]
-block: {dating: true, sites: [a.test]}
-allow: [coparent.test]
-"""
-
-
-@pytest.mark.parametrize("change", [
-    "people: []",
-    "block: {dating: false, sites: [a.test]}",
-    "block: {dating: true, sites: []}",
-    "allow: [coparent.test, tinder.com]",
-    "cooldown: {delay: 5m}",
-    "cooldown: {window: 1h}",
-    "cooldown: {daily_limit: 10}",
-    "cooldown: {daily_limit: null}",
-    "cooldown: {escalate: false}",
-])
-def test_loosening_changes(change):
-    old = parse_config(BASE)
-    new_text = BASE + "\n" + change if change.split(":")[0] not in BASE else _replace(BASE, change)
-    assert loosens(old, parse_config(new_text))
-
-
-@pytest.mark.parametrize("change", [
-    "people:\n  - alias: J\n    profiles: [https://www.instagram.com/casey.lindqvist/, https://x.com/caseylindq]",
-    "people:\n  - alias: J\n    profiles: [https://www.instagram.com/casey.lindqvist/]\n  - alias: K\n    names: [Kim Doe]",
-    "block: {dating: true, social: true, sites: [a.test, b.test]}",
-    "allow: []",
-    "cooldown: {delay: 1h, window: 5m, daily_limit: 1}",
-    "messages: {plan: 'I text Sam'}",
-])
-def test_tightening_changes(change):
-    old = parse_config(BASE)
-    assert not loosens(old, parse_config(_replace(BASE, change)))
-
-
-def test_stricter_mix_keeps_the_strict_half_of_a_mixed_change():
-    old = parse_config(BASE)
-    new = parse_config(_replace(_replace(BASE, "block: {dating: false, social: true, sites: []}"), "allow: [coparent.test, tinder.com]"))
-    mix = stricter(old, new)
-    assert mix.block.dating and mix.block.social and mix.block.sites == ["a.test"]
-    assert mix.allow == ["coparent.test"]
-
-
-def test_a_barred_app_keeps_the_stronger_action_however_it_is_written():
-    old = parse_config("apps: [{preset: telegram, action: Close}, whatsapp]\n")
-    new = parse_config("apps: [telegram, {preset: signal, action: suspend}]\n")
-    assert loosens(old, new)
-    assert stricter(old, new).apps == [{"preset": "telegram", "action": "Close"}, {"preset": "signal", "action": "suspend"},
-                                       "whatsapp"]
-
-
-def test_every_rule_says_how_it_tightens():
-    """A field without a `Stricter` mark changes at once: only these may."""
-    from pydantic import BaseModel
-
-    from agent.config import Config, Person, Stricter
-
-    def unmarked(model: type[BaseModel], prefix: str = "") -> list[str]:
-        found = []
-        for name, field in model.model_fields.items():
-            if any(isinstance(mark, Stricter) for mark in field.metadata):
-                continue
-            nested = field.annotation
-            if isinstance(nested, type) and issubclass(nested, BaseModel):
-                found += unmarked(nested, f"{prefix}{name}.")
-            else:
-                found.append(prefix + name)
-        return found
-
-    assert unmarked(Config) == ["messages.plan", "messages.help", "notify.enabled", "notify.min_interval",
-                                "notify.quiet_hours", "watcher.period"]
-    assert unmarked(Person) == ["alias", "plan"]
-
-
-def _replace(text: str, change: str) -> str:
-    key = change.split(":", 1)[0]
-    lines, out, skipping = text.strip().splitlines(), [], False
-    for line in lines:
-        if line.startswith(key + ":"):
-            skipping = True
-            continue
-        if skipping and line.startswith(" "):
-            continue
-        skipping = False
-        out.append(line)
-    return "\n".join(out) + "\n" + change + "\n"

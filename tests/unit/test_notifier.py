@@ -16,6 +16,7 @@ import pytest
 from agent import notifier as notifier_module
 from agent.notifier import Notifier
 from agent.web.pages import notification_text
+from tests.conftest import Clock
 
 
 def test_sends_off_the_calling_thread():
@@ -79,14 +80,6 @@ def test_words_are_gentle_and_varied(urge_id):
     assert not any(word in text for word in FAILURE_WORDS)
     assert "J (Instagram)" in body
     assert len({notification_text("x", i) for i in range(12)}) >= 4
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
 
 
 def test_one_note_per_target_per_interval_and_repeats_fold_into_the_next():

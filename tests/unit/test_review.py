@@ -12,6 +12,7 @@ from agent.engine.policy import Decision
 from agent.review import EVENT_WORDS, Review, last_days, render_terminal, summarise
 from agent.store import TRIGGERS, Urge, UrgeLog
 from agent.web.review_page import OUTCOME_WORDS, review_html
+from tests.conftest import Clock
 
 TZ = ZoneInfo("Europe/Berlin")  # June 2026 is CEST throughout: UTC+2
 SINCE = datetime(2026, 6, 1, tzinfo=TZ)  # a Monday
@@ -30,14 +31,6 @@ BUMBLE = Decision("https://bumble.com/", "block", "category", category="dating",
 FAILURE_WORDS = [r"\bfail", r"relapse", r"\bweak", r"\bagain\b", r"streak", r"\bbroke", r"\bslip", r"\blapse",
                  r"shame", r"\bguilt", r"\breset", r"\bgave in\b", r"\bgive in\b", r"\bcaved?\b", r"\bbad\b",
                  r"\blost\b", r"should have", r"\bred\b", r"#f00", r"crimson"]
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def at(text: str) -> float:

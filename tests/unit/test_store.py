@@ -10,22 +10,15 @@ import pytest
 
 from agent.engine.policy import Decision
 from agent.store import UrgeLog
+from tests.conftest import Clock
 
 PROFILE = Decision("u", "block", "person", person="J", platform="instagram", rule="profile")
 DATING = Decision("u", "block", "category", category="dating", rule="dating list", site="tinder.com")
 
 
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(1_800_000_000.0)
 
 
 @pytest.fixture

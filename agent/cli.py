@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     for group in (serve_commands, config_commands, log_commands, control_commands):
         group.add_commands(sub)
 
-    from agent.system.install import add_commands
+    from agent.system.commands import add_commands
 
     add_commands(sub)  # install, uninstall, doctor
     return parser

@@ -7,7 +7,7 @@ import json
 from agent import paths
 from agent import state as agent_state
 from agent.errors import UserError
-from agent.system.install import installed_pac_url
+from agent.system.record import installed_pac_url
 from agent.web.pac_server import pac_text
 
 

@@ -19,7 +19,8 @@ from addons.nocontact import NoContact
 from agent import paths, state
 from agent.agent import Agent
 from agent.config import ConfigError
-from agent.system.install import fetch_local, installed_pac_url, repoint
+from agent.system.install import fetch_local, repoint
+from agent.system.record import installed_pac_url
 from agent.system.sysproxy import ProxyWatch
 from agent.watcher import Watcher
 from agent.web.pac import PAC_PATH, STOPPED, pac_file, write_pac_file

@@ -3,14 +3,14 @@
 Each check reads the system as it is (files, the running agent, the stores
 the CA should be in, the system proxy setting); nothing is changed. A check
 that cannot be made here (no systemd user session, no certutil, nothing to
-ask yet) says so and is neither good nor bad.
+ask yet) says so and is neither good nor bad. What is particular to one OS
+(its service manager, its certificate stores) its module checks.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import shlex
 import shutil
@@ -24,111 +24,80 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from agent import state as agent_state
 from agent.config import ConfigError, load_config
+from agent.state import State
 from agent.system import sysproxy
-from agent.system.install import (
-    AGENT,
-    CA_CERT,
-    DEFAULT_PAC_URL,
-    DEFAULT_PROXY,
-    NICKNAME,
-    PAC,
-    SERVICES,
-    SYSTEM_STORES,
-    Runner,
-    Service,
-    agent_running,
-    fingerprint,
-    firefox_roots,
-    keychain_path,
-    load_record,
-    nss_databases,
-    plist_path,
-    run_command,
-    same_cert,
-    unit_path,
-)
-from agent.system.sysproxy import same_pac
+from agent.system.account import Account, Runner, run_command
+from agent.system.ca import CA_CERT
+from agent.system.check import Check, start_hint
+from agent.system.nss import CHROMIUMS, firefox_roots
+from agent.system.oses import OsModule, for_system
+from agent.system.proxysetting import ProxySetting, same_pac
+from agent.system.record import InstallRecord, load
+from agent.system.services import AGENT, DEFAULT_PAC_URL, DEFAULT_PROXY, PAC, SERVICES, ServiceUnit
 
 LOW_DISK = 100 * 1024 * 1024  # below this, the urge log may not find room
-CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "brave-browser",
-             "microsoft-edge")
 # A page the agent answers itself on any watched host, without contacting it and without noting an urge.
 PROBE_PATH = "/.well-known/nocontact/wait?id=0&t=doctor"
 PROBE_MARK = "<title>nocontact</title>"
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
-    name: str
-    ok: bool | None  # None: not checked here (it does not apply, or needs something else first)
-    detail: str
-    fix: str | None = None  # what to do, in plain words, when ok is False
-
-
 @dataclass
-class _Context:
+class Checkup:
+    """What the checks look at: the account, the data directory, the running agent and where browsers go."""
+    account: Account
     data_dir: Path
-    home: Path
-    system: str
-    run: Runner
-    which: Callable[[str], str | None]
-    env: Mapping[str, str]
-    state: dict | None
+    state: State | None  # None: the agent is not running
     pac_url: str
     proxy: str
-    uid: int
-    registry: object
-
-    def out(self, *argv: str) -> str | None:
-        code, output = self.run(list(argv))
-        return output if code == 0 else None
-
     installed: bool  # an install record exists: the system points at the PAC service
 
-    def start_hint(self, service: Service = AGENT) -> str:
-        return {
-            "Linux": f"Start it with `systemctl --user start {service.unit}`",
-            "Darwin": f"Start it with `launchctl kickstart gui/{self.uid}/{service.label}`",
-            "Windows": f"Start it with `schtasks /Run /TN {service.task}`",
-        }.get(self.system, "Start it with") + f" (or `nocontact {service.subcommand}` in a terminal)."
+    @property
+    def module(self) -> OsModule | None:
+        return for_system(self.account.system)
+
+    def start_hint(self, service: ServiceUnit = AGENT) -> str:
+        return start_hint(self.module.start_command(self.account, service) if self.module else None, service)
 
 
 def checks(data_dir: Path, home: Path | None = None, *, system: str | None = None, run: Runner = run_command,
-           which: Callable[[str], str | None] = shutil.which, env: Mapping[str, str] | None = None,
-           browser: bool = False, state: dict | None = None, uid: int | None = None, registry=None,
-           read_settings: Callable[[], list[sysproxy.ProxySetting]] | None = None) -> list[Check]:
-    """Every check, in the order they build on each other. `state`: the running agent's state.json (read if None)."""
+           which: Callable[[str], str | None] | None = None, env: Mapping[str, str] | None = None,
+           browser: bool = False, state: State | Mapping | None = None, uid: int | None = None, registry=None,
+           read_settings: Callable[[], list[ProxySetting]] | None = None) -> list[Check]:
+    """Every check, in the order they build on each other.
+
+    `state`: the running agent's (read from state.json if None; an empty mapping: not running).
+    """
     data_dir = Path(data_dir)
-    state = agent_running(data_dir) if state is None else state
+    if state is None:
+        state = agent_state.running(data_dir)
+    elif isinstance(state, Mapping):
+        state = State.from_dict(state) if state else None
     record = _record(data_dir)
-    context = _Context(
-        data_dir=data_dir, home=Path.home() if home is None else Path(home), system=system or platform.system(),
-        run=run, which=which, env=os.environ if env is None else env, state=state or None,
+    c = Checkup(
+        account=Account.of(home=home, system=system, run=run, which=which, env=env, uid=uid, registry=registry),
+        data_dir=data_dir, state=state,
         # Installed, the system points at the PAC service; run by hand, at the agent's own pages.
-        pac_url=record.get("pac_url") or (state or {}).get("pac_url") or DEFAULT_PAC_URL,
-        proxy=(state or {}).get("proxy") or DEFAULT_PROXY,
-        uid=(os.getuid() if hasattr(os, "getuid") else 0) if uid is None else uid, registry=registry,
-        installed=bool(record),
+        pac_url=(record and record.pac_url) or (state and state.pac_url) or DEFAULT_PAC_URL,
+        proxy=(state and state.proxy) or DEFAULT_PROXY, installed=record is not None,
     )
-    pac_text, pac_check = _pac(context)
-    found = [_config(context), *_service(context), _proxy(context, pac_text), pac_check, _ca(context), *_trust(context),
-             _system_proxy(context, read_settings), *_browsers(context, pac_text, browser),
-             _permissions(context), _disk(context)]
-    return found
+    pac_text, pac_check = _pac(c)
+    return [_config(c), *_service(c), _proxy(c, pac_text), pac_check, _ca(c), *_trust(c),
+            _system_proxy(c, read_settings), *_browsers(c, pac_text, browser), _permissions(c), _disk(c)]
 
 
-def _record(data_dir: Path) -> dict:
+def _record(data_dir: Path) -> InstallRecord | None:
     try:
-        return load_record(data_dir) or {}
+        return load(data_dir)
     except ValueError:
-        return {}
+        return None
 
 
 # --- the config, the service and the agent ---------------------------------------------
 
 
-def _config(c: _Context) -> Check:
+def _config(c: Checkup) -> Check:
     path = c.data_dir / "config.yaml"
     if not path.exists():
         return Check("Config", None, f"no config at {path} yet; the first start makes one from the default")
@@ -140,52 +109,14 @@ def _config(c: _Context) -> Check:
     return Check("Config", True, f"{path} reads well")
 
 
-
-def _service(c: _Context) -> list[Check]:
-    return [check for service in SERVICES for check in _one_service(c, service)]
-
-
-def _one_service(c: _Context, service: Service) -> list[Check]:
-    install_fix = "Run `nocontact install`: it sets this up (see `nocontact install --dry-run` first)."
-    title = "PAC service" if service is PAC else "Service"
-
-    def installed(present: bool, detail: str) -> Check:
-        return Check(f"{title} installed", present, detail, None if present else install_fix)
-
-    if c.system == "Linux":
-        path = unit_path(c.home, c.env, service)
-        found = installed(path.exists(), f"{'' if path.exists() else 'no '}systemd user service at {path}")
-        if not path.exists():
-            return [found, Check(f"{title} running", None, "not installed, so not asked")]
-        if c.which("systemctl") is None or c.run(["systemctl", "--user", "show-environment"])[0] != 0:
-            return [found, Check(f"{title} running", None,
-                                 "systemd's user manager cannot be asked here (no login session); "
-                                 "the checks below say whether it answers")]
-        active = (c.out("systemctl", "--user", "is-active", service.unit) or "").strip()
-        return [found, Check(f"{title} running", active == "active", f"systemd says: {active or 'inactive'}",
-                             None if active == "active" else
-                             f"{c.start_hint(service)} If it stops again, `journalctl --user -u {service.unit}` "
-                             "says why.")]
-    if c.system == "Darwin":
-        path = plist_path(c.home, service)
-        found = installed(path.exists(), f"{'' if path.exists() else 'no '}LaunchAgent at {path}")
-        printed = c.out("launchctl", "print", f"gui/{c.uid}/{service.label}")
-        running = printed is not None and "state = running" in printed
-        return [found, Check(f"{title} running", running,
-                             "launchd runs it" if running else "launchd does not run it now",
-                             None if running else c.start_hint(service))]
-    if c.system == "Windows":
-        listing = c.out("schtasks", "/Query", "/TN", service.task, "/FO", "LIST")
-        found = installed(listing is not None,
-                          f"{'' if listing else 'no '}Task Scheduler task '{service.task}'")
-        running = listing is not None and "Running" in listing
-        return [found, Check(f"{title} running", running if listing else None,
-                             "the task is running" if running else "the task is not running now",
-                             c.start_hint(service) if listing and not running else None)]
-    return [Check(f"{title} installed", None, f"nocontact does not install itself on {c.system} yet")]
+def _service(c: Checkup) -> list[Check]:
+    if c.module is None:
+        return [Check(f"{service.heading} installed", None, f"nocontact does not install itself on {c.account.system} "
+                      "yet") for service in SERVICES]
+    return [check for service in SERVICES for check in c.module.service_checks(c.account, service)]
 
 
-def _proxy(c: _Context, pac: str | None) -> Check:
+def _proxy(c: Checkup, pac: str | None) -> Check:
     if c.state is None:
         if not c.installed or pac is None:
             meanwhile = "browsing goes on as usual, but nothing is paused."
@@ -243,7 +174,7 @@ def watched_host(pac: str) -> str | None:
     return next((h for h in sorted(watched) if pac_route(pac, h) not in (None, "DIRECT")), None)
 
 
-def _pac(c: _Context) -> tuple[str | None, Check]:
+def _pac(c: Checkup) -> tuple[str | None, Check]:
     if c.state is None and not c.installed:
         return None, Check("PAC file", None, "needs nocontact running (see above)")
     # Installed, the PAC service serves it whether the agent runs or not; run by hand, the agent does.
@@ -273,11 +204,11 @@ def _pac(c: _Context) -> tuple[str | None, Check]:
 # --- the CA ------------------------------------------------------------------------
 
 
-def _ca_path(c: _Context) -> Path:
-    return Path(c.state["ca_cert"]) if c.state and c.state.get("ca_cert") else c.data_dir / CA_CERT
+def _ca_path(c: Checkup) -> Path:
+    return Path(c.state.ca_cert) if c.state and c.state.ca_cert else c.data_dir / CA_CERT
 
 
-def _our_pem(c: _Context) -> str | None:
+def _our_pem(c: Checkup) -> str | None:
     try:
         pem = _ca_path(c).read_text()
         ssl.PEM_cert_to_DER_cert(pem)
@@ -286,7 +217,7 @@ def _our_pem(c: _Context) -> str | None:
         return None
 
 
-def _ca(c: _Context) -> Check:
+def _ca(c: Checkup) -> Check:
     path = _ca_path(c)
     if _our_pem(c) is None:
         return Check("CA present", False, f"no readable CA certificate at {path}",
@@ -294,72 +225,17 @@ def _ca(c: _Context) -> Check:
     return Check("CA present", True, str(path))
 
 
-def _trust(c: _Context) -> list[Check]:
+def _trust(c: Checkup) -> list[Check]:
     ours = _our_pem(c)
     if ours is None:
         return [Check("CA trusted", None, "needs the CA (see above)")]
-    again = "Run `nocontact install` again: it adds only what is missing."
-    if c.system == "Darwin":
-        sha1 = fingerprint(ours)
-        listing = c.out("security", "find-certificate", "-a", "-Z", str(keychain_path(c.home))) or ""
-        ok = f"SHA-1 hash: {sha1}" in listing
-        return [Check("CA trusted: login keychain", ok, "present" if ok else "not in your login keychain",
-                      None if ok else again)]
-    if c.system == "Windows":
-        ok = c.out("certutil", "-user", "-verifystore", "Root", fingerprint(ours)) is not None
-        return [Check("CA trusted: your Root store", ok, "present" if ok else "not in your Root store",
-                      None if ok else again)]
-    if c.system != "Linux":
-        return []
-    if c.which("certutil") is None:
-        return [Check("CA trusted by browsers", None, "certutil is not installed (Debian and Ubuntu: libnss3-tools; "
-                                                      "Fedora: nss-tools), so browsers' stores cannot be checked")]
-    found = []
-    databases = nss_databases(c.home, existing=True)
-    if not databases:
-        return [Check("CA trusted by browsers", None if not _browsers_installed(c) else False,
-                      "no browser certificate store found (Chrome's is ~/.pki/nssdb; Firefox keeps one per profile)",
-                      again if _browsers_installed(c) else None)]
-    for label, folder in databases:
-        db = f"sql:{folder}"
-        present = c.out("certutil", "-d", db, "-L", "-n", NICKNAME, "-a")
-        listing = c.out("certutil", "-d", db, "-L") or ""
-        trusted = "C" in (trust_flags(listing, NICKNAME) or "").split(",")[0]
-        if present is None:
-            found.append(Check(f"CA trusted: {label}", False, f"{folder} does not hold the nocontact CA", again))
-        elif not same_cert(present, ours):
-            found.append(Check(f"CA trusted: {label}", False, f"{folder} holds an older nocontact CA", again))
-        elif not trusted:
-            found.append(Check(f"CA trusted: {label}", False, f"{folder} holds the CA but does not trust it for sites",
-                               f"certutil -d {shlex.quote(db)} -M -n {shlex.quote(NICKNAME)} -t C,,"))
-        else:
-            found.append(Check(f"CA trusted: {label}", True, str(folder)))
-    for path, update, _ in SYSTEM_STORES:
-        if path.exists():
-            same = same_cert(path.read_text(errors="replace"), ours)
-            found.append(Check("CA trusted: system store", same, str(path) if same else f"{path} holds an older CA",
-                               None if same else f"sudo cp {shlex.quote(str(_ca_path(c)))} {shlex.quote(str(path))}"
-                               f" && sudo {shlex.join(update)}"))
-    return found
-
-
-def trust_flags(listing: str, nickname: str) -> str | None:
-    """The trust attributes (like "C,,") `certutil -L` shows for a nickname."""
-    for line in listing.splitlines():
-        rest = line[len(nickname):]
-        if line.startswith(nickname) and rest[:1].isspace() and rest.split():
-            return rest.split()[0]
-    return None
-
-
-def _browsers_installed(c: _Context) -> bool:
-    return any(c.which(name) for name in (*CHROMIUMS, "firefox"))
+    return c.module.trust_checks(c.account, ours, _ca_path(c)) if c.module else []
 
 
 # --- routing ------------------------------------------------------------------------
 
 
-def _describe(setting: sysproxy.ProxySetting, ours: bool) -> str:
+def _said(setting: ProxySetting, ours: bool) -> str:
     if ours:
         return f"{setting.source}: nocontact"
     if setting.pac_url:
@@ -369,26 +245,21 @@ def _describe(setting: sysproxy.ProxySetting, ours: bool) -> str:
     return f"{setting.source}: no proxy"
 
 
-def _system_proxy(c: _Context, read_settings) -> Check:
-    if read_settings is None:
-        def run(argv: list[str]) -> str | None:
-            return c.out(*argv)
-
-        settings = sysproxy.read_all(env=c.env, home=c.home, run=run, registry=c.registry)
-    else:
-        settings = read_settings()
+def _system_proxy(c: Checkup, read_settings) -> Check:
+    settings = sysproxy.read_all(c.account) if read_settings is None else read_settings()
     pointing = [s for s in settings if s.points_at(c.pac_url, c.proxy)]
-    detail = "; ".join(_describe(s, s in pointing) for s in settings) or "no system proxy setting was found"
+    detail = "; ".join(_said(s, s in pointing) for s in settings) or "no system proxy setting was found"
     return Check("System proxy", bool(pointing), detail, None if pointing else
                  f"Run `nocontact install` again, or set the automatic proxy configuration (PAC) address to "
                  f"{c.pac_url} in your system's network settings.")
 
 
-def _firefox_profiles(c: _Context) -> list[Path]:
-    return [prefs.parent for _, root in firefox_roots(c.home, c.env) for prefs in sorted(root.glob("*/prefs.js"))]
+def _firefox_profiles(c: Checkup) -> list[Path]:
+    roots = firefox_roots(c.account.home, c.account.env)
+    return [prefs.parent for _, root in roots for prefs in sorted(root.glob("*/prefs.js"))]
 
 
-def _firefox(c: _Context, profile: Path) -> Check:
+def _firefox(c: Checkup, profile: Path) -> Check:
     prefs = dict(re.findall(r'user_pref\("([^"]+)",\s*"?([^")]*)"?\);', profile.joinpath("prefs.js").read_text(
         errors="replace")))
     kind = prefs.get("network.proxy.type", "5")
@@ -404,16 +275,16 @@ def _firefox(c: _Context, profile: Path) -> Check:
     return Check(name, False, f"is set to {what}, so it goes around nocontact", fix)
 
 
-def _chromium_binaries(c: _Context) -> list[str]:
+def _chromium_binaries(c: Checkup) -> list[str]:
     found: dict[str, str] = {}
     for name in CHROMIUMS:
-        path = c.which(name)
+        path = c.account.which(name)
         if path:
             found.setdefault(os.path.realpath(path), path)
     return list(found.values())
 
 
-def headless_check(c: _Context, binary: str, pac: str | None) -> Check:
+def headless_check(c: Checkup, binary: str, pac: str | None) -> Check:
     """Load a page that nocontact answers itself, over HTTPS, as the system's proxy setting routes it.
 
     No proxy and no certificate flags: Chromium follows the desktop's setting (GNOME's or KDE's) and
@@ -424,7 +295,7 @@ def headless_check(c: _Context, binary: str, pac: str | None) -> Check:
     if host is None:
         return Check(name, None, "needs nocontact running and its PAC file (see above)")
     with tempfile.TemporaryDirectory(prefix="nocontact-doctor-") as profile:
-        code, dom = c.run([binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        code, dom = c.account.run([binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
                            f"--user-data-dir={profile}",
                            # Nothing goes to the internet if the routing is wrong: it fails instead.
@@ -438,9 +309,9 @@ def headless_check(c: _Context, binary: str, pac: str | None) -> Check:
                  "otherwise run `nocontact install` again.")
 
 
-def _browsers(c: _Context, pac: str | None, browser: bool) -> list[Check]:
+def _browsers(c: Checkup, pac: str | None, browser: bool) -> list[Check]:
     found = [_firefox(c, profile) for profile in _firefox_profiles(c)]
-    binaries = _chromium_binaries(c) if c.system == "Linux" else []
+    binaries = _chromium_binaries(c) if c.account.system == "Linux" else []
     if browser:
         found += [headless_check(c, binary, pac) for binary in binaries]
     elif binaries:
@@ -454,8 +325,8 @@ def _browsers(c: _Context, pac: str | None, browser: bool) -> list[Check]:
 # --- the data directory -------------------------------------------------------------
 
 
-def _permissions(c: _Context) -> Check:
-    if c.system == "Windows":
+def _permissions(c: Checkup) -> Check:
+    if c.account.system == "Windows":
         return Check("Data directory private", None, "Windows keeps it private to your account by its own rules")
     wrong = []
     try:
@@ -474,7 +345,7 @@ def _permissions(c: _Context) -> Check:
     return Check("Data directory private", False, f"others can read in it: {detail}", fix)
 
 
-def _disk(c: _Context) -> Check:
+def _disk(c: Checkup) -> Check:
     try:
         free = shutil.disk_usage(c.data_dir).free
     except OSError:

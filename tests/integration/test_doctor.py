@@ -17,9 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.system import doctor, install
+from agent.system import doctor, install, linux
+from agent.system.account import run_command
+from agent.system.ca import CA_CERT, ensure_ca, fingerprint
 from agent.system.doctor import Check, checks, pac_route
-from agent.system.sysproxy import ProxySetting
+from agent.system.proxysetting import ProxySetting
+from agent.system.services import DEFAULT_PAC_URL
 from agent.web import pac
 from agent.web.pac import STOPPED
 from agent.web.pac_server import PacServer
@@ -113,7 +116,8 @@ def test_a_pac_file_that_points_at_another_port_is_said_plainly(data_dir, tmp_pa
     listener.bind(("127.0.0.1", 0))
     listener.listen()
     port = listener.getsockname()[1]
-    text = pac.TEMPLATE % {"watched": json.dumps({"tinder.com": 1}), "exact": "{}", "allowed": "{}", "proxy": "PROXY 127.0.0.1:1"}
+    text = pac.TEMPLATE % {"watched": json.dumps({"tinder.com": 1}), "exact": "{}", "allowed": "{}",
+                           "proxy": "PROXY 127.0.0.1:1"}
     server, url = _serve(text.encode())
     try:
         state = {"pid": os.getpid(), "proxy": f"127.0.0.1:{port}", "pac_url": url, "ca_cert": str(data_dir / "x")}
@@ -215,7 +219,7 @@ def test_disk_space_under_100_mb_is_a_gentle_warning(data_dir, tmp_path, monkeyp
 
 def test_trust_in_each_nss_database(tmp_path, data_dir):
     _need_certutil()
-    install.ensure_ca(data_dir)
+    ensure_ca(data_dir)
     home = tmp_path / "home"
     chrome = home / ".pki" / "nssdb"
     firefox = home / ".mozilla" / "firefox" / "p1.default"
@@ -224,7 +228,7 @@ def test_trust_in_each_nss_database(tmp_path, data_dir):
         subprocess.run(["certutil", "-N", "-d", f"sql:{folder}", "--empty-password"], check=True)
 
     def trust() -> dict[str, Check]:
-        found = run_checks(data_dir, home, state={}, run=install.run_command)
+        found = run_checks(data_dir, home, state={}, run=run_command)
         return {k: v for k, v in found.items() if k.startswith("CA trusted")}
 
     found = trust()
@@ -232,7 +236,7 @@ def test_trust_in_each_nss_database(tmp_path, data_dir):
     assert all(c.ok is False and "does not hold the nocontact CA" in c.detail for c in found.values())
     assert "nocontact install" in found["CA trusted: Chrome and Chromium"].fix
 
-    ca = str(data_dir / install.CA_CERT)
+    ca = str(data_dir / CA_CERT)
     subprocess.run(["certutil", "-d", f"sql:{chrome}", "-A", "-t", "C,,", "-n", "nocontact CA", "-i", ca], check=True)
     subprocess.run(["certutil", "-d", f"sql:{firefox}", "-A", "-t", ",,", "-n", "nocontact CA", "-i", ca], check=True)
     found = trust()
@@ -244,15 +248,15 @@ def test_trust_in_each_nss_database(tmp_path, data_dir):
 
     # An older CA of an earlier install under our name is not ours.
     other = tmp_path / "other"
-    install.ensure_ca(other)
+    ensure_ca(other)
     subprocess.run(["certutil", "-d", f"sql:{chrome}", "-D", "-n", "nocontact CA"], check=True)
     subprocess.run(["certutil", "-d", f"sql:{chrome}", "-A", "-t", "C,,", "-n", "nocontact CA", "-i",
-                    str(other / install.CA_CERT)], check=True)
+                    str(other / CA_CERT)], check=True)
     assert "older nocontact CA" in trust()["CA trusted: Chrome and Chromium"].detail
 
 
 def test_without_certutil_trust_is_not_checked(tmp_path, data_dir):
-    install.ensure_ca(data_dir)
+    ensure_ca(data_dir)
     found = run_checks(data_dir, tmp_path, state={}, run=nothing, which=lambda name: None)
     assert found["CA trusted by browsers"].ok is None and "libnss3-tools" in found["CA trusted by browsers"].detail
 
@@ -261,7 +265,7 @@ def test_without_certutil_trust_is_not_checked(tmp_path, data_dir):
 
 
 def test_system_proxy_setting(data_dir, tmp_path):
-    pac_url = install.DEFAULT_PAC_URL
+    pac_url = DEFAULT_PAC_URL
     ours = [ProxySetting("gnome", pac_url=pac_url), ProxySetting("kde")]
     check = run_checks(data_dir, tmp_path, state={}, run=nothing, read_settings=lambda: ours)["System proxy"]
     assert check.ok is True and check.detail == "gnome: nocontact; kde: no proxy"
@@ -276,7 +280,7 @@ def test_firefox_profiles_that_go_around_the_proxy(data_dir, tmp_path):
     prefs = {
         "system.default": "",
         "none.default": 'user_pref("network.proxy.type", 0);\n',
-        "pac.default": f'user_pref("network.proxy.autoconfig_url", "{install.DEFAULT_PAC_URL}");\n'
+        "pac.default": f'user_pref("network.proxy.autoconfig_url", "{DEFAULT_PAC_URL}");\n'
                        'user_pref("network.proxy.type", 2);\n',
     }
     for name, text in prefs.items():
@@ -293,7 +297,7 @@ def test_service_checks_on_linux(tmp_path, data_dir, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
     found = run_checks(data_dir, tmp_path, state={}, run=nothing, env=os.environ)
     assert found["Service installed"].ok is False and "nocontact install" in found["Service installed"].fix
-    unit = install.unit_path(tmp_path, os.environ)
+    unit = linux.unit_path(tmp_path, os.environ)
     unit.parent.mkdir(parents=True)
     unit.write_text("[Service]\n")
     answers = {("systemctl", "--user", "show-environment"): (0, "HOME=/x\n"),
@@ -306,8 +310,8 @@ def test_service_checks_on_linux(tmp_path, data_dir, monkeypatch):
 
 
 def test_macos_and_windows_checks_ask_the_right_commands(tmp_path, data_dir):
-    install.ensure_ca(data_dir)
-    sha1 = install.fingerprint((data_dir / install.CA_CERT).read_text())
+    ensure_ca(data_dir)
+    sha1 = fingerprint((data_dir / CA_CERT).read_text())
     calls = []
 
     def mac(argv):
@@ -361,7 +365,7 @@ def installed_home(proxy, tmp_path, monkeypatch):
     home = gnome_desktop_home(tmp_path / "home", monkeypatch)
     data = tmp_path / "data"
     (data / "ca").mkdir(parents=True)
-    shutil.copy(proxy.agent.address["ca_cert"], data / install.CA_CERT)
+    shutil.copy(proxy.agent.address["ca_cert"], data / CA_CERT)
     kept = proxy.agent.config_path.parent / "proxy.pac"  # the PAC file the running agent keeps
     deadline = time.monotonic() + 10
     while not (kept.exists() and "PROXY" in kept.read_text()):
@@ -394,7 +398,7 @@ def test_headless_chromium_shows_the_block_page_over_https_with_only_the_install
     dom = chromium_load("https://blocked-site.test/doctor-proof", tmp_path / "profile")
     assert "Paused by nocontact" in dom
     # Without the installed setting, the same load goes direct (and, mapped nowhere, fails).
-    subprocess.run(["gsettings", "set", install.GNOME, "mode", "none"], check=True)
+    subprocess.run(["gsettings", "set", linux.GNOME, "mode", "none"], check=True)
     assert "Paused by nocontact" not in chromium_load("https://blocked-site.test/doctor-proof", tmp_path / "profile2")
 
 
@@ -410,8 +414,8 @@ def test_doctor_browser_check_without_trust_says_so(proxy, tmp_path, monkeypatch
     _need_chromium()
     home = gnome_desktop_home(tmp_path / "untrusting", monkeypatch)
     # Routed to nocontact by GNOME's setting, as on a desktop, but the CA trusted nowhere: the load is refused.
-    subprocess.run(["gsettings", "set", install.GNOME, "autoconfig-url", proxy.pac_url], check=True)
-    subprocess.run(["gsettings", "set", install.GNOME, "mode", "auto"], check=True)
+    subprocess.run(["gsettings", "set", linux.GNOME, "autoconfig-url", proxy.pac_url], check=True)
+    subprocess.run(["gsettings", "set", linux.GNOME, "mode", "auto"], check=True)
     found = checks(tmp_path, home, state=proxy.agent.address, browser=True, env={}, read_settings=lambda: [],
                    system="Linux", which=lambda name: shutil.which(name) if name != "certutil" else None)
     (headless,) = [c for c in found if c.name.endswith("(headless)")]

@@ -1,4 +1,5 @@
-"""Reading the system proxy settings, and noticing when they stop pointing at the agent."""
+"""Reading the system proxy settings (each OS module reads its own), and noticing when they stop pointing at the
+agent."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import subprocess
 
 import pytest
 
-from agent.system import sysproxy
-from agent.system.sysproxy import ProxySetting, ProxyWatch
+from agent.system import linux, macos, windows
+from agent.system.account import Account, quick_read
+from agent.system.proxysetting import ProxySetting
+from agent.system.sysproxy import ProxyWatch
 
 PAC = "http://127.0.0.1:8081/proxy.pac"
 
@@ -34,36 +37,36 @@ def gsettings(*args: str) -> None:
 def test_gnome_pac_and_manual_and_none(gnome_home):
     gsettings("org.gnome.system.proxy", "mode", "auto")
     gsettings("org.gnome.system.proxy", "autoconfig-url", PAC)
-    assert sysproxy.gnome() == ProxySetting("gnome", pac_url=PAC)
+    assert linux.read_gnome(Account(run=quick_read)) == ProxySetting("gnome", pac_url=PAC)
     gsettings("org.gnome.system.proxy", "mode", "manual")
     gsettings("org.gnome.system.proxy.https", "host", "127.0.0.1")
     gsettings("org.gnome.system.proxy.https", "port", "8080")
-    assert sysproxy.gnome() == ProxySetting("gnome", proxy="127.0.0.1:8080")
+    assert linux.read_gnome(Account(run=quick_read)) == ProxySetting("gnome", proxy="127.0.0.1:8080")
     gsettings("org.gnome.system.proxy", "mode", "none")
-    assert sysproxy.gnome() == ProxySetting("gnome")
+    assert linux.read_gnome(Account(run=quick_read)) == ProxySetting("gnome")
 
 
 def test_kde_kioslaverc(tmp_path):
     config = tmp_path / ".config"
     config.mkdir()
     (config / "kioslaverc").write_text(f"[Proxy Settings]\nProxyType=2\nProxy Config Script={PAC}\n")
-    assert sysproxy.kde(tmp_path) == ProxySetting("kde", pac_url=PAC)
+    assert linux.read_kde(tmp_path) == ProxySetting("kde", pac_url=PAC)
     (config / "kioslaverc").write_text("[Proxy Settings]\nProxyType=1\nhttpsProxy=http://127.0.0.1 8080\n")
-    assert sysproxy.kde(tmp_path) == ProxySetting("kde", proxy="http://127.0.0.1:8080")
+    assert linux.read_kde(tmp_path) == ProxySetting("kde", proxy="http://127.0.0.1:8080")
     (config / "kioslaverc").write_text("[Proxy Settings]\nProxyType=0\n")
-    assert sysproxy.kde(tmp_path) == ProxySetting("kde")
+    assert linux.read_kde(tmp_path) == ProxySetting("kde")
     (config / "kioslaverc").write_bytes(b"\xff\xfe garbage [[[")
-    assert sysproxy.kde(tmp_path) is None
-    assert sysproxy.kde(tmp_path / "nowhere") is None
+    assert linux.read_kde(tmp_path) is None
+    assert linux.read_kde(tmp_path / "nowhere") is None
     # Where install writes it: $XDG_CONFIG_HOME when that is set.
     (config / "kioslaverc").write_text("[Proxy Settings]\nProxyType=0\n")
-    assert sysproxy.kde(tmp_path / "nowhere", {"XDG_CONFIG_HOME": str(config)}) == ProxySetting("kde")
+    assert linux.read_kde(tmp_path / "nowhere", {"XDG_CONFIG_HOME": str(config)}) == ProxySetting("kde")
 
 
 def test_environment():
-    assert sysproxy.environment({"https_proxy": "http://127.0.0.1:8080/"}).points_at(PAC, "127.0.0.1:8080")
-    assert sysproxy.environment({}) is None
-    assert sysproxy.environment({"auto_proxy": PAC}) == ProxySetting("environment", pac_url=PAC)
+    assert linux.read_environment({"https_proxy": "http://127.0.0.1:8080/"}).points_at(PAC, "127.0.0.1:8080")
+    assert linux.read_environment({}) is None
+    assert linux.read_environment({"auto_proxy": PAC}) == ProxySetting("environment", pac_url=PAC)
 
 
 def test_macos_scutil_output():
@@ -73,8 +76,8 @@ def test_macos_scutil_output():
   ProxyAutoConfigEnable : 1
   ProxyAutoConfigURLString : http://127.0.0.1:8081/proxy.pac
 }"""
-    assert sysproxy.macos(lambda command: out) == ProxySetting("macos", pac_url=PAC)
-    assert sysproxy.macos(lambda command: None) is None
+    assert macos.read_proxy(Account(run=lambda argv: (0, out))) == ProxySetting("macos", pac_url=PAC)
+    assert macos.read_proxy(Account(run=lambda argv: (1, ""))) is None
 
 
 def test_windows_registry_values():
@@ -94,10 +97,13 @@ def test_windows_registry_values():
                 raise OSError(name)
             return self.values[name], 1
 
-    assert sysproxy.windows(Registry({"AutoConfigURL": PAC})) == ProxySetting("windows", pac_url=PAC)
-    assert sysproxy.windows(Registry({"ProxyEnable": 1, "ProxyServer": "127.0.0.1:8080"})).points_at(
+        def CloseKey(self, key):  # noqa: N802
+            pass
+
+    assert windows.read_proxy(Registry({"AutoConfigURL": PAC})) == ProxySetting("windows", pac_url=PAC)
+    assert windows.read_proxy(Registry({"ProxyEnable": 1, "ProxyServer": "127.0.0.1:8080"})).points_at(
         PAC, "127.0.0.1:8080")
-    assert sysproxy.windows(Registry({"ProxyEnable": 0, "ProxyServer": "127.0.0.1:8080"})) == ProxySetting("windows")
+    assert windows.read_proxy(Registry({"ProxyEnable": 0, "ProxyServer": "127.0.0.1:8080"})) == ProxySetting("windows")
 
 
 def test_watch_says_when_a_source_stops_pointing_at_the_agent():

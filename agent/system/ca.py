@@ -1,0 +1,57 @@
+"""This install's certificate authority: where it is, making it, and telling certificates apart."""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from agent.paths import ca_dir, secure_ca
+from agent.system.account import Account
+from agent.system.steps import Action, read_text
+
+CA_CERT = Path("ca") / "mitmproxy-ca-cert.pem"  # inside the data directory
+
+
+def ensure_ca(data_dir: Path) -> Path:
+    """This install's CA, created (as mitmproxy does on first start) if it does not exist yet."""
+    from mitmproxy.certs import CertStore
+
+    folder = ca_dir(data_dir)
+    if not (data_dir / CA_CERT).exists():
+        CertStore.from_store(folder, "mitmproxy", 2048)
+        secure_ca(folder)
+    return data_dir / CA_CERT
+
+
+def ca_pem(data_dir: Path) -> str | None:
+    return read_text(data_dir / CA_CERT)
+
+
+def fingerprint(pem: str | None) -> str:
+    """SHA-1 of the certificate, upper-case hex, as `security` and Windows' certutil name it."""
+    if pem is None:
+        return "<SHA-1 of the new CA>"
+    return hashlib.sha1(ssl.PEM_cert_to_DER_cert(pem)).hexdigest().upper()
+
+
+def same_cert(pem_a: str | None, pem_b: str | None) -> bool:
+    try:
+        return bool(pem_a and pem_b) and ssl.PEM_cert_to_DER_cert(pem_a.strip()) == ssl.PEM_cert_to_DER_cert(
+            pem_b.strip())
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class CreateCA(Action):
+    op: ClassVar[str] = "ca"
+    dir: str  # the CA's folder, inside the data directory
+
+    def do(self, account: Account) -> None:
+        ensure_ca(Path(self.dir).parent)
+
+    def show(self) -> str:
+        return f"create this install's certificate authority in {self.dir}"

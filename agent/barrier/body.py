@@ -221,7 +221,7 @@ class Fields:
     """A body as leaves: (keys, value), keys lower case without list positions, in document order.
 
     `keep_text`: fields whose value is the message's text, never read as JSON. The parts of one body
-    share one node budget (`nodes`), counted into `work`.
+    share one node budget (`nodes`; `budget.spent` is what they walked); JSON parsing is counted in `work`.
     """
 
     def __init__(self, keep_text: Iterable[str] = (), nodes: int = MAX_NODES, work: Work | None = None):

@@ -20,9 +20,15 @@ from agent.engine.policy import Policy
 from agent.paths import write_whole
 
 PAC_PATH = "/proxy.pac"  # where the agent's pages and the PAC service serve it
+PAC_TYPE = "application/x-ns-proxy-autoconfig"
+# Sent with the PAC file by both servers. A PAC file is JavaScript: a web page could include it
+# as a script and read its tables. nosniff makes the browser refuse it as a script (its type is
+# not a script's), and the resource policy refuses it to every other origin. Browsers fetch
+# their PAC file themselves, outside any page, and are not affected.
+PAC_HEADERS = {"X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "same-origin"}
 
 TEMPLATE = """// nocontact: routes only the hosts that a rule can touch through the local proxy.
-// WATCHED: domains, with their subdomains; EXACT: single hosts; ALLOWED: domains never routed.
+// WATCHED: domains, with their subdomains; EXACT: single hosts; ALLOWED: parts of watched domains never routed.
 var WATCHED = %(watched)s;
 var EXACT = %(exact)s;
 var ALLOWED = %(allowed)s;
@@ -41,14 +47,44 @@ function FindProxyForURL(url, host) {
 """
 
 
+def routing_tables(policy: Policy) -> tuple[set[str], set[str], set[str]]:
+    """(watched domains, exact hosts, allowed domains) as the PAC file needs them, and no more.
+
+    The PAC file can be read by anything on the machine, and the allow list can name a
+    hotline, a shelter or a co-parenting app. Everything not watched goes direct anyway, so
+    an allowed domain is written only where it carves a part out of a watched domain (the
+    allow list wins there, so routing needs it; such a name is part of a watched site, not
+    one of the person's own places). A watched domain or host under an allowed domain is
+    left out instead of being carved out again. The routing of every host stays the same.
+    """
+    allowed = policy.allowed_domains
+    if not allowed:
+        return policy.watched_domains, policy.watched_hosts, set()
+
+    def suffixes(host: str) -> list[str]:  # not the engine's cached one: these are list entries, asked once
+        parts = host.split(".")
+        return [".".join(parts[i:]) for i in range(len(parts))]
+
+    def under_allowed(host: str) -> bool:
+        return any(suffix in allowed for suffix in suffixes(host))
+
+    watched = {domain for domain in policy.watched_domains if not under_allowed(domain)}
+    exact = {host for host in policy.watched_hosts if not under_allowed(host)}
+    carved = {domain for domain in allowed
+              if not any(s in allowed for s in suffixes(domain)[1:])  # not under another allowed domain
+              and any(s in watched for s in suffixes(domain)[1:])}
+    return watched, exact, carved
+
+
 def pac_file(policy: Policy, proxy_host: str, proxy_port: int) -> str:
     def table(domains: set[str]) -> str:
         return json.dumps(dict.fromkeys(sorted(domains), 1), separators=(",", ":"))
 
+    watched, exact, allowed = routing_tables(policy)
     return TEMPLATE % {
-        "watched": table(policy.watched_domains),
-        "exact": table(policy.watched_hosts),
-        "allowed": table(policy.allowed_domains),
+        "watched": table(watched),
+        "exact": table(exact),
+        "allowed": table(allowed),
         "proxy": f"PROXY {f'[{proxy_host}]' if ':' in proxy_host else proxy_host}:{proxy_port}",  # IPv6 in brackets
     }
 

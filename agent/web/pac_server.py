@@ -14,15 +14,17 @@ that sends everything direct: never leave the machine without internet.
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from agent.web.pac import PAC_PATH, direct_pac
+from agent.web.loopback import FILE_MARGIN, LocalHandler, LoopbackServer, connection_bound, raise_file_limit
+from agent.web.pac import PAC_HEADERS, PAC_PATH, PAC_TYPE, direct_pac
 
 DEFAULT_PORT = 8082
 NOT_WRITTEN = direct_pac("nocontact has not written its routing here yet")
+# Connections held at once. Far more than browsers ever open; at the bound the oldest unfinished
+# one is let go, so a flood of slow clients from some local program cannot keep a browser out.
+CONNECTIONS = 4096
 
 
 def pac_text(path: Path) -> str:
@@ -32,34 +34,21 @@ def pac_text(path: Path) -> str:
         return NOT_WRITTEN
 
 
-class LocalHandler(BaseHTTPRequestHandler):
-    """A request handler for our loopback servers: answers only what names this machine, logs nothing.
-
-    A web page that points its own name at 127.0.0.1 (DNS rebinding) sends its own name as Host,
-    and learns nothing; nothing about the person's browsing goes to a log.
-    """
-
-    def names_us(self) -> bool:
-        host, port = self.server.server_address[:2]
-        host = f"[{host}]" if ":" in host else host  # the address it listens on, when not loopback
-        return self.headers.get("host", "").strip().lower() in {
-            f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"{host}:{port}"}
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 class PacServer:
-    """A loopback HTTP server for one file; `port` 0 picks a free one."""
+    """A loopback HTTP server for one file; `port` 0 picks a free one.
+
+    It runs as a process of its own (the PAC service), so it may take for its connections
+    what open files the system allows the process.
+    """
 
     def __init__(self, path: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT):
         pac_file = Path(path)
 
         class Handler(LocalHandler):
-            def do_GET(self) -> None:
+            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
                 self._answer(body=True)
 
-            def do_HEAD(self) -> None:
+            def do_HEAD(self) -> None:  # noqa: N802
                 self._answer(body=False)
 
             def _answer(self, body: bool) -> None:
@@ -71,25 +60,26 @@ class PacServer:
                     return
                 data = pac_text(pac_file).encode("utf-8")
                 self.send_response(200)
-                self.send_header("Content-Type", "application/x-ns-proxy-autoconfig")
+                self.send_header("Content-Type", PAC_TYPE)
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("Cache-Control", "no-store")
+                for name, value in PAC_HEADERS.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 if body:
                     self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
-        self.host, self.port = host, self.server.server_address[1]
+        raise_file_limit(CONNECTIONS + FILE_MARGIN)
+        self.server = LoopbackServer(Handler, host, port, name="nocontact-pac", connections=connection_bound(CONNECTIONS))
+        self.host, self.port = host, self.server.port
         self.url = f"http://{host}:{self.port}{PAC_PATH}"
 
     def serve_forever(self) -> None:
         self.server.serve_forever()
 
     def start(self) -> PacServer:
-        threading.Thread(target=self.serve_forever, name="nocontact-pac", daemon=True).start()
+        self.server.start()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()

@@ -1,7 +1,9 @@
 """The agent's own small web server on loopback: the PAC file, a status page, and the CLI's API.
 
-It runs on its own threads, so a slow browser never holds up the proxy; work
-on the agent's state is handed to the event loop, where the proxy reads it.
+It is the bounded loopback server (agent/web/loopback.py) in its own thread, so a
+slow browser, or a flood of slow clients, never holds up the proxy: it takes only a
+small share of the process's open files. Work on the agent's state is handed to the
+event loop, where the proxy reads it.
 The API answers only requests that carry the install's key in a header: a web
 page cannot send that header without a preflight that this server never grants.
 """
@@ -11,17 +13,15 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import threading
 from dataclasses import asdict
-from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from agent import secret
 from agent.cooldown import CooldownError, Hold
 from agent.store import FILTERS
 from agent.web.forms import form_int, same_origin
-from agent.web.pac import PAC_PATH, pac_file
-from agent.web.pac_server import LocalHandler
+from agent.web.loopback import LocalHandler, LoopbackServer, connection_bound
+from agent.web.pac import PAC_HEADERS, PAC_PATH, PAC_TYPE, pac_file
 from agent.web.pages import letters_html
 
 REVIEW_PATH = "/review"
@@ -29,6 +29,9 @@ LETTERS_PATH = "/letters"
 NOTE_PATH = "/review/note"
 KEY_HEADER = "X-Nocontact-Key"
 MAX_BODY = 16_384
+# Connections held at once: a browser opens a few. The proxy shares the process's open files,
+# so the pages never take more than an eighth of them.
+CONNECTIONS = 128
 
 
 def api_key(install_secret: bytes) -> str:
@@ -57,7 +60,7 @@ class PagesServer:
                 if not self.names_us():
                     self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 elif path == PAC_PATH:
-                    self._send(200, "application/x-ns-proxy-autoconfig", server.pac())
+                    self._send(200, PAC_TYPE, server.pac(), headers=PAC_HEADERS)
                 elif path == "/":
                     body = b"<!doctype html><meta charset=utf-8><title>nocontact</title><p>nocontact is running."
                     self._send(200, "text/html; charset=utf-8", body)
@@ -78,9 +81,8 @@ class PagesServer:
                     return self._note()
                 if not self._authorised():
                     return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
-                length = min(int(self.headers.get("content-length") or 0), MAX_BODY)
                 try:
-                    body = json.loads(self.rfile.read(length) or b"{}")
+                    body = json.loads(self.body() or b"{}")
                     self._json(200, server.api(self.path, body))
                 except CooldownError as err:
                     self._json(409, {"error": str(err)})
@@ -88,8 +90,7 @@ class PagesServer:
                     self._json(400, {"error": "the request was not understood"})
 
             def _note(self) -> None:
-                length = min(int(self.headers.get("content-length") or 0), MAX_BODY)
-                form = dict(parse_qsl(self.rfile.read(length).decode("utf-8", "replace")))
+                form = dict(parse_qsl(self.body().decode("utf-8", "replace")))
                 own = f"http://{self.headers.get('host', '')}"
                 urge = form_int(form.get("urge"))
                 signed = secret.verify(server.agent.secret, "note", form.get("token", ""))
@@ -113,11 +114,14 @@ class PagesServer:
             def _json(self, status: int, data) -> None:
                 self._send(status, "application/json", json.dumps(data).encode())
 
-            def _send(self, status: int, kind: str, body: bytes, page_headers: bool = False) -> None:
+            def _send(self, status: int, kind: str, body: bytes, page_headers: bool = False,
+                      headers: dict[str, str] | None = None) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Cache-Control", "no-store")
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 if page_headers:  # our own page: nothing from elsewhere, not framed by anyone
                     self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; "
                                      "img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -125,10 +129,9 @@ class PagesServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="pages", daemon=True)
+        self.httpd = LoopbackServer(Handler, host, port, name="nocontact-pages", workers=4, max_body=MAX_BODY,
+                                    connections=connection_bound(CONNECTIONS, share=1 / 8))
+        self.port = self.httpd.port
 
     def on_loop(self, function, *args):
         """Run `function` on the agent's event loop (where the proxy reads the same state) and wait."""
@@ -182,8 +185,7 @@ class PagesServer:
         return self._pac_cache[1]
 
     def start(self) -> None:
-        self._thread.start()
+        self.httpd.start()
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.httpd.stop()

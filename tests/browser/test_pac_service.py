@@ -209,3 +209,41 @@ def test_the_agent_notes_when_the_pac_service_stops_answering(tmp_path, origin, 
         wait_for(lambda: agent.agent.settle() or [e for e in agent.agent.urges.events() if e[1] == "pac_service"])
         (event,) = [e for e in agent.agent.urges.events() if e[1] == "pac_service"]
         assert "browsers go direct" in event[2]
+
+
+def test_a_web_page_cannot_read_the_pac_file_as_a_script(served, proxy, tmp_path):
+    """A PAC file is JavaScript: a page that includes it as a script would see its tables, unless refused."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    _need_chromium()
+    path, server = served
+    path.write_text('var ALLOWED = {"thehotline.org":1};\nfunction FindProxyForURL(url, host) { return "DIRECT"; }\n')
+    page = ("<!doctype html><title>elsewhere</title><p id=out>not run</p>"
+            + "".join(f'<script src="{url}"></script>' for url in (server.url, proxy.pac_url))
+            + "<script>document.getElementById('out').textContent = 'read: ' + typeof FindProxyForURL + ' '"
+              " + (typeof ALLOWED === 'object' ? JSON.stringify(ALLOWED) : 'nothing');</script>").encode()
+
+    class Elsewhere(BaseHTTPRequestHandler):  # another origin on this machine (same site, another port)
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    elsewhere = ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    threading.Thread(target=elsewhere.serve_forever, daemon=True).start()
+    try:
+        dom = chromium_load(f"http://127.0.0.1:{elsewhere.server_address[1]}/", tmp_path / "profile")
+    finally:
+        elsewhere.shutdown()
+    assert "read: undefined nothing" in dom, dom[-3000:]
+    for url in (server.url, proxy.pac_url):
+        headers = get(url)[2]
+        assert headers["X-Content-Type-Options"] == "nosniff", url
+        assert headers["Cross-Origin-Resource-Policy"] == "same-origin", url
+    assert "coparent.test" not in get(proxy.pac_url)[1]  # on the allow list, and routed direct without being named

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("bench.watcher", "share of one core at a 1 s period"),
     ("bench.proxy", "sanity: every response had the expected status"),
     ("bench.barrier", "added cost per inspected send"),
+    ("bench.flood", "sanity: every fresh request was answered"),
 ])
 def test_benchmark_runs_small(bench, expect, tmp_path):
     result = subprocess.run([sys.executable, "-m", bench, "--small"], cwd=ROOT, capture_output=True, text=True,

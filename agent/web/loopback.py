@@ -196,6 +196,7 @@ class LoopbackServer:
         self.port = self.server_address[1]
         self._open: dict[asyncio.Task, socket.socket] = {}
         self._reading: OrderedDict[asyncio.Task, None] = OrderedDict()  # still sending their request, oldest first
+        self._leaving: set[asyncio.Task] = set()  # let go, not closed yet
         self._flooded = False
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -252,15 +253,17 @@ class LoopbackServer:
         loop = asyncio.get_running_loop()
         self._room = asyncio.Event()
         while True:
-            while len(self._open) >= self.connections:
-                self._let_go_oldest()
+            if len(self._open) >= self.connections:
+                if not self._leaving:
+                    self._let_go_oldest()
                 self._room.clear()
                 await self._room.wait()
+                continue
             try:
                 sock, address = await loop.sock_accept(self.socket)
             except OSError as err:
                 if err.errno in OUT_OF_FILES:  # the process is short of files: make room, do not spin
-                    if not self._let_go_oldest():
+                    if not (self._leaving or self._let_go_oldest()):
                         await asyncio.sleep(0.05)
                 continue
             task = loop.create_task(self._serve(sock, address))
@@ -269,18 +272,22 @@ class LoopbackServer:
             task.add_done_callback(self._closed)
 
     def _let_go_oldest(self) -> bool:
+        """Let go of the oldest connections still sending their request, a few at once (a flood comes in bursts)."""
         if not self._reading:
             return False
         if not self._flooded:
             self._flooded = True
             log.warning("%s: more unfinished connections than it holds (%d): the oldest are let go.",
                         self.name, self.connections)
-        task, _ = self._reading.popitem(last=False)
-        task.cancel()
+        for _ in range(min(len(self._reading), max(1, self.connections // 16))):
+            task, _ = self._reading.popitem(last=False)
+            task.cancel()
+            self._leaving.add(task)
         return True
 
     def _closed(self, task: asyncio.Task) -> None:
         self._reading.pop(task, None)
+        self._leaving.discard(task)
         self._open.pop(task).close()
         self._room.set()
 

@@ -8,8 +8,8 @@ shares the process, can accept nothing either.
 
 So one event loop, in its own thread, reads the requests:
 - it holds at most `connections` at once, well inside the process's open-file limit;
-  at that bound it lets go of the oldest connection still sending its request, so a
-  fresh request is always taken in;
+  at that bound it lets go of the oldest connections still sending their request, so
+  a fresh request is always taken in;
 - a whole request must arrive within `read_seconds`, its answer be taken within
   `write_seconds`;
 - the head and the body are bounded, and a Content-Length that is not a plain number
@@ -244,9 +244,10 @@ class LoopbackServer:
     # --- connections ---------------------------------------------------------
 
     async def _let_all_go(self) -> None:
-        for task in self._open:
+        tasks = [self._main, *self._open]  # the accept loop too, when it ends by an interrupt (Ctrl+C)
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._open, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.sleep(0)  # the connections' own endings close their sockets
 
     async def _accept_forever(self) -> None:

@@ -1,16 +1,22 @@
 """Blocked requests never reach the origin: a page load gets the gentle page, a background call a JSON 403.
 
-The urge is committed before the answer goes out. Our own mistake pauses the request where a rule
-watches its host (fail closed) and lets it through elsewhere.
+A request is decided on every name it involves (its URL, its target, each Host header, the TLS SNI): it
+is blocked if any of them is. The urge is committed before the answer goes out. Our own mistake pauses
+the request where a rule watches one of its names (fail closed) and lets it through elsewhere.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mitmproxy import http
 
+from addons.names import request_names
 from addons.request_url import request_url
 from addons.responses import fail_closed, response
 from agent.agent import Agent
+from agent.engine.policy import Decision
+from agent.engine.urls import Url
 
 # Background calls that send their query (GraphQL variables) as a form body.
 FORM_BODY_PATHS = ("/api/graphql", "/graphql", "/graphql/query")
@@ -26,12 +32,31 @@ class Block:
         if flow.response or flow.error or not flow.live:
             return
         with fail_closed(self.agent, flow):
-            url = request_url(flow)
-            decision = self.agent.policy.decide(url, form=graphql_form(flow.request))
-            if decision.blocked and not self.agent.is_open(decision):
+            blocked = self._blocked(flow)
+            if blocked:
+                decision, url = blocked
                 reply = await self.agent.block_answer(decision, url.without_query(), flow.request.path,
                                                       wants_page(flow.request))
                 flow.response = response(reply)
+
+    def _blocked(self, flow: http.HTTPFlow) -> tuple[Decision, Url] | None:
+        """The first decision that blocks the request (with the URL it was made on), or None.
+
+        The URL as the browser shows it is decided first; each other watched name, with the same path and
+        query, after it. Nearly always the names agree and this is one decision.
+        """
+        agent, policy = self.agent, self.agent.policy
+        url, form = request_url(flow), graphql_form(flow.request)
+        decision = policy.decide(url, form=form)
+        if decision.blocked and not agent.is_open(decision):
+            return decision, url
+        for name in request_names(flow):
+            if name != url.host and policy.watches(name):
+                other = replace(url, host=name)
+                decision = policy.decide(other, form=form)
+                if decision.blocked and not agent.is_open(decision):
+                    return decision, other
+        return None
 
 
 def graphql_form(request: http.Request) -> str | None:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from mitmproxy import http
 
+from addons.names import any_watched, request_names
 from agent.agent import Agent
 from agent.web import answer
 from agent.web.answer import Answer
@@ -35,13 +36,20 @@ def response(reply: Answer) -> http.Response:
 def fail_closed(agent: Agent, flow: http.HTTPFlow) -> Iterator[None]:
     """An exception in our code never kills the proxy or another flow.
 
-    The request is paused where a rule watches its host (fail closed), and let through elsewhere.
+    The request is paused where a rule watches any name it involves (fail closed), and let through elsewhere.
     """
     try:
         yield
     except Exception as err:
-        if agent.policy.watches(flow.request.pretty_host):
+        if _watched(agent, flow):
             log.warning("nocontact could not handle a request (%s); it was paused to be safe.", type(err).__name__)
             flow.response = response(answer.paused())
         else:
             log.debug("nocontact could not handle a request (%s) to a host without rules.", type(err).__name__)
+
+
+def _watched(agent: Agent, flow: http.HTTPFlow) -> bool:
+    try:
+        return any_watched(agent.policy, request_names(flow))
+    except Exception:
+        return True  # a request whose names cannot even be read is paused

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from mitmproxy import http
 
+from addons.names import request_names
 from addons.request_url import request_url
 from addons.responses import fail_closed, response
 from agent.agent import Agent
@@ -44,24 +45,27 @@ class SendHold:
             return func(*args)
         return await asyncio.get_running_loop().run_in_executor(self._reader, func, *args)
 
-    async def _read_http(self, func, request: http.Request, message: http.Message):
+    async def _read_http(self, func, host: str, request: http.Request, message: http.Message):
         """`func(method, host, path, headers, body)` on a request's or a response's body, still encoded."""
         headers = {k.lower(): v for k, v in message.headers.items()}
         body = message.raw_content or b""
-        return await self._read(body, is_compressed(headers, body), func, request.method, request.pretty_host,
-                                request.path, headers, body)
+        return await self._read(body, is_compressed(headers, body), func, request.method, host, request.path,
+                                headers, body)
 
     async def request(self, flow: http.HTTPFlow) -> None:
         barrier, request = self.agent.barrier, flow.request
         if flow.response or flow.error or not flow.live or barrier is None:
             return
-        if barrier.is_send_shaped(request.method, request.pretty_host, request.path):
-            with fail_closed(self.agent, flow):
-                await self._hold(flow, barrier)
+        with fail_closed(self.agent, flow):
+            # Every name the request involves: the service may route by its Host header or by its target.
+            host = next((name for name in request_names(flow)
+                         if barrier.is_send_shaped(request.method, name, request.path)), None)
+            if host is not None:
+                await self._hold(flow, barrier, host)
 
-    async def _hold(self, flow: http.HTTPFlow, barrier) -> None:
+    async def _hold(self, flow: http.HTTPFlow, barrier, host: str) -> None:
         try:
-            send = await self._read_http(barrier.inspect, flow.request, flow.request)
+            send = await self._read_http(barrier.inspect, host, flow.request, flow.request)
         except Exception as err:  # fail closed: a send we could not read is not let out
             log.warning("nocontact could not read a message (%s); it was held to be safe.", type(err).__name__)
             flow.response = response(answer.error_json(answer.SAFE_PAUSE))
@@ -80,7 +84,7 @@ class SendHold:
             return
         if barrier.is_listing(request.method, request.pretty_host, request.path):
             try:
-                await self._read_http(barrier.learn_from_response, request, flow.response)
+                await self._read_http(barrier.learn_from_response, request.pretty_host, request, flow.response)
             except Exception as err:  # our own mistake: nothing is learnt, and the page still loads
                 log.warning("nocontact could not read a list of conversations (%s).", type(err).__name__)
 
@@ -90,8 +94,12 @@ class SendHold:
         if barrier is None or message is None or not message.from_client:
             return
         try:
-            send = await self._read(message.content, False, barrier.inspect_websocket, flow.request.pretty_host,
-                                    flow.request.path, message.content)
+            send = None
+            for host in request_names(flow):
+                send = await self._read(message.content, False, barrier.inspect_websocket, host,
+                                        flow.request.path, message.content)
+                if send is not None:
+                    break
             if send is not None and await self.agent.message_to_person(send, request_url(flow).without_query()):
                 message.drop()
         except Exception as err:  # fail closed on our own mistake: the frame is not sent

@@ -4,10 +4,13 @@ Embedded by `nocontact run`, or on its own:
 
     mitmdump -s addons/nocontact.py [--set nocontact_config=PATH]
 
-Each addon has one job: Passthrough (only hosts under some rule are decrypted), PageActions
-(the block page's own actions), Block (the gentle page or a JSON 403, after the urge is
-committed; a blocked request never reaches the origin) and SendHold (messages to the person are
-held back). They answer in that order; one that answers ends the request's way for the others.
+Each addon has one job: Passthrough (which connections are looked into: only those where a name
+is under some rule are decrypted, and a stream that is neither TLS nor HTTP to such a host is
+closed), PageActions (the block page's own actions), Block (the gentle page or a JSON 403, after
+the urge is committed; a blocked request never reaches the origin) and SendHold (messages to the
+person are held back). They answer in that order; one that answers ends the request's way for the
+others. Every decision is made on each name a connection involves (the CONNECT target, the TLS
+SNI, the URL, every Host header): see names.py.
 """
 
 from __future__ import annotations

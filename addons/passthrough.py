@@ -1,10 +1,22 @@
-"""TLS is decrypted only for hosts that some rule needs to see; banking, mail and work pass untouched."""
+"""Which connections are looked into: TLS is decrypted only where some rule needs to see; banking, mail and work
+pass untouched. A connection is decided on every name it involves (the CONNECT target and the TLS SNI): one
+watched name is enough to look, so a watched host cannot hide behind an unwatched SNI or the other way round.
+
+What cannot be read on a watched host (a stream that is neither TLS nor HTTP) is closed, never opened upstream.
+"""
 
 from __future__ import annotations
 
-from mitmproxy import tls
+import logging
 
+from mitmproxy import tcp, tls
+
+from addons.names import any_watched, hello_names, stream_names
 from agent.agent import Agent
+
+log = logging.getLogger("nocontact")
+
+REFUSED = "nocontact closed a stream it cannot read to a watched host"
 
 
 class Passthrough:
@@ -14,6 +26,18 @@ class Passthrough:
         self.agent = agent  # standalone, set once the config is read
 
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
-        host = data.client_hello.sni or (data.context.server.address or ("",))[0]
-        if not self.agent.policy.watches(host or ""):
+        if not any_watched(self.agent.policy, hello_names(data)):
             data.ignore_connection = True
+
+    def tcp_start(self, flow: tcp.TCPFlow) -> None:
+        """A raw stream (mitmproxy read neither TLS nor HTTP in it): closed where a rule watches a name of it."""
+        if any_watched(self.agent.policy, stream_names(flow)):
+            log.info("nocontact closed a stream to a watched host that is neither TLS nor HTTP.")
+            if not flow.server_conn.connected:
+                flow.server_conn.error = REFUSED  # mitmproxy then never opens it, and closes the client
+            flow.kill()
+
+    def tcp_message(self, flow: tcp.TCPFlow) -> None:
+        # The server was already connected (an eager connection strategy): a killed stream passes nothing on.
+        if not flow.killable:
+            flow.messages[-1].content = b""

@@ -74,7 +74,8 @@ class RouteToOrigin:
         socket.getaddrinfo = self._real_getaddrinfo
 
     def server_connect(self, data) -> None:
-        self.contacted.append(data.server.address[0])
+        if data.server.error is None:  # one killed before it is made reaches no one
+            self.contacted.append(data.server.address[0])
 
 
 class Clock:

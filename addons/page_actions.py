@@ -35,25 +35,25 @@ class PageActions:
                 flow.response = response(await self._act(request))
 
     async def _act(self, request: http.Request) -> Answer:
-        agent = self.agent
+        agent, host = self.agent, request.pretty_host  # tokens fit the host they were issued on only
         path = request.path.split("?", 1)[0]
         if path == pages.WAIT_PATH and request.method == "GET":
-            return agent.wait_answer(request.query.get("id", ""), request.query.get("t", ""))
+            return agent.wait_answer(request.query.get("id", ""), request.query.get("t", ""), host)
         form = dict(parse_qsl(request.get_text(strict=False) or "")) if request.method == "POST" else {}
         # "null": our pages send no referrer, so Chromium hides their origin.
         if not form or not same_origin(request.headers, _origin(request), null_origin=True):
             return answer.refused()
         if path == pages.CLOSE_PATH:
             urge = form_int(form.get("urge"))
-            ok = urge is not None and await agent.close_urge(urge, form.get("token", ""))
+            ok = urge is not None and await agent.close_urge(urge, form.get("token", ""), host)
             return answer.page(200 if ok else 403, pages.closed_page(urge if ok else 0))
         if path == pages.ASK_PATH:
             try:
-                hold = agent.ask_for(form)
+                hold = agent.ask_for(form, host)
             except CooldownError as err:
                 return answer.notice(str(err), 403)
-            return answer.see(f"{pages.WAIT_PATH}?id={hold.id}&t={agent.hold_token(hold.id)}")
-        if path in (pages.CANCEL_PATH, pages.OPEN_PATH) and agent.valid_hold(form.get("id"), form.get("token")):
+            return answer.see(f"{pages.WAIT_PATH}?id={hold.id}&t={agent.hold_token(hold.id, host)}")
+        if path in (pages.CANCEL_PATH, pages.OPEN_PATH) and agent.valid_hold(form.get("id"), form.get("token"), host):
             hold_id = int(form["id"])
             try:
                 if path == pages.CANCEL_PATH:
@@ -61,7 +61,7 @@ class PageActions:
                     return answer.page(200, pages.closed_page(hold_id))
                 return answer.see(agent.cooldowns.open(hold_id).back or "/")
             except CooldownError as err:
-                return agent.wait_answer(form["id"], form["token"], note=str(err))
+                return agent.wait_answer(form["id"], form["token"], host, note=str(err))
         return answer.refused()
 
 

@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from agent import paths, secret, watcher
+from agent import highwater, paths, secret, watcher
 from agent.apps import AppMatcher, AppRule, Process, is_child_process
 from agent.barrier.barrier import Barrier, Send
 from agent.commitment import loosens, stricter
@@ -24,6 +25,7 @@ from agent.cooldown import AUTOMATIC, CooldownError, Cooldowns, Hold
 from agent.engine import categories
 from agent.engine.platforms import GENERIC, PLATFORMS
 from agent.engine.policy import Decision, Policy
+from agent.engine.urls import normalise_host
 from agent.ledger import Ledger
 from agent.notifier import Notifier
 from agent.sitelists import builtin_lists
@@ -36,6 +38,10 @@ from agent.web.forms import form_int
 log = logging.getLogger("nocontact")
 
 LABELS = {p.name: p.label for p in (*PLATFORMS, GENERIC)} | {"search": "a web search", "phone": "a chat link"}
+# How long the buttons of a page we show keep working: a block page or a wait page left open for
+# an evening still works, a link found in the history the next day does not (a wait page's own
+# buttons last for its wait and window on top of this).
+PAGE_TOKEN_SECONDS = 6 * 3600
 
 
 def target_words(decision: Decision) -> str:
@@ -57,10 +63,17 @@ class Agent:
             problem = None
         except ConfigError as err:  # kept to see whether a last good config is on record
             text, config, problem = "", None, err
-        self.urges = UrgeLog(database or paths.database_path(), clock=wall)
+        database = Path(database or paths.database_path())
+        self.urges = UrgeLog(database, clock=wall)
         self.notifier = notifier or Notifier()
-        self.secret = secret.load_or_create(paths.secret_path())
-        self.ledger = Ledger(self.urges, self.secret)
+        # The secret and the commitment record are kept outside the data directory too, and the record
+        # beside the log: deleting or putting back the log (or the secret) does not loosen anything.
+        guard = highwater.guard_dir(paths.home())
+        kept = secret.keep(paths.secret_path(), guard / "secret")
+        self.secret, self._wall = kept.key, wall
+        self.ledger = Ledger(self.urges, self.secret, wall=wall, home=str(paths.home()),
+                             places={"beside the log": database.parent / highwater.FILE,
+                                     "outside the data directory": guard / highwater.FILE})
         try:
             self.ledger.note_stop(False)  # running: until a stop has waited, this run has not
         except sqlite3.Error as err:  # a full disk must not keep the agent down; uninstall still asks it to run first
@@ -71,7 +84,8 @@ class Agent:
         self._app_pids: dict[str, set[int]] = {}  # barred app -> processes seen (to resume, or look at again)
         self._suspended: set[int] = set()
         self.watcher: Watcher | None = None
-        in_force = self.ledger.config_in_force()
+        begun = self.ledger.start(kept.copy_existed)
+        in_force = begun.in_force
         # A config file with a mistake at start: the last good config (signed, in the log) stays in
         # force, as it would for a running agent, and the file is read again once it changes.
         self.config_problem: str | None = None
@@ -80,13 +94,20 @@ class Agent:
                 self.urges.close()
                 raise problem
             config, self.config_problem = in_force, problem.where()
-        self.cooldowns = Cooldowns(config.cooldown, self.ledger.holds(), monotonic=monotonic, wall=wall,
-                                   on_change=self._hold_changed)
+        self.cooldowns = Cooldowns(config.cooldown, begun.holds, monotonic=monotonic, wall=wall,
+                                   on_change=self._hold_changed, next_id=begun.next_hold, opened=begun.opened)
         self.config, self.policy = config, Policy(config, builtin_lists(config.block.categories))
         if self.config_problem:
             self._apply(config)  # as it was: a looser change still waiting keeps waiting
         else:
             self._adopt(config, text, in_force)
+        found = "; ".join(note for note in (kept.note, begun.note) if note)
+        if found:  # kept in the record as well, where deleting the log does not erase it
+            try:
+                self._writer.submit(self.ledger.note, "tampered", found).result()
+            except (sqlite3.Error, OSError) as err:
+                log.error("The log could not note what was found at start (%s).", type(err).__name__)
+            self.notifier.notify(*pages.guard_text(found), target="guard:tampered")
         # Set by the runner once the proxy listens.
         self.address: dict | None = None
         self.shutdown: Callable[[], None] | None = None
@@ -294,18 +315,19 @@ class Agent:
         what = target_words(decision)
         if not wants_page:
             return Answer(403, pages.block_json(what), "json")
+        host = urlsplit(url).hostname or ""  # the page's buttons work on the site they are shown on only
         return answer.page(403, pages.block_page(
             urge_id=urge_id or 0,
-            token=secret.sign(self.secret, f"close:{urge_id}") if urge_id else "",
+            token=self.token(f"close:{urge_id}", host) if urge_id else "",
             what=what, plan=self._plan(decision.person), help_lines=self._help_lines(),
-            ask=self._ask(decision, urge_id, back) if urge_id else None,
+            ask=self._ask(decision, urge_id, back, host) if urge_id else None,
             note_url=self._note_url(urge_id) if urge_id else None,
             about_person=decision.person is not None,
         ))
 
-    def wait_answer(self, hold_id: str, token: str, note: str | None = None) -> Answer:
+    def wait_answer(self, hold_id: str, token: str, host: str, note: str | None = None) -> Answer:
         """The wait asked for on a block page; once its window is open, back to where it was blocked."""
-        if not self.valid_hold(hold_id, token):
+        if not self.valid_hold(hold_id, token, host):
             return answer.refused()
         self.cooldowns.tick()
         hold = self.cooldowns.holds[int(hold_id)]
@@ -325,14 +347,26 @@ class Agent:
             return None
         return f"{self.address['pages']}/review?note={urge_id}#urge-{urge_id}"
 
-    def hold_token(self, hold_id: int) -> str:
-        return secret.sign(self.secret, f"hold:{hold_id}")
+    # --- the tokens of our pages' buttons: for one action, on one host, for a while -------
 
-    def valid_hold(self, hold_id: str | None, token: str | None) -> bool:
-        hold = form_int(hold_id)
-        return hold is not None and hold in self.cooldowns.holds and secret.verify(self.secret, f"hold:{hold}", token)
+    def token(self, action: str, host: str, lifetime: float = PAGE_TOKEN_SECONDS) -> str:
+        return secret.issue(self.secret, action, normalise_host(host.lower()), self._wall() + lifetime)
 
-    def _ask(self, decision: Decision, urge_id: int, back: str) -> pages.Ask:
+    def token_valid(self, action: str, host: str, token: str | None) -> bool:
+        return secret.check(self.secret, action, normalise_host(host.lower()), token, self._wall())
+
+    def hold_token(self, hold_id: int, host: str) -> str:
+        """The wait page's token: it lasts the wait and the window, and fits this one request only (numbers
+        are never given twice, and the time it was asked is signed too)."""
+        hold = self.cooldowns.holds[hold_id]
+        return self.token(f"hold:{hold.id}:{hold.requested!r}", host,
+                          hold.remaining + hold.window + PAGE_TOKEN_SECONDS)
+
+    def valid_hold(self, hold_id: str | None, token: str | None, host: str) -> bool:
+        hold = self.cooldowns.holds.get(form_int(hold_id))
+        return hold is not None and self.token_valid(f"hold:{hold.id}:{hold.requested!r}", host, token)
+
+    def _ask(self, decision: Decision, urge_id: int, back: str, host: str) -> pages.Ask:
         """What the block page offers as its quiet second choice."""
         kind, name = self.targets(decision)[0]
         # Where to return when a window opens; kept here, not in the page (it may name the person).
@@ -341,17 +375,17 @@ class Agent:
         self._backs[urge_id] = back if back.startswith("/") and not back.startswith("//") else "/"
         waiting = next((h for h in self.cooldowns.active() if h.target == (kind, name)), None)
         return pages.Ask(
-            kind, name, secret.sign(self.secret, f"ask:{urge_id}:{kind}:{name}"),
+            kind, name, self.token(f"ask:{urge_id}:{kind}:{name}", host),
             minutes=max(1, round(self.cooldowns.delay_for(kind, name) / 60)),
             limit_reached=self.cooldowns.windows_left_today() == 0,
             waiting_id=waiting.id if waiting else None,
-            waiting_token=self.hold_token(waiting.id) if waiting else "",
+            waiting_token=self.hold_token(waiting.id, host) if waiting else "",
         )
 
-    def ask_for(self, form: dict[str, str]) -> Hold:
-        """A request to open a target, posted from its block page."""
+    def ask_for(self, form: dict[str, str], host: str) -> Hold:
+        """A request to open a target, posted from its block page on `host`."""
         urge, kind, name = form_int(form.get("urge")), form.get("kind", ""), form.get("name", "")
-        if urge is None or not secret.verify(self.secret, f"ask:{urge}:{kind}:{name}", form.get("token", "")):
+        if urge is None or not self.token_valid(f"ask:{urge}:{kind}:{name}", host, form.get("token")):
             raise CooldownError(answer.NOT_VALID)
         back = self._backs.get(urge, "/")
         reason = (form.get("reason") or "").strip()[:200] or None
@@ -394,9 +428,9 @@ class Agent:
             self.notifier.notify(*pages.notification_text(target_words(decision), urge_id), target=f"{kind}:{name}")
         return urge_id
 
-    async def close_urge(self, urge_id: int, token: str) -> bool:
-        """The person chose "Close - I'm OK": record the urge as ridden out."""
-        if not secret.verify(self.secret, f"close:{urge_id}", token):
+    async def close_urge(self, urge_id: int, token: str, host: str) -> bool:
+        """The person chose "Close - I'm OK" on a page on `host`: record the urge as ridden out."""
+        if not self.token_valid(f"close:{urge_id}", host, token):
             return False
         loop = asyncio.get_running_loop()
         try:

@@ -13,6 +13,7 @@ A hold of kind config/stop applies by itself once ready.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -61,7 +62,11 @@ class Hold:
 class Cooldowns:
     def __init__(self, settings: Cooldown | None = None, holds: list[Hold] = (),
                  monotonic: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time,
-                 on_change: Callable[[Hold, str], None] | None = None):
+                 on_change: Callable[[Hold, str], None] | None = None, next_id: int = 1,
+                 opened: tuple[float, ...] = ()):
+        """`next_id` and `opened` come from the commitment record, which outlives the log: a request's
+        number is never given twice (a token for an old one never fits a new one), and windows opened
+        in the last day still count when the log lost their requests."""
         self.settings = settings or Cooldown()  # the config's section, as it is in force
         self._monotonic, self._wall = monotonic, wall
         self._last = monotonic()
@@ -73,7 +78,8 @@ class Cooldowns:
                 hold = replace(hold, state="expired")
                 self._on_change(hold, "expired")
             self.holds[hold.id] = hold
-        self._next_id = max(self.holds, default=0) + 1
+        self._next_id = max(next_id, max(self.holds, default=0) + 1)
+        self._opened_before = tuple(opened)
 
     # --- time ------------------------------------------------------------
 
@@ -111,7 +117,10 @@ class Cooldowns:
         return min(max(base, s.escalate.max), base * s.escalate.factor ** opened) if opened else base
 
     def opened_since(self, since: float) -> int:
-        return sum(1 for h in self.holds.values() if h.opened is not None and h.opened >= since)
+        from_holds = [h.opened for h in self.holds.values() if h.opened is not None]
+        only_recorded = Counter(self._opened_before) - Counter(from_holds)
+        return sum(1 for moment in from_holds if moment >= since) + sum(
+            count for moment, count in only_recorded.items() if moment >= since)
 
     def windows_left_today(self) -> int | None:
         if self.settings.daily_limit is None:

@@ -1,27 +1,79 @@
-"""The signed record of cooldown requests and of the config in force.
+"""The signed record of cooldown requests and of the commitment in force.
 
 Each record carries an HMAC made with the install's secret; a record changed
 outside nocontact fails the check, is set aside (never obeyed) and noted as a
 guard event, so no edit in the data directory opens a window unseen.
+
+The commitment itself (the config in force, a counter, the next request number)
+is the high-water mark of agent/highwater.py, kept in the log and in two files.
+At start the newest signed copy wins. When the log's own copy is missing,
+changed or older than a file's, the log was deleted, edited or put back from an
+older copy: the config on record stays in force, anything looser in the file
+waits its full cooldown, the waits in that log start over, and a guard note is
+kept in the log and in the record itself, which the deletion does not reach.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
 
 from agent import secret
+from agent.commitment import stricter
 from agent.config import Config
-from agent.cooldown import Hold
+from agent.cooldown import DAY, Hold
+from agent.highwater import NOTES_KEPT, OPENED_KEPT, Found, HighWater, parse, read_file, write_file
 from agent.store import UrgeLog
 
+log = logging.getLogger("nocontact")
+
 _HOLD_FIELDS = {f.name for f in fields(Hold)}
+IN_LOG = "in the log"
+STATE_KEY = "config"  # the state row that holds the record (once only the config in force, unsigned by seq)
+SAID = {"missing": "was missing", "invalid": "did not match its signature", "older": "was an older copy put back"}
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """What the records say at start."""
+
+    in_force: Config | None  # the config the file is held to; None on a first start (nothing on record)
+    holds: list[Hold]
+    next_hold: int
+    opened: tuple[float, ...]  # when windows opened in the last day, as far as any record knows
+    note: str | None  # what was found wrong, in words for a guard note; None when all was in order
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
+def strictest(configs: list[dict]) -> Config | None:
+    """The stricter mix of every config that still reads (records that cannot be verified may only tighten)."""
+    found = None
+    for data in configs:
+        try:
+            config = Config.model_validate(data)
+        except ValueError:
+            continue
+        found = config if found is None else stricter(found, config)
+    return found
 
 
 class Ledger:
-    def __init__(self, log: UrgeLog, key: bytes):
+    def __init__(self, log: UrgeLog, key: bytes, places: dict[str, Path] | None = None,
+                 wall: Callable[[], float] = time.time, home: str = ""):
         self.log = log
         self.key = key
+        self.places = dict(places or {})  # where the copies outside the log live: words -> file
+        self._wall = wall
+        self.mark = HighWater(home=home)
 
     def _sign(self, kind: str, data: str) -> str:
         return secret.sign(self.key, f"{kind}:{data}")
@@ -29,11 +81,15 @@ class Ledger:
     def _verify(self, kind: str, data: str, sig: str) -> bool:
         return secret.verify(self.key, f"{kind}:{data}", sig)
 
+    # --- cooldown requests ----------------------------------------------------
+
     def save(self, hold: Hold, step: str | None = None) -> None:
         data = json.dumps(asdict(hold), sort_keys=True)
         self.log.save_hold(hold.id, data, self._sign("hold", data))
         if step:
             self.log.add_step(hold.id, hold.urge_id, f"{hold.kind}:{hold.name}", step)
+            opened = self.mark.opened + ((hold.opened,) if step == "opened" and hold.opened is not None else ())
+            self._commit(next_hold=max(self.mark.next_hold, hold.id + 1), opened=self._recent(opened))
 
     def holds(self) -> list[Hold]:
         found = []
@@ -51,22 +107,96 @@ class Ledger:
             found.append(Hold(**values))
         return found
 
-    def save_config(self, config: Config) -> None:
-        data = config.model_dump_json()
-        self.log.put_state("config", data, self._sign("config", data))
+    # --- the commitment: the high-water mark ----------------------------------------
 
-    def config_in_force(self) -> Config | None:
-        row = self.log.get_state("config")
+    def save_config(self, config: Config) -> None:
+        self._commit(config=json.loads(config.model_dump_json()))
+
+    def note(self, kind: str, detail: str) -> None:
+        """A guard note, in the log and in the record (where deleting the log does not erase it)."""
+        self.log.add_event(kind, detail)
+        self._commit(notes=(*self.mark.notes, (_iso(self._wall()), kind, detail))[-NOTES_KEPT:])
+
+    def _commit(self, **changes) -> None:
+        """The next mark: in the log first, then each file (so a crash leaves the files behind, never ahead)."""
+        self.mark = replace(self.mark, seq=self.mark.seq + 1, **changes)
+        self.log.put_state(STATE_KEY, self.mark.dumps(), self.mark.signature(self.key))
+        for place, path in self.places.items():
+            try:
+                write_file(path, self.mark, self.key)
+            except OSError as err:
+                log.error("The copy of the commitment record %s could not be written (%s).", place, err)
+
+    def _recent(self, opened: tuple[float, ...]) -> tuple[float, ...]:
+        since = self._wall() - DAY
+        return tuple(sorted(t for t in opened if t >= since))[-OPENED_KEPT:]
+
+    def _in_log(self) -> Found:
+        row = self.log.get_state(STATE_KEY)
         if row is None:
-            return None
-        data, sig = row
-        if not self._verify("config", data, sig):
-            self.log.add_event("tampered", "the record of the config in force was changed outside nocontact")
-            return None
-        try:
-            return Config.model_validate(json.loads(data))
+            return Found(IN_LOG, "missing")
+        found = parse(IN_LOG, *row, self.key)
+        if found.mark is not None:
+            return found
+        try:  # a row written before the mark: the config in force alone, signed as "config"
+            config = json.loads(row[0])
         except ValueError:
-            return None
+            return found
+        if not isinstance(config, dict):
+            return found
+        return Found(IN_LOG, "valid" if self._verify("config", *row) else "invalid", HighWater(config=config))
+
+    def start(self, secret_copy_existed: bool = False) -> Start:
+        """Read every copy and the requests; carry on from the newest signed copy, and say what was wrong."""
+        found = [self._in_log(), *(read_file(path, place, self.key) for place, path in self.places.items())]
+        holds = self.holds()
+        marks = [f.mark for f in found if f.mark is not None]
+        valid = [f for f in found if f.valid]
+        newest = max(valid, key=lambda f: f.mark.seq, default=None)
+        problems: list[str] = []
+        if newest is not None:
+            base, in_force = newest.mark, Config.model_validate(newest.mark.config) if newest.mark.config else None
+            in_log = found[0]
+            state = in_log.state if not in_log.valid else "older" if in_log.mark.seq < base.seq else None
+            if state:
+                problems.append(f"the log's record of your commitment {SAID[state]}")
+                holds = [_start_over(h) for h in holds]  # an older log's waits may be ones already used
+            if base.seq > 0:  # written by this version: every copy should be there
+                problems += [f"its copy {f.place} {SAID[f.state]}" for f in found[1:] if not f.valid]
+        else:
+            base = HighWater(notes=_merged_notes(marks))
+            in_force = strictest([m.config for m in marks if m.config])
+            if marks or secret_copy_existed or holds or any(f.state != "missing" for f in found):
+                problems.append("no signed record of your commitment could be read")
+        self.mark = replace(base, seq=max((m.seq for m in marks), default=0),
+                            next_hold=max((m.next_hold for m in marks), default=1), home=self.mark.home,
+                            opened=self._recent(_most_of_each([m.opened for m in marks])))
+        for hold in holds:
+            self.save(hold)  # a wait that started over is saved so
+        self._replay_notes()
+        note = None
+        if problems:
+            if in_force is not None:
+                then = "the config on record stays in force, and anything looser waits its full cooldown"
+            else:
+                then = "nothing was left to compare your config with, so it applies as written"
+            note = "; ".join(problems) + f"; {then}"
+        next_hold = max(self.mark.next_hold, max((h.id for h in holds), default=0) + 1)
+        return Start(in_force, holds, next_hold, self.mark.opened, note)
+
+    def _replay_notes(self) -> None:
+        """Guard notes the record keeps that the log lacks (it was deleted or put back) go into it again."""
+        if not self.mark.notes:
+            return
+        present = Counter(detail for _, _, detail in self.log.events())
+        for time_text, kind, detail in self.mark.notes:
+            again = f"{detail} (first noted {time_text.replace('T', ' ').replace('+00:00', ' UTC')})"
+            if present[detail] or present[again]:
+                present[detail if present[detail] else again] -= 1
+                continue
+            self.log.add_event(kind, again)
+
+    # --- how the run ends --------------------------------------------------------------
 
     def note_stop(self, waited: bool) -> None:
         """How this run ends: False from the start (a crash or a signal is no waited stop), True once
@@ -83,3 +213,20 @@ class Ledger:
             return self._verify("stop", data, sig) and json.loads(data) == {"waited": True}
         except ValueError:
             return False
+
+
+def _start_over(hold: Hold) -> Hold:
+    """A request from a log that was put back: its wait starts again from the beginning."""
+    return replace(hold, waited=0.0, state="waiting") if hold.state in ("waiting", "ready") else hold
+
+
+def _merged_notes(marks: list[HighWater]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(sorted({note for mark in marks for note in mark.notes}))[-NOTES_KEPT:]
+
+
+def _most_of_each(lists: list[tuple[float, ...]]) -> tuple[float, ...]:
+    """Every moment any copy holds, as many times as the copy that holds it most (copies overlap)."""
+    most: Counter = Counter()
+    for moments in lists:
+        most |= Counter(moments)
+    return tuple(most.elements())

@@ -15,8 +15,10 @@ import pytest
 from mitmproxy import ctx
 
 # Nothing here ever reads or writes the person's own data directory: not while importing, not in the session's
-# fixtures, and each test gets a fresh one of its own (`data_home`).
+# fixtures, and each test gets a fresh one of its own (`data_home`); the same for the folder outside it that keeps
+# the second copies of the commitment record and the secret.
 os.environ["NOCONTACT_HOME"] = tempfile.mkdtemp(prefix="nocontact-test-home-")
+os.environ["NOCONTACT_GUARD_HOME"] = tempfile.mkdtemp(prefix="nocontact-test-guard-")
 
 from agent.agent import Agent  # noqa: E402
 from agent.notifier import Notifier  # noqa: E402
@@ -163,6 +165,7 @@ def data_home(tmp_path_factory, monkeypatch) -> Path:
     """A fresh, empty data directory for every test, so no test sees what another wrote there."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("NOCONTACT_HOME", str(home))
+    monkeypatch.setenv("NOCONTACT_GUARD_HOME", str(tmp_path_factory.mktemp("guard")))
     return home
 
 

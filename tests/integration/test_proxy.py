@@ -198,7 +198,7 @@ def test_config_reload_keeps_the_last_good_one_when_the_new_one_is_bad(tmp_path)
         path.write_text("block:\n  sites: [newly-blocked.test]\n")
         agent.reload()
         assert agent.policy.decide("https://newly-blocked.test/").blocked
-        assert asyncio.run(agent.close_urge(1, "0" * 32)) is False
+        assert asyncio.run(agent.close_urge(1, "0" * 32, "x.com")) is False
     finally:
         agent.close()
 

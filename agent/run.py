@@ -16,7 +16,7 @@ from mitmproxy import ctx, exceptions, options
 from mitmproxy.tools.dump import DumpMaster
 
 from addons.nocontact import NoContact
-from agent import paths, state
+from agent import ca, paths, state
 from agent.agent import Agent
 from agent.config import ConfigError
 from agent.system.install import fetch_local, repoint
@@ -46,8 +46,9 @@ def build_master(agent: Agent, host: str, port: int, sets: list[str], confdir: P
     opts = options.Options(listen_host=host, listen_port=port, confdir=str(confdir))
     master = DumpMaster(opts, with_termlog=True, with_dumper=False)
     master.addons.add(NoContact(agent))
-    # lazy: a blocked host is never contacted upstream (no DNS, no TCP).
-    opts.update(connection_strategy="lazy", termlog_verbosity="warn")
+    # lazy: a blocked host is never contacted upstream (no DNS, no TCP). No names copied from the upstream
+    # certificate: a leaf carries only the name asked for, which the CA's name constraints allow.
+    opts.update(connection_strategy="lazy", upstream_cert=False, termlog_verbosity="warn")
     if sets:
         try:
             opts.set(*sets)
@@ -231,10 +232,46 @@ async def watch_config(agent: Agent) -> None:
                             "waits out the cooldown (`nocontact status` shows when).")
             else:
                 log.warning("Config reloaded.")
+            if agent.address:
+                await asyncio.to_thread(say_outside, agent, Path(agent.address["ca_cert"]).parent)
         except ConfigError as err:
             # Where, not what: the log may leave the data directory (journald), the values must not.
             log.warning("The changed config has a mistake (%s), so the last good one stays in force. "
                         "`nocontact check` shows what to fix.", err.where())
+
+
+CA_POLL_SECONDS = 2.0
+
+
+async def watch_ca(master, confdir: Path) -> None:
+    """Sign with a new CA as soon as `nocontact ca rotate` puts one in place: no restart is needed."""
+    def stamp() -> tuple[int, int] | None:
+        try:
+            found = (confdir / ca.KEY_FILE).stat()
+        except OSError:
+            return None
+        return found.st_ino, found.st_mtime_ns
+
+    seen = stamp()
+    while True:
+        await asyncio.sleep(CA_POLL_SECONDS)
+        now = stamp()
+        if now is None or now == seen:  # None: never let mitmproxy make a CA of its own in the gap
+            continue
+        seen = now
+        master.addons.get("tlsconfig").configure({"confdir"})  # reads the CA files again
+        log.warning("A new CA is in place: new connections use it.")
+
+
+def say_outside(agent: Agent, confdir: Path) -> None:
+    """Say when the config watches sites this install's CA cannot vouch for (how many, never which)."""
+    cert = ca.load_cert(confdir)
+    found = ca.outside(agent.policy, ca.reach(cert)) if cert else []
+    if found:
+        log.warning("%d watched %s outside what this install's CA can vouch for: %s refused (with a notification) "
+                    "instead of showing the gentle page. `nocontact ca` lists them; `nocontact ca rotate` widens "
+                    "the CA.", len(found), "site is" if len(found) == 1 else "sites are",
+                    "it is" if len(found) == 1 else "they are")
 
 
 async def serve(
@@ -247,6 +284,8 @@ async def serve(
     """
     pac_path = paths.pac_path() if pac_path is None else pac_path
     confdir = paths.ca_dir()
+    ca.ensure(confdir, agent.config)  # before mitmproxy would make a CA that can vouch for every site
+    say_outside(agent, confdir)
     master = build_master(agent, host, port, sets, confdir)
     master.addons.add(*extra_addons)
     pages: PagesServer | None = None
@@ -300,7 +339,7 @@ async def serve(
     pointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-pac")
     jobs = [lambda agent: keep_pac_file(agent, pac_path, pointer), watch_config, flush_repeats, keep_time,
             lambda agent: watch_system_proxy(agent, pac_path.parent), watch_processes,
-            lambda agent: watch_proxy(agent, master)]
+            lambda agent: watch_proxy(agent, master), lambda agent: watch_ca(master, confdir)]
     background = [asyncio.create_task(keep_running(job, agent)) for job in jobs]
     try:
         await master.run()

@@ -8,21 +8,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from agent.paths import ca_dir, secure_ca
+from agent import ca
+from agent.config import Config, ConfigError, load_config
+from agent.paths import ca_dir, default_config
 from agent.system.account import Account
 from agent.system.steps import Action, read_text
 
-CA_CERT = Path("ca") / "mitmproxy-ca-cert.pem"  # inside the data directory
+CA_CERT = Path("ca") / ca.CERT_FILE  # inside the data directory
 
 
-def ensure_ca(data_dir: Path) -> Path:
-    """This install's CA, created (as mitmproxy does on first start) if it does not exist yet."""
-    from mitmproxy.certs import CertStore
+def config_of(data_dir: Path) -> Config:
+    """The config in `data_dir` (the shipped default if there is none yet), for the CA's reach."""
+    path = data_dir / "config.yaml"
+    try:
+        return load_config(path if path.exists() else default_config())
+    except ConfigError as err:
+        raise ConfigError(f"the config has a mistake ({err.where()}); `nocontact check` shows what to fix, "
+                          "and the CA is made once it is fixed") from None
 
+
+def ensure_ca(data_dir: Path, config: Config | None = None) -> Path:
+    """This install's CA, made for the config in `data_dir` if it does not exist yet."""
     folder = ca_dir(data_dir)
-    if not (data_dir / CA_CERT).exists():
-        CertStore.from_store(folder, "mitmproxy", 2048)
-        secure_ca(folder)
+    if not (folder / ca.KEY_FILE).exists():
+        ca.ensure(folder, config or config_of(data_dir))
     return data_dir / CA_CERT
 
 

@@ -30,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     from agent.system.commands import add_commands
 
     add_commands(sub)  # install, uninstall, doctor
+
+    from agent.ca_commands import add_commands as add_ca_commands
+
+    add_ca_commands(sub)  # ca, ca rotate
     return parser
 
 

@@ -24,8 +24,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cryptography import x509
+
+from agent import ca
 from agent import state as agent_state
 from agent.config import ConfigError, load_config
+from agent.engine.policy import Policy
+from agent.sitelists import builtin_lists
 from agent.state import State
 from agent.system import sysproxy
 from agent.system.account import Account, Runner, run_command
@@ -83,7 +88,7 @@ def checks(data_dir: Path, home: Path | None = None, *, system: str | None = Non
         proxy=(state and state.proxy) or DEFAULT_PROXY, installed=record is not None,
     )
     pac_text, pac_check = _pac(c)
-    return [_config(c), *_service(c), _proxy(c, pac_text), pac_check, _ca(c), *_trust(c),
+    return [_config(c), *_service(c), _proxy(c, pac_text), pac_check, _ca(c), _reach(c), *_trust(c),
             _system_proxy(c, read_settings), *_browsers(c, pac_text, browser), _permissions(c), _disk(c)]
 
 
@@ -223,6 +228,34 @@ def _ca(c: Checkup) -> Check:
         return Check("CA present", False, f"no readable CA certificate at {path}",
                      "Start nocontact once (it creates its CA), or run `nocontact install`.")
     return Check("CA present", True, str(path))
+
+
+def _reach(c: Checkup) -> Check:
+    """Whether the CA can vouch only for the sites nocontact reads, and for every one the config watches."""
+    name = "CA limited to watched sites"
+    pem = _our_pem(c)
+    if pem is None:
+        return Check(name, None, "needs the CA (see above)")
+    reach = ca.reach(x509.load_pem_x509_certificate(pem.encode()))
+    if not reach.constrained:
+        return Check(name, False, "this install's CA can vouch for every site (an earlier version of nocontact made "
+                                  "it): whoever copies its key could pretend to be any site to you, your bank and "
+                                  "your mail included",
+                     "Run `nocontact ca rotate`: it makes a CA that can vouch only for the sites nocontact reads, "
+                     "and trusts it in place of this one.")
+    path = c.data_dir / "config.yaml"
+    try:
+        config = load_config(path) if path.exists() else None
+    except ConfigError:
+        config = None  # said above; the CA is checked against the config once it reads well
+    found = ca.outside(Policy(config, builtin_lists(config.block.categories)), reach) if config else []
+    if found:
+        shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        return Check(name, False, f"{len(found)} watched {'site is' if len(found) == 1 else 'sites are'} outside "
+                                  f"what it can vouch for ({shown}), so they are refused instead of showing the "
+                                  "gentle page", "Run `nocontact ca rotate` to make a CA that covers them "
+                                                 "(`nocontact ca` lists them).")
+    return Check(name, True, f"it can vouch for {len(reach.permitted)} sites nocontact reads, and no other")
 
 
 def _trust(c: Checkup) -> list[Check]:

@@ -166,13 +166,14 @@ def _dry_run_or_declined(dry_run: bool, yes: bool, ask: Callable[[str], str], ou
     if dry_run:
         out("This was a dry run: nothing was changed.")
         return 0
-    if not yes and not _confirm(ask):
+    if not yes and not confirm(ask):
         out("Nothing was changed.")
         return 1
     return None
 
 
-def _confirm(ask: Callable[[str], str]) -> bool:
+def confirm(ask: Callable[[str], str]) -> bool:
+    """Whether the person said yes (no answer: no)."""
     try:
         return ask("Go ahead? [y/N] ").strip().lower() in ("y", "yes")
     except EOFError:

@@ -110,6 +110,16 @@ def plan(account: Account, data_dir: Path, pac_url: str, command: list[str]) -> 
             _environment(account, pac_url)]
 
 
+def trust_steps(account: Account, data_dir: Path) -> list[Step]:
+    """The steps that trust the CA in data_dir where it can be trusted now (stores that exist), for a new CA."""
+    return [*nss.trust_steps(account, data_dir, existing=True), *_system_store(account, data_dir)]
+
+
+def trusts(step_id: str) -> bool:
+    """Whether an install step trusts the CA (in a browser's store, or the system's)."""
+    return step_id.startswith("nss:") or step_id == "system-ca"
+
+
 def _system_store(account: Account, data_dir: Path) -> list[Step]:
     if not account.root:
         return []

@@ -62,6 +62,15 @@ def plan(account: Account, data_dir: Path, pac_url: str, command: list[str]) -> 
     return [*_keychain(account, data_dir), *_launchd(account, data_dir, command), *_networksetup(account, pac_url)]
 
 
+def trust_steps(account: Account, data_dir: Path) -> list[Step]:
+    """The step that trusts the CA in data_dir, for a new CA."""
+    return _keychain(account, data_dir)
+
+
+def trusts(step_id: str) -> bool:
+    return step_id == "keychain"
+
+
 def plist_text(command: Sequence[str], data_dir: Path, service: ServiceUnit = AGENT) -> str:
     template = plistlib.loads((templates_dir() / "macos" / f"{service.label}.plist").read_bytes())
     arguments = []

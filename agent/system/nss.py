@@ -86,15 +86,16 @@ class DropDatabase(Action):
 # --- install --------------------------------------------------------------------------
 
 
-def trust_steps(account: Account, data_dir: Path) -> list[Step]:
-    """Trust our CA in each NSS database (Chrome's is created when missing), replacing an older one of ours."""
+def trust_steps(account: Account, data_dir: Path, existing: bool = False) -> list[Step]:
+    """Trust our CA in each NSS database (Chrome's is created when missing, unless `existing`), replacing an
+    older one of ours."""
     if account.which("certutil") is None:
         return [note("nss", "certutil is not installed (Debian and Ubuntu: libnss3-tools; Fedora: nss-tools), so "
                             "Chrome's and Firefox's own certificate stores are left alone. Install it and run "
                             "`nocontact install` again: it adds only what is missing.")]
     ours = ca_pem(data_dir)
     steps = []
-    for label, folder in nss_databases(account.home):
+    for label, folder in nss_databases(account.home, existing):
         db = f"sql:{folder}"
         add = run("certutil", "-d", db, "-A", "-t", "C,,", "-n", NICKNAME, "-i", str(data_dir / CA_CERT))
         remove = removal(["certutil", "-d", db, "-D", "-n", NICKNAME], ["certutil", "-d", db, "-L", "-n", NICKNAME],

@@ -17,6 +17,12 @@ class OsModule(Protocol):
     def plan(self, account: Account, data_dir: Path, pac_url: str, command: list[str]) -> list[Step]:
         """The steps for this OS's settings, each with its undo (after the CA and the PAC file)."""
 
+    def trust_steps(self, account: Account, data_dir: Path) -> list[Step]:
+        """The steps that trust the CA in data_dir, in the stores there are now (for a new CA)."""
+
+    def trusts(self, step_id: str) -> bool:
+        """Whether an install step (by its id) trusts the CA."""
+
     def repoint(self, step_id: str, undo: list[Action], url: str) -> list[Action]:
         """What points the setting an install step made at a new PAC address; none for other steps."""
 

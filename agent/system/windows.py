@@ -144,6 +144,15 @@ def plan(account: Account, data_dir: Path, pac_url: str, command: list[str]) -> 
     return [*_root_store(account, data_dir), *_task(account, data_dir, command), *_internet_settings(account, pac_url)]
 
 
+def trust_steps(account: Account, data_dir: Path) -> list[Step]:
+    """The step that trusts the CA in data_dir, for a new CA."""
+    return _root_store(account, data_dir)
+
+
+def trusts(step_id: str) -> bool:
+    return step_id == "root-store"
+
+
 def task_file(data_dir: Path, service: ServiceUnit = AGENT) -> Path:
     return data_dir / f"{service.task}-task.xml"
 

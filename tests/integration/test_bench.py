@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("bench.proxy", "sanity: every response had the expected status"),
     ("bench.barrier", "added cost per inspected send"),
     ("bench.flood", "sanity: every fresh request was answered"),
+    ("bench.ca", "sanity: the constrained CA refused bank.test"),
 ])
 def test_benchmark_runs_small(bench, expect, tmp_path):
     result = subprocess.run([sys.executable, "-m", bench, "--small"], cwd=ROOT, capture_output=True, text=True,

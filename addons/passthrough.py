@@ -25,13 +25,21 @@ class Passthrough:
     def __init__(self, agent: Agent | None = None):
         self.agent = agent  # standalone, set once the config is read
 
+    def _watched(self, names_of, subject) -> bool:
+        try:
+            return any_watched(self.agent.policy, names_of(subject))
+        except Exception as err:  # our own mistake: what cannot be judged is treated as watched
+            log.warning("nocontact could not read a connection's names (%s); it is treated as watched.",
+                        type(err).__name__)
+            return True
+
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
-        if not any_watched(self.agent.policy, hello_names(data)):
+        if not self._watched(hello_names, data):
             data.ignore_connection = True
 
     def tcp_start(self, flow: tcp.TCPFlow) -> None:
         """A raw stream (mitmproxy read neither TLS nor HTTP in it): closed where a rule watches a name of it."""
-        if any_watched(self.agent.policy, stream_names(flow)):
+        if self._watched(stream_names, flow):
             log.info("nocontact closed a stream to a watched host that is neither TLS nor HTTP.")
             if not flow.server_conn.connected:
                 flow.server_conn.error = REFUSED  # mitmproxy then never opens it, and closes the client

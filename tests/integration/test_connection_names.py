@@ -153,8 +153,8 @@ def test_a_second_host_header_inside_a_decrypted_tunnel_is_decided_on(proxy):
 
 @pytest.mark.parametrize("target, sni, host, site", [
     ("tinder.com", "allowed.test", "allowed.test", "tinder.com"),
-    ("allowed.test", "zoosk.com", "allowed.test", "zoosk.com"),
-    ("allowed.test", "eharmony.com", None, "eharmony.com"),  # no Host header at all: HTTP/1.0
+    ("allowed.test", "ourtime.com", "allowed.test", "ourtime.com"),
+    ("allowed.test", "chemistry.com", None, "chemistry.com"),  # no Host header at all: HTTP/1.0
 ])
 def test_a_tunnel_whose_sni_names_another_host_is_decrypted_and_decided_on_both(proxy, target, sni, host, site):
     with new_contacts(proxy) as contacted, tls(tunnel(proxy, f"{target}:443"), sni) as sock:

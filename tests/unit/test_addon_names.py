@@ -195,6 +195,16 @@ def test_a_stream_to_a_watched_name_is_never_opened(agent, server, sni):
     assert not flow.live
 
 
+def test_a_stream_whose_names_we_cannot_judge_is_closed(agent, monkeypatch):
+    def broken(host):
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr(agent.policy, "watches", broken)
+    flow = stream("news.test")
+    run_hook(Passthrough(agent), TcpStartHook(flow))
+    assert flow.server_conn.error == REFUSED
+
+
 def test_a_stream_to_a_host_without_rules_is_untouched(agent):
     flow = stream("news.test", "allowed.test")
     run_hook(Passthrough(agent), TcpStartHook(flow))

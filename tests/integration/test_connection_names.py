@@ -117,6 +117,14 @@ def test_the_person_s_profile_behind_another_host_header_is_blocked(proxy):
     assert contacted == []
 
 
+def test_plain_http_inside_a_tunnel_is_decided_on_the_tunnel_s_target(proxy):
+    with new_contacts(proxy) as contacted, tunnel(proxy, "pof.com:80") as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: allowed.test\r\nAccept: text/html\r\n\r\n")
+        reply = read_reply(sock)
+    assert reply.status == 403 and b"(pof.com)" in reply.body
+    assert contacted == []
+
+
 def test_agreeing_names_without_rules_go_through(proxy):
     with new_contacts(proxy) as contacted:
         reply = plain(proxy, "GET http://allowed.test/a HTTP/1.1\r\nHost: allowed.test")

@@ -68,10 +68,10 @@ class Agent:
         self.notifier = notifier or Notifier()
         # The secret and the commitment record are kept outside the data directory too, and the record
         # beside the log: deleting or putting back the log (or the secret) does not loosen anything.
-        guard = highwater.guard_dir(paths.home())
+        guard = highwater.guard_dir(database.parent)
         kept = secret.keep(paths.secret_path(), guard / "secret")
         self.secret, self._wall = kept.key, wall
-        self.ledger = Ledger(self.urges, self.secret, wall=wall, home=str(paths.home()),
+        self.ledger = Ledger(self.urges, self.secret, wall=wall, home=str(database.parent),
                              places={"beside the log": database.parent / highwater.FILE,
                                      "outside the data directory": guard / highwater.FILE})
         try:

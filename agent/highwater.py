@@ -29,7 +29,7 @@ OPENED_KEPT = 200  # windows opened in the last day: far above any daily limit
 
 
 def guard_dir(data_dir: Path) -> Path:
-    """The folder outside the data directory that keeps the second copies, one per data directory.
+    """The folder outside the data directory that keeps the second copies, one per data directory (the log's).
 
     `$NOCONTACT_GUARD_HOME` if set, else the user state folder from platformdirs (Linux:
     ~/.local/state/nocontact); where that is the data directory itself (macOS, Windows), a

@@ -177,7 +177,8 @@ class Ledger:
         note = None
         if problems:
             if in_force is not None:
-                then = "the config on record stays in force, and anything looser waits its full cooldown"
+                which = "the config on record" if newest is not None else "the strictest config in the records found"
+                then = f"{which} stays in force, and anything looser waits its full cooldown"
             else:
                 then = "nothing was left to compare your config with, so it applies as written"
             note = "; ".join(problems) + f"; {then}"
@@ -191,8 +192,9 @@ class Ledger:
         present = Counter(detail for _, _, detail in self.log.events())
         for time_text, kind, detail in self.mark.notes:
             again = f"{detail} (first noted {time_text.replace('T', ' ').replace('+00:00', ' UTC')})"
-            if present[detail] or present[again]:
-                present[detail if present[detail] else again] -= 1
+            seen = again if present[again] else detail if present[detail] else None
+            if seen:
+                present[seen] -= 1
                 continue
             self.log.add_event(kind, again)
 

@@ -1,17 +1,22 @@
 """Commitments: a loosening waits and a tightening is instant, rule by rule; the agent keeps them across
-restarts, and an edit in the data directory shows."""
+restarts, and an edit in the data directory shows: a deleted, edited or older log loosens nothing at once."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
+from agent import highwater, paths
 from agent.agent import Agent
 from agent.commitment import loosens, stricter
 from agent.config import parse_config
+from agent.cooldown import CooldownError
 from agent.notifier import Notifier
+from agent.store import UrgeLog
 from tests.conftest import Clock
 
 BASE = """
@@ -122,6 +127,191 @@ def test_an_edited_record_of_the_config_in_force_is_noted(place):
     try:
         assert [kind for _, kind, _ in agent.urges.events()] == ["tampered"]
         assert agent.policy.decide("https://tinder.com/").blocked  # the file's config, not the edited record
+    finally:
+        agent.close()
+
+
+# --- the record outlives the log: deleted, edited or older copies ---------------------------------
+
+
+def remove_log(database) -> None:
+    for end in ("", "-wal", "-shm"):
+        Path(f"{database}{end}").unlink(missing_ok=True)
+
+
+def guard_events(agent) -> list[str]:
+    agent.settle()
+    return [detail for _, kind, detail in agent.urges.events() if kind == "tampered"]
+
+
+def test_a_ready_request_in_an_older_log_put_back_waits_again(place):
+    clock = Clock(500.0)
+    agent = start(place, clock)
+    hold = agent.cooldowns.request("person", "J")
+    clock.now += hold.needed
+    agent.tick()
+    assert agent.cooldowns.holds[hold.id].state == "ready"
+    agent.settle()
+    agent.close()
+    _, database = place
+    aside = Path(f"{database}.aside")
+    shutil.copyfile(database, aside)  # a copy with the request ready to open
+
+    agent = start(place, clock)
+    agent.cooldowns.open(hold.id)  # the window is used, and closes
+    clock.now += agent.cooldowns.holds[hold.id].window
+    agent.tick()
+    agent.settle()
+    agent.close()
+    remove_log(database)
+    shutil.copyfile(aside, database)
+
+    again = start(place, clock)
+    try:
+        (restored,) = again.cooldowns.active()
+        assert restored.id == hold.id and restored.state == "waiting" and restored.waited == 0
+        with pytest.raises(CooldownError):
+            again.cooldowns.open(hold.id)
+        assert again.cooldowns.opened_since(0) == 1  # the window used still counts towards the day
+        assert any("an older copy put back" in note for note in guard_events(again))
+    finally:
+        again.close()
+
+
+def test_a_request_number_is_never_given_twice(place):
+    clock = Clock(500.0)
+    agent = start(place, clock)
+    agent.cooldowns.request("person", "J")
+    second = agent.cooldowns.request("category", "dating")
+    agent.settle()
+    agent.close()
+    _, database = place
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE holds SET sig = ? WHERE id = ?", ("0" * 32, second.id))  # set aside at start
+    again = start(place, clock)
+    try:
+        assert second.id not in again.cooldowns.holds
+        assert again.cooldowns.request("site", "a.test").id == second.id + 1
+    finally:
+        again.close()
+    remove_log(database)  # even with the log gone
+    third = start(place, clock)
+    try:
+        assert third.cooldowns.request("site", "a.test").id == second.id + 2
+    finally:
+        third.close()
+
+
+def test_guard_notes_come_back_after_the_log_is_deleted_again(place):
+    clock = Clock(500.0)
+    start(place, clock).close()
+    _, database = place
+    remove_log(database)
+    first = start(place, clock)
+    assert len(guard_events(first)) == 1
+    first.close()
+    remove_log(database)
+    second = start(place, clock)
+    try:
+        notes = guard_events(second)
+        assert len(notes) == 2  # this start's, and the first one's, from the record
+        assert sum("(first noted " in note for note in notes) == 1
+    finally:
+        second.close()
+    third = start(place, clock)  # nothing new: nothing noted twice
+    try:
+        assert len(guard_events(third)) == 2
+    finally:
+        third.close()
+
+
+def test_a_loosening_waited_out_becomes_the_config_on_record(place):
+    clock = Clock(500.0)
+    config, database = place
+    agent = start(place, clock)
+    config.write_text(LOOSER)
+    assert agent.reload() == "pending"
+    clock.now += 20 * 60
+    agent.tick()
+    assert not agent.policy.decide("https://tinder.com/").blocked
+    agent.settle()
+    agent.close()
+    remove_log(database)
+    again = start(place, clock)
+    try:
+        assert not again.policy.decide("https://tinder.com/").blocked  # nothing looser than what was waited for
+        assert again.cooldowns.active() == []
+        assert len(guard_events(again)) == 1  # the deleted log is still noted
+    finally:
+        again.close()
+
+
+def test_a_copy_edited_to_loosen_is_set_aside_and_noted(place, tmp_path):
+    clock = Clock(500.0)
+    start(place, clock).close()
+    beside = tmp_path / highwater.FILE
+    data = json.loads(beside.read_text())
+    data["record"]["config"]["block"]["dating"] = False
+    data["record"]["seq"] += 100
+    beside.write_text(json.dumps(data))
+    agent = start(place, clock)
+    try:
+        assert agent.policy.decide("https://tinder.com/").blocked
+        (note,) = guard_events(agent)
+        assert "its copy beside the log did not match its signature" in note
+        assert json.loads(beside.read_text())["record"]["config"]["block"]["dating"] is True
+    finally:
+        agent.close()
+
+
+def test_a_copy_left_behind_by_a_crash_is_not_taken_for_tampering(place, tmp_path):
+    clock = Clock(500.0)
+    start(place, clock).close()
+    behind = (tmp_path / highwater.FILE).read_text()
+    agent = start(place, clock)
+    agent.cooldowns.request("person", "J")
+    agent.settle()
+    agent.close()
+    (tmp_path / highwater.FILE).write_text(behind)  # the log was written, the file not yet
+    again = start(place, clock)
+    try:
+        assert guard_events(again) == []
+        assert again.cooldowns.active()[0].kind == "person"
+    finally:
+        again.close()
+
+
+def test_a_log_from_before_the_record_starts_without_a_note(place):
+    from agent import secret
+
+    clock = Clock(500.0)
+    config, database = place
+    key = secret.load_or_create(paths.secret_path())
+    with UrgeLog(database) as log:  # as an earlier version left it: the config in force alone, signed
+        data = parse_config(BASE).model_dump_json()
+        log.put_state("config", data, secret.sign(key, f"config:{data}"))
+    config.write_text(LOOSER)
+    agent = start(place, clock)
+    try:
+        assert agent.policy.decide("https://tinder.com/").blocked
+        assert [h.kind for h in agent.cooldowns.active()] == ["config"]
+        assert guard_events(agent) == []
+    finally:
+        agent.close()
+
+
+def test_with_every_record_gone_the_file_applies_and_that_is_said(place, tmp_path, data_home):
+    clock = Clock(500.0)
+    config, database = place
+    start(place, clock).close()
+    remove_log(database)
+    (tmp_path / highwater.FILE).unlink()
+    shutil.rmtree(highwater.guard_dir(tmp_path))
+    config.write_text(LOOSER)
+    agent = start(place, clock)
+    try:  # what full control of the account can do: documented in the README
+        assert not agent.policy.decide("https://tinder.com/").blocked
+        assert guard_events(agent) == []  # nothing left to tell it from a first start
     finally:
         agent.close()
 

@@ -133,6 +133,36 @@ def test_daily_limit_is_said_kindly(clocks):
         cooldowns.request("person", "J")
 
 
+def test_windows_on_record_still_count_when_their_requests_are_gone(clocks):
+    """The commitment record keeps when windows opened: a deleted or older log does not give the day back."""
+    settings = Cooldown(delay=20 * MINUTE, escalate=Escalate(factor=2, max=60 * MINUTE), daily_limit=2)
+    first = make(clocks, settings)
+    hold = first.request("site", "example.test")
+    clocks.pass_(hold.needed)
+    opened = first.open(hold.id).opened
+    clocks.pass_(MINUTE)
+    without_the_request = Cooldowns(settings, [], monotonic=lambda: clocks.mono, wall=lambda: clocks.wall,
+                                    opened=(opened,))
+    assert without_the_request.windows_left_today() == 1
+    assert without_the_request.request("person", "J").needed == 40 * MINUTE  # escalated as before
+    with_the_request = make(clocks, settings, holds=[first.holds[hold.id]])
+    both = Cooldowns(settings, [first.holds[hold.id]], monotonic=lambda: clocks.mono, wall=lambda: clocks.wall,
+                     opened=(opened,))
+    assert both.windows_left_today() == with_the_request.windows_left_today() == 1  # one window, counted once
+    clocks.pass_(86_400)
+    assert without_the_request.windows_left_today() == 2
+
+
+def test_request_numbers_go_on_from_the_record(clocks):
+    held = make(clocks)
+    for _ in range(3):
+        held.request("site", f"{_}.test")
+    later = Cooldowns(Cooldown(), [held.holds[1]], monotonic=lambda: clocks.mono, wall=lambda: clocks.wall,
+                      next_id=4)
+    assert later.request("site", "x.test").id == 4  # not 2: the numbers of requests set aside stay used
+    assert make(clocks, holds=[held.holds[3]]).request("site", "y.test").id == 4
+
+
 def test_per_target_delays(clocks):
     cooldowns = make(clocks, Cooldown(delay=20 * MINUTE, delays={"J": 45 * MINUTE, "dating": 5 * MINUTE}))
     assert cooldowns.request("person", "J").needed == 45 * MINUTE

@@ -28,6 +28,7 @@ REVIEW_PATH = "/review"
 LETTERS_PATH = "/letters"
 NOTE_PATH = "/review/note"
 KEY_HEADER = "X-Nocontact-Key"
+PAGES_HOST = "pages"  # what the note form's token is for: this server, which answers its own names only
 MAX_BODY = 16_384
 # Connections held at once: a browser opens a few. The proxy shares the process's open files,
 # so the pages never take more than an eighth of them.
@@ -93,7 +94,7 @@ class PagesServer:
                 form = dict(parse_qsl(self.body().decode("utf-8", "replace")))
                 own = f"http://{self.headers.get('host', '')}"
                 urge = form_int(form.get("urge"))
-                signed = secret.verify(server.agent.secret, "note", form.get("token", ""))
+                signed = server.agent.token_valid("note", PAGES_HOST, form.get("token"))
                 if not (same_origin(self.headers, own) and urge is not None and signed):
                     return self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 fields = {"trigger": form.get("trigger") or None, "note": form.get("note", "").strip()[:1000] or None}
@@ -172,7 +173,7 @@ class PagesServer:
         review = summarise(urges, events, since=since, until=until, tz=now.astimezone().tzinfo)
         chosen = {key: query[key] for key in FILTERS if query.get(key)}
         shown = log.urges(since=since, until=until, **chosen)
-        return review_html(review, shown, note_token=secret.sign(self.agent.secret, "note"), post_path=NOTE_PATH,
+        return review_html(review, shown, note_token=self.agent.token("note", PAGES_HOST), post_path=NOTE_PATH,
                            filters=chosen, open_note=form_int(query.get("note")))
 
     def letters(self) -> str:

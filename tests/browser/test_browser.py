@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from agent.review import last_days
-from agent.secret import sign
+from agent.web.server import PAGES_HOST
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -206,7 +206,7 @@ def test_review_page_charts_note_form_and_cross_origin_refusal(page, proxy, arti
     assert "saw an old photo <script>" in page.inner_text(f"#urge-{urge}")
 
     # The same form, even with the right token, posted from another origin (a page on tinder.com) is refused.
-    token = sign(proxy.agent.secret, "note")
+    token = proxy.agent.token("note", PAGES_HOST)
     page.goto("https://tinder.com/")
     page.evaluate("""async ([url, body]) => {
         try { await fetch(url, {method: 'POST', mode: 'no-cors',

@@ -207,12 +207,12 @@ def test_review_note_post_refuses_other_origins_even_with_the_token(proxy):
     import urllib.error
     import urllib.request
 
-    from agent.secret import sign
+    from agent.web.server import PAGES_HOST
 
     proxy.fetch("https://www.match.com/search")
     urge = [u for u in proxy.agent.urges.urges() if u.site == "match.com"][0].id
     base = proxy.pac_url.rsplit("/", 1)[0]
-    body = f"urge={urge}&trigger=boredom&token={sign(proxy.agent.secret, 'note')}".encode()
+    body = f"urge={urge}&trigger=boredom&token={proxy.agent.token('note', PAGES_HOST)}".encode()
     for origin, site in (("https://evil.test", "cross-site"), (None, "cross-site"), ("https://evil.test", None)):
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         headers |= {"Origin": origin} if origin else {}

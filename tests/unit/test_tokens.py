@@ -150,3 +150,14 @@ def test_an_old_wait_link_never_fits_a_later_request(agent, clocks):
     cancel = act(agent, "https://blocked-site.test/.well-known/nocontact/cancel", {"id": hold_id, "token": token})
     assert cancel.status_code == 403
     assert agent.cooldowns.holds[int(hold_id)].state == "waiting"
+
+
+def test_the_review_pages_note_token_is_for_those_pages_and_expires(agent, clocks):
+    from agent.web.server import PAGES_HOST
+
+    token = agent.token("note", PAGES_HOST)
+    assert agent.token_valid("note", PAGES_HOST, token)
+    assert not agent.token_valid("note", "www.okcupid.com", token)
+    assert not agent.token_valid("close:1", PAGES_HOST, token)
+    clocks.advance(PAGE_TOKEN_SECONDS + 1)
+    assert not agent.token_valid("note", PAGES_HOST, token)

@@ -1,7 +1,7 @@
 """Looking back at the urge log: the figures for `nocontact review` and the review page.
 
-Pure functions, no I/O: the caller reads the log and passes the urges and guard
-events in. Words follow tone.md: cumulative counts and urges ridden out lead, a
+Pure functions, no I/O: the caller passes the log's counts (agent/tally.py; SQLite
+counts them, no urge is loaded) or a list of urges, and the guard events. Words follow tone.md: cumulative counts and urges ridden out lead, a
 look is never counted as contact, and nothing resets dramatically.
 
 An urge counts once, at the local time of its first attempt; its repeats do not
@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
 from agent.store import Urge
+from agent.tally import QUARTER, Tally, from_urges
 
-RIDDEN_OUT = ("closed", "waited")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAY_PLURALS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 BLOCKS = " ▏▎▍▌▋▊▉█"  # eighths of a character, for the per-day bars
@@ -28,6 +28,10 @@ BAR_WIDTH = 28
 EVENT_WORDS = {
     "stopped": "nocontact was switched off",
     "tampered": "a record was changed outside nocontact",
+    "log_set_aside": "the urge log was set aside and a fresh one started",
+    "log_removed": "the urge log file was removed",
+    "log_replaced": "the urge log file was replaced",
+    "log_slow": "the disk was slow to answer",
 }
 
 
@@ -119,56 +123,51 @@ def _local_days(since: datetime, until: datetime, tz: tzinfo) -> list[date]:
     return days
 
 
-def _ranked(counter: Counter) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
-
-
-def _looked(urge: Urge) -> bool:
-    """A person's profile opened through a window (a message sent in a window is contact, counted apart)."""
-    return urge.outcome == "overridden" and bool(urge.person) and urge.source != "contact"
-
-
-def _days_without_opening(history: list[Urge], since: datetime, until: datetime, tz: tzinfo) -> int:
+def _days_without_opening(tally: Tally, since: datetime, until: datetime, tz: tzinfo) -> int:
     """Local calendar days from the last opening of a person's profile to the period's last day.
 
     Opened today: 0. Never opened: days since the log's first urge or since `since`, the
     earlier. Only a person's profiles count (a dating site opened does not); urges from
     `until` on are not seen.
     """
-    seen = [u for u in history if _utc(u.time) < until]
-    opened = [_utc(u.time) for u in seen if _looked(u)]
-    start = max(opened) if opened else min([since, *(_utc(u.time) for u in seen)])
+    start = tally.last_look or min(since, tally.earliest or since)
     return max(0, (_last_day(until, tz) - start.astimezone(tz).date()).days)
 
 
 def summarise(urges: list[Urge], events: list[tuple[str, str, str]], *, since: datetime, until: datetime,
               tz: tzinfo, previous: list[Urge] | None = None) -> Review:
-    """The figures for [since, until), in local time `tz`.
+    """The figures for [since, until), in local time `tz`, from a list of urges.
 
     `urges` may hold more than the period (e.g. the whole log): only the period is
     counted, and earlier urges serve for the trend and "days without opening".
     `previous` (optional) holds more urges for those two figures, e.g. when `urges`
     was read with `since`. `events` are store.events() rows: (UTC ISO time, kind, detail).
+    A log counts its own urges (`UrgeLog.tally`) for `review_of`, to the same figures.
     """
+    return review_of(from_urges([*(previous or []), *urges], since, until), events, since=since, until=until, tz=tz)
+
+
+def review_of(tally: Tally, events: list[tuple[str, str, str]], *, since: datetime, until: datetime,
+              tz: tzinfo) -> Review:
+    """The figures for [since, until) in local time `tz`, from the counts of agent/tally.py."""
     # Real elapsed time throughout (UTC): two times in one zone would otherwise subtract as wall-clock times.
     since, until = _utc(since), _utc(until)
-    history = sorted({u.id: u for u in [*(previous or []), *urges]}.values(), key=lambda u: (_utc(u.time), u.id))
-    inside = [u for u in history if since <= _utc(u.time) < until]
-    span = until - since
-    before = sum(1 for u in history if since - span <= _utc(u.time) < since)
-
     days = _local_days(since, until, tz)
-    local = [u.time.astimezone(tz) for u in inside]
-    per_day = Counter(moment.date() for moment in local)
+    per_day: Counter = Counter()
     by_hour = [0] * 24
     grid = [[0] * 24 for _ in range(7)]
-    for moment in local:
-        by_hour[moment.hour] += 1
-        grid[moment.weekday()][moment.hour] += 1
-
-    marks = [since, *(_utc(u.time) for u in inside), until]
-    longest = max((b - a for a, b in zip(marks, marks[1:], strict=False)), default=timedelta(0))
-    opened_days = {moment.date() for u, moment in zip(inside, local, strict=True) if _looked(u)}
+    opened_days = set()
+    for quarter, count, looks in tally.quarters:
+        moment = datetime.fromtimestamp(quarter * QUARTER, UTC).astimezone(tz)
+        per_day[moment.date()] += count
+        by_hour[moment.hour] += count
+        grid[moment.weekday()][moment.hour] += count
+        if looks:
+            opened_days.add(moment.date())
+    if tally.total:
+        longest = max(tally.first - since, tally.longest_gap, until - tally.last)
+    else:
+        longest = until - since
     guard = []
     for time, kind, detail in events:
         moment = _utc(datetime.fromisoformat(time))
@@ -182,18 +181,18 @@ def summarise(urges: list[Urge], events: list[tuple[str, str, str]], *, since: d
         per_day=tuple((day, per_day[day]) for day in days),
         by_hour=tuple(by_hour),
         by_weekday_hour=tuple(tuple(row) for row in grid),
-        total=len(inside),
-        ridden_out=sum(1 for u in inside if u.outcome in RIDDEN_OUT),
-        opened=sum(1 for u in inside if u.outcome == "overridden" and u.source != "contact"),
-        contacted=sum(1 for u in inside if u.source == "contact"),
-        blocked_only=sum(1 for u in inside if u.outcome == "blocked"),
-        trend=Trend(before, len(inside)),
+        total=tally.total,
+        ridden_out=tally.ridden_out,
+        opened=tally.opened,
+        contacted=tally.contacted,
+        blocked_only=tally.blocked_only,
+        trend=Trend(tally.previous, tally.total),
         longest_stretch_hours=round(longest.total_seconds() / 3600, 1),
-        hardest_hour=max(range(24), key=lambda hour: (by_hour[hour], -hour)) if inside else None,
-        days_without_opening=_days_without_opening(history, since, until, tz),
+        hardest_hour=max(range(24), key=lambda hour: (by_hour[hour], -hour)) if tally.total else None,
+        days_without_opening=_days_without_opening(tally, since, until, tz),
         days_not_opened=sum(1 for day in days if day not in opened_days),
-        by_target=_ranked(Counter(u.target for u in inside)),
-        triggers=_ranked(Counter(u.trigger for u in inside if u.trigger)),
+        by_target=tally.by_target,
+        triggers=tally.triggers,
         guard_events=tuple(guard),
     )
 

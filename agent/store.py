@@ -2,25 +2,36 @@
 
 Repeats for the same target within DEBOUNCE_SECONDS are one urge with a repeat
 count (a single-page app fires a dozen requests for one profile view). A new
-urge is committed with synchronous=FULL before `record` returns, so an urge the
-person was shown survives a crash; repeats are counted in memory (no disk, no
-thread hop for the proxy) and written with the next write, by `flush()`, or
-at close. The schema is plain, documented in the
-README, and readable with any SQLite tool.
+urge is taken in memory (`take`) and committed with synchronous=FULL by
+`commit`, so an urge the person was shown with its id survives a crash; while
+the disk is slow the urge waits in memory (bounded) and is committed when it
+answers, with the time of the attempt. Repeats are counted in memory (no disk,
+no thread hop for the proxy) and written with the next write, by `flush()`, or
+at close. The schema is plain, documented in the README, and readable with any
+SQLite tool.
+
+The running agent's log mends itself (`mend=True`): a damaged file is set aside
+(agent/logfile.py) and a removed one noticed on the next write or flush; a fresh
+file takes its place, with a guard event that says so. Other readers are told
+the log is damaged, and change nothing.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from agent import logfile
+from agent.logfile import LogDamaged  # noqa: F401 (what a reader of a damaged log meets)
+
 DEBOUNCE_SECONDS = 60.0
+WAITING_MOST = 1000  # new urges held in memory while the disk does not answer; beyond, they are counted only
 OUTCOMES = ("blocked", "closed", "waited", "overridden")
 TRIGGERS = (
     "saw a reminder", "they contacted me", "mutual friend", "anniversary or date", "song or place",
@@ -115,9 +126,7 @@ class Urge:
 
     @property
     def target(self) -> str:
-        if self.person:
-            return f"{self.person} · {self.platform or 'web'}"
-        return f"{self.category or 'site'} · {self.site or ''}"
+        return target_of(self.person, self.platform, self.category, self.site)
 
     def as_json(self) -> dict:
         data = {name: getattr(self, name) for name in self.__slots__}
@@ -125,6 +134,13 @@ class Urge:
         data["last_time"] = self.last_time.isoformat()
         data["target"] = self.target
         return data
+
+
+def target_of(person: str | None, platform: str | None, category: str | None, site: str | None) -> str:
+    """What an urge led to, as the review shows it: "J · instagram" or "dating · tinder.com"."""
+    if person:
+        return f"{person} · {platform or 'web'}"
+    return f"{category or 'site'} · {site or ''}"
 
 
 URGE_COLUMNS = ("id", "time", "last_time", "person", "platform", "category", "site", "url", "rule", "source",
@@ -135,38 +151,90 @@ def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
 
 
+def _moment(when: datetime) -> str:
+    # Whole seconds are stored: "12:00:00+00:00" sorts before "12:00:00.5+00:00", as the moments do.
+    return when.astimezone(UTC).isoformat()
+
+
+def where(since: datetime | None = None, until: datetime | None = None, **filters: str | None) -> tuple[str, list]:
+    """The SQL condition (" WHERE ...", or "") and its arguments for urges in [since, until) matching `filters`."""
+    conditions, args = [], []
+    if since is not None:
+        conditions.append("time >= ?")
+        args.append(_moment(since))
+    if until is not None:
+        conditions.append("time < ?")
+        args.append(_moment(until))
+    for column in FILTERS:
+        if filters.get(column) is not None:
+            conditions.append(f"{column} = ?")
+            args.append(filters[column])
+    return (f" WHERE {' AND '.join(conditions)}" if conditions else ""), args
+
+
+@dataclass(eq=False, slots=True)
+class Pending:
+    """A new urge taken in memory, its row not yet committed; `committed` gets its id."""
+    target: tuple
+    decision: object
+    url: str
+    source: str
+    time: float
+    last: float
+    repeats: int = 1
+    committed: Future = field(default_factory=Future)
+
+
+def _setup(db: sqlite3.Connection) -> None:
+    db.executescript(SCHEMA)
+    present = {row[1] for row in db.execute("PRAGMA table_info(urges)")}
+    for column, kind in ADDED_COLUMNS.items():
+        if column not in present:
+            db.execute(f"ALTER TABLE urges ADD COLUMN {column} {kind}")
+
+
 class UrgeLog:
     """One connection, guarded by a lock; the proxy calls it from a worker thread.
 
-    The repeat counts live behind a lock of their own: the proxy's event loop
-    counts repeats and must never wait behind a commit or a long query.
+    The repeat counts and the urges waiting for the disk live behind a lock of their
+    own: the proxy's event loop takes urges and must never wait behind a commit or a
+    long query.
+    `mend`: set a damaged file aside and start a fresh one, follow a removed one (the
+    running agent); `on_new_file(kind, detail)` hears when that happened.
     """
 
-    def __init__(self, path: Path, clock: Callable[[], float] = time.time):
-        self.path = Path(path)
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time, *, mend: bool = False,
+                 on_new_file: Callable[[str, str], None] | None = None):
         self._clock = clock
-        self._lock = threading.Lock()  # the database connection
-        self._memory = threading.Lock()  # _recent and _repeats
-        self._recent: dict[tuple, tuple[int, float]] = {}  # target -> (urge id, last seen)
+        self._on_new_file = on_new_file
+        self.unkept = 0  # urges counted while too many waited for the disk, not yet noted
+        self._memory = threading.Lock()  # _recent, _repeats, _waiting, unkept
+        self._recent: dict[tuple, tuple[int | Pending, float]] = {}  # target -> (urge id or waiting urge, last seen)
         self._repeats: dict[int, tuple[int, float]] = {}  # urge id -> (repeats not yet written, last seen)
-        new = not self.path.exists()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        if new:
-            os.chmod(self.path, 0o600)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.execute("PRAGMA secure_delete=ON")  # a deleted letter or urge is overwritten, not just unlinked
-        self._db.executescript(SCHEMA)
-        present = {row[1] for row in self._db.execute("PRAGMA table_info(urges)")}
-        for column, kind in ADDED_COLUMNS.items():
-            if column not in present:
-                self._db.execute(f"ALTER TABLE urges ADD COLUMN {column} {kind}")
+        self._waiting = 0  # urges taken and not yet committed
+        self._file = logfile.LogFile(path, _setup, clock=clock, mend=mend, on_fresh=self._fresh)
+        self.path = self._file.path
+
+    @property
+    def set_aside(self) -> list[Path]:
+        """The damaged files this log set aside."""
+        return self._file.set_aside
+
+    @property
+    def _db(self) -> sqlite3.Connection | None:
+        # The open connection, unguarded: for tests that make the file read-only under the agent.
+        return self._file._db
+
+    def _fresh(self, db: sqlite3.Connection, kind: str, detail: str) -> None:
+        with self._memory:  # the ids counted so far are the old file's; urges still waiting go to the new one
+            self._repeats.clear()
+            self._recent = {target: seen for target, seen in self._recent.items() if isinstance(seen[0], Pending)}
+        db.execute("INSERT INTO events (time, kind, detail) VALUES (?, ?, ?)", (_iso(self._clock()), kind, detail))
+        if self._on_new_file:
+            self._on_new_file(kind, detail)
 
     def close(self) -> None:
-        with self._lock:
-            self._flush()
-            self._db.close()
+        self._file.close(self._flush)
 
     def __enter__(self) -> UrgeLog:
         return self
@@ -174,13 +242,83 @@ class UrgeLog:
     def __exit__(self, *_exc) -> None:
         self.close()
 
-    def repeat(self, decision, source: str = "proxy") -> int | None:
-        """Count a repeat of a recent urge in memory; its id, or None when this is a new urge."""
+    # --- urges and their repeats ----------------------------------------------
+
+    def take(self, decision, url: str, source: str = "proxy") -> tuple[int | Pending | None, bool]:
+        """In memory, at once: (urge id, False) for a repeat of a committed urge; (Pending, True) for a new
+        urge, for the caller to `commit`; (Pending, False) for a repeat of one still waiting for the disk;
+        (None, False) when too many wait already (counted, noted once the disk answers)."""
         now = self._clock()
         target = (source, *decision.target)
         with self._memory:
             recent = self._recent.get(target)
-            if not recent or now - recent[1] >= DEBOUNCE_SECONDS:
+            if recent and now - recent[1] < DEBOUNCE_SECONDS:
+                found = recent[0]
+                self._recent[target] = (found, now)
+                if isinstance(found, Pending):
+                    found.repeats, found.last = found.repeats + 1, now
+                else:
+                    count, _ = self._repeats.get(found, (0, now))
+                    self._repeats[found] = (count + 1, now)
+                return found, False
+            if self._waiting >= WAITING_MOST:
+                self.unkept += 1
+                return None, False
+            pending = Pending(target, decision, url, source, now, now)
+            self._recent[target] = (pending, now)
+            self._waiting += 1
+            return pending, True
+
+    def commit(self, pending: Pending) -> int:
+        """Write a new urge taken by `take`, with the repeats counted meanwhile; its id (also in `committed`)."""
+        try:
+            urge_id = self._file.run(lambda db: self._insert(db, pending))
+        except BaseException as err:
+            with self._memory:
+                self._waiting -= 1
+                if self._recent.get(pending.target, (None,))[0] is pending:
+                    del self._recent[pending.target]  # the next attempt is a new urge, with a new chance
+            pending.committed.set_exception(err)
+            raise
+        pending.committed.set_result(urge_id)
+        return urge_id
+
+    def _insert(self, db: sqlite3.Connection, pending: Pending) -> int:
+        self._flush(db)
+        with self._memory:
+            repeats, last = pending.repeats, pending.last
+        d = pending.decision
+        cursor = db.execute(
+            "INSERT INTO urges (time, last_time, person, platform, category, site, url, rule, source, outcome, repeats)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'blocked', ?)",
+            (_iso(pending.time), _iso(last), d.person, d.platform, d.category, d.site, pending.url, d.rule,
+             pending.source, repeats))
+        urge_id = cursor.lastrowid
+        with self._memory:
+            self._waiting -= 1
+            if pending.repeats > repeats:  # repeats while it was being written: counted as any other
+                self._repeats[urge_id] = (pending.repeats - repeats, pending.last)
+            seen = self._recent.get(pending.target)
+            if seen and seen[0] is pending:
+                self._recent[pending.target] = (urge_id, seen[1])
+        return urge_id
+
+    def record(self, decision, url: str, source: str = "proxy") -> tuple[int, bool]:
+        """Log one attempt and wait for it to be written; (urge id, whether it is a new urge rather than a repeat)."""
+        taken, new = self.take(decision, url, source)
+        if taken is None:
+            raise OSError("too many urges are waiting for the disk")
+        if isinstance(taken, int):
+            return taken, False
+        return (self.commit(taken) if new else taken.committed.result()), new
+
+    def repeat(self, decision, source: str = "proxy") -> int | None:
+        """Count a repeat of a recent committed urge in memory; its id, or None when it is not one."""
+        now = self._clock()
+        target = (source, *decision.target)
+        with self._memory:
+            recent = self._recent.get(target)
+            if not recent or isinstance(recent[0], Pending) or now - recent[1] >= DEBOUNCE_SECONDS:
                 return None
             urge_id = recent[0]
             self._recent[target] = (urge_id, now)
@@ -189,137 +327,124 @@ class UrgeLog:
             return urge_id
 
     def flush(self) -> None:
-        """Write the repeats counted in memory."""
-        with self._lock:
-            self._flush()
+        """Write the repeats counted in memory (and, for the running agent, notice a removed file)."""
+        self._file.run(self._flush)
 
-    def _flush(self) -> None:
+    def _flush(self, db: sqlite3.Connection) -> None:
         """Write the counted repeats; the caller holds the database lock."""
         with self._memory:
             pending, self._repeats = self._repeats, {}
+            unkept, self.unkept = self.unkept, 0
         if pending:
             rows = [(count, _iso(last), urge_id) for urge_id, (count, last) in pending.items()]
-            self._db.executemany("UPDATE urges SET repeats = repeats + ?, last_time = ? WHERE id = ?", rows)
-
-    def record(self, decision, url: str, source: str = "proxy") -> tuple[int, bool]:
-        """Log one attempt; return (urge id, whether it is a new urge rather than a repeat)."""
-        urge_id = self.repeat(decision, source)
-        if urge_id is not None:
-            return urge_id, False
-        now = self._clock()
-        target = (source, *decision.target)
-        with self._lock:
-            self._flush()
-            cursor = self._db.execute(
-                "INSERT INTO urges (time, last_time, person, platform, category, site, url, rule, source, outcome)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'blocked')",
-                (_iso(now), _iso(now), decision.person, decision.platform, decision.category,
-                 decision.site, url, decision.rule, source),
-            )
-            urge_id = cursor.lastrowid
-        with self._memory:
-            self._recent[target] = (urge_id, now)
-        return urge_id, True
+            db.executemany("UPDATE urges SET repeats = repeats + ?, last_time = ? WHERE id = ?", rows)
+        if unkept:
+            db.execute("INSERT INTO events (time, kind, detail) VALUES (?, 'log_slow', ?)", (_iso(self._clock()), (
+                f"the disk did not answer for a while; {unkept} of the urges in that time could not be kept, "
+                "and blocking went on as before")))
 
     def set_outcome(self, urge_id: int, outcome: str) -> bool:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
-        with self._lock:
-            cursor = self._db.execute("UPDATE urges SET outcome = ? WHERE id = ?", (outcome, urge_id))
-            return cursor.rowcount == 1
+        return self._file.run(
+            lambda db: db.execute("UPDATE urges SET outcome = ? WHERE id = ?", (outcome, urge_id)).rowcount == 1)
 
     # --- cooldown records -------------------------------------------------
 
     def save_hold(self, hold_id: int, data: str, sig: str) -> None:
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO holds (id, data, sig) VALUES (?, ?, ?)", (hold_id, data, sig))
+        self._file.run(lambda db: db.execute("INSERT OR REPLACE INTO holds (id, data, sig) VALUES (?, ?, ?)",
+                                            (hold_id, data, sig)))
 
     def load_holds(self) -> list[tuple[int, str, str]]:
-        with self._lock:
-            return self._db.execute("SELECT id, data, sig FROM holds ORDER BY id").fetchall()
+        return self._file.run(lambda db: db.execute("SELECT id, data, sig FROM holds ORDER BY id").fetchall())
 
     def drop_hold(self, hold_id: int) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM holds WHERE id = ?", (hold_id,))
+        self._file.run(lambda db: db.execute("DELETE FROM holds WHERE id = ?", (hold_id,)))
 
     def add_step(self, hold_id: int, urge_id: int | None, target: str, step: str) -> None:
-        with self._lock:
-            self._db.execute("INSERT INTO steps (time, hold_id, urge_id, target, step) VALUES (?, ?, ?, ?, ?)",
-                             (_iso(self._clock()), hold_id, urge_id, target, step))
+        def work(db: sqlite3.Connection) -> None:
+            db.execute("INSERT INTO steps (time, hold_id, urge_id, target, step) VALUES (?, ?, ?, ?, ?)",
+                       (_iso(self._clock()), hold_id, urge_id, target, step))
             outcome = {"opened": "overridden", "cancelled": "waited"}.get(step)
             if urge_id is not None and outcome:
-                self._db.execute("UPDATE urges SET outcome = ? WHERE id = ?", (outcome, urge_id))
+                db.execute("UPDATE urges SET outcome = ? WHERE id = ?", (outcome, urge_id))
+
+        self._file.run(work)
 
     def steps(self) -> list[tuple[str, int, int | None, str, str]]:
-        with self._lock:
-            return self._db.execute("SELECT time, hold_id, urge_id, target, step FROM steps ORDER BY id").fetchall()
+        return self._file.run(
+            lambda db: db.execute("SELECT time, hold_id, urge_id, target, step FROM steps ORDER BY id").fetchall())
 
     def add_letter(self, urge_id: int | None, person: str, service: str, subject: str | None,
                    text: str | None) -> int:
-        with self._lock:
+        def work(db: sqlite3.Connection) -> int:
             # A draft saved every few seconds (one urge: repeats fold into it) grows at its end: one letter,
             # with its latest words. Any other words, even within the same urge, are a letter of their own:
             # nothing kept is ever replaced by less.
-            draft = urge_id is not None and self._db.execute(
+            draft = urge_id is not None and db.execute(
                 "SELECT id, IFNULL(text, '') FROM letters WHERE urge_id = ? AND service = ? ORDER BY id DESC LIMIT 1",
                 (urge_id, service)).fetchone()
             if draft and text and text.startswith(draft[1]):
-                self._db.execute("UPDATE letters SET subject = ?, text = ? WHERE id = ?", (subject, text, draft[0]))
+                db.execute("UPDATE letters SET subject = ?, text = ? WHERE id = ?", (subject, text, draft[0]))
                 return draft[0]
             # The same words again later (a send after its draft): one letter, not one per save.
-            same = self._db.execute(
+            same = db.execute(
                 "SELECT id FROM letters WHERE person = ? AND service = ? AND IFNULL(subject, '') = ? "
                 "AND IFNULL(text, '') = ? ORDER BY id DESC LIMIT 1",
                 (person, service, subject or "", text or "")).fetchone()
             if same:
                 return same[0]
-            cursor = self._db.execute(
+            cursor = db.execute(
                 "INSERT INTO letters (time, urge_id, person, service, subject, text) VALUES (?, ?, ?, ?, ?, ?)",
                 (_iso(self._clock()), urge_id, person, service, subject, text))
             return cursor.lastrowid
 
+        return self._file.run(work)
+
     def letters(self) -> list[dict]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, time, urge_id, person, service, subject, text FROM letters ORDER BY id").fetchall()
+        rows = self._file.run(lambda db: db.execute(
+            "SELECT id, time, urge_id, person, service, subject, text FROM letters ORDER BY id").fetchall())
         keys = ("id", "time", "urge_id", "person", "service", "subject", "text")
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def delete_letter(self, letter_id: int) -> bool:
         """Remove a letter, its words overwritten in the file and gone from the write-ahead log as well."""
-        with self._lock:
-            gone = self._db.execute("DELETE FROM letters WHERE id = ?", (letter_id,)).rowcount == 1
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        def work(db: sqlite3.Connection) -> bool:
+            gone = db.execute("DELETE FROM letters WHERE id = ?", (letter_id,)).rowcount == 1
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return gone
 
-    def add_event(self, kind: str, detail: str) -> None:
-        with self._lock:
-            self._db.execute("INSERT INTO events (time, kind, detail) VALUES (?, ?, ?)",
-                             (_iso(self._clock()), kind, detail))
+        return self._file.run(work)
 
-    def events(self) -> list[tuple[str, str, str]]:
-        with self._lock:
-            return self._db.execute("SELECT time, kind, detail FROM events ORDER BY id").fetchall()
+    def add_event(self, kind: str, detail: str) -> None:
+        self._file.run(lambda db: db.execute("INSERT INTO events (time, kind, detail) VALUES (?, ?, ?)",
+                                            (_iso(self._clock()), kind, detail)))
+
+    def events(self, since: datetime | None = None, until: datetime | None = None) -> list[tuple[str, str, str]]:
+        condition, args = where(since, until)
+        return self._file.run(
+            lambda db: db.execute(f"SELECT time, kind, detail FROM events{condition} ORDER BY id", args).fetchall())
 
     def put_state(self, key: str, value: str, sig: str) -> None:
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO state (key, value, sig) VALUES (?, ?, ?)", (key, value, sig))
+        self._file.run(lambda db: db.execute("INSERT OR REPLACE INTO state (key, value, sig) VALUES (?, ?, ?)",
+                                            (key, value, sig)))
 
     def get_state(self, key: str) -> tuple[str, str] | None:
-        with self._lock:
-            return self._db.execute("SELECT value, sig FROM state WHERE key = ?", (key,)).fetchone()
+        return self._file.run(lambda db: db.execute("SELECT value, sig FROM state WHERE key = ?", (key,)).fetchone())
 
     def wipe(self) -> None:
         """Remove every urge, step and event; commitments (holds, the config in force) stay."""
-        with self._lock:
+        def work(db: sqlite3.Connection) -> None:
             with self._memory:
                 self._repeats.clear()
                 self._recent.clear()
-            self._db.executescript("DELETE FROM urges; DELETE FROM steps; DELETE FROM events; DELETE FROM letters;")
-            self._db.execute("INSERT INTO events (time, kind, detail) VALUES (?, 'wiped', 'the log was wiped')",
-                             (_iso(self._clock()),))
-            self._db.execute("VACUUM")
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nothing of it left in the write-ahead log
+            db.executescript("DELETE FROM urges; DELETE FROM steps; DELETE FROM events; DELETE FROM letters;")
+            db.execute("INSERT INTO events (time, kind, detail) VALUES (?, 'wiped', 'the log was wiped')",
+                       (_iso(self._clock()),))
+            db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nothing of it left in the write-ahead log
+
+        self._file.run(work)
 
     def add_note(self, urge_id: int, **fields) -> bool:
         """Add or change the person's own notes on an urge (after the fact)."""
@@ -335,32 +460,64 @@ class UrgeLog:
         if not fields:
             return False
         assignments = ", ".join(f"{key} = ?" for key in fields)
-        with self._lock:
-            cursor = self._db.execute(f"UPDATE urges SET {assignments} WHERE id = ?", (*fields.values(), urge_id))
-            return cursor.rowcount == 1
+        return self._file.run(lambda db: db.execute(f"UPDATE urges SET {assignments} WHERE id = ?",
+                                                   (*fields.values(), urge_id)).rowcount == 1)
+
+    # --- reading urges -------------------------------------------------------
 
     def urges(self, since: datetime | None = None, until: datetime | None = None, *, person: str | None = None,
-              category: str | None = None, source: str | None = None, outcome: str | None = None) -> list[Urge]:
-        """The urges from `since` (to the second) until before `until`, oldest first; each filter given
-        (person, category, source, outcome) must match exactly."""
-        conditions, args = [], []
-        if since is not None:
-            conditions.append("time >= ?")
-            args.append(since.astimezone(UTC).isoformat(timespec="seconds"))
-        if until is not None:
-            # Whole seconds are stored: "12:00:00+00:00" sorts before "12:00:00.5+00:00", as the moments do.
-            conditions.append("time < ?")
-            args.append(until.astimezone(UTC).isoformat())
-        for column, value in zip(FILTERS, (person, category, source, outcome), strict=True):
-            if value is not None:
-                conditions.append(f"{column} = ?")
-                args.append(value)
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        with self._lock:
-            self._flush()
-            rows = self._db.execute(f"SELECT {', '.join(URGE_COLUMNS)} FROM urges{where} ORDER BY time, id",
-                                    args).fetchall()
+              category: str | None = None, source: str | None = None, outcome: str | None = None,
+              limit: int | None = None, skip: int = 0, newest_first: bool = False) -> list[Urge]:
+        """The urges from `since` until before `until`, oldest first (or newest first); each filter given
+        (person, category, source, outcome) must match exactly. `limit` and `skip` read one page of them."""
+        condition, args = where(since, until, person=person, category=category, source=source, outcome=outcome)
+        order = " ORDER BY time DESC, id DESC" if newest_first else " ORDER BY time, id"
+        if limit is not None:
+            order += " LIMIT ? OFFSET ?"
+            args += [limit, skip]
+
+        def work(db: sqlite3.Connection) -> list:
+            self._flush(db)
+            return db.execute(f"SELECT {', '.join(URGE_COLUMNS)} FROM urges{condition}{order}", args).fetchall()
+
         return [
             Urge(row[0], datetime.fromisoformat(row[1]), datetime.fromisoformat(row[2]), *row[3:])
-            for row in rows
+            for row in self._file.run(work)
         ]
+
+    def count(self, since: datetime | None = None, until: datetime | None = None, **filters: str | None) -> int:
+        condition, args = where(since, until, **filters)
+        return self._file.run(lambda db: db.execute(f"SELECT COUNT(*) FROM urges{condition}", args).fetchone()[0])
+
+    def newer(self, urge_id: int, since: datetime | None = None, until: datetime | None = None,
+              **filters: str | None) -> int | None:
+        """How many of the urges chosen come after `urge_id` (newest first, its place); None if it is not one."""
+        condition, args = where(since, until, **filters)
+
+        def work(db: sqlite3.Connection) -> int | None:
+            row = db.execute(f"SELECT time FROM urges{condition}{' AND' if condition else ' WHERE'} id = ?",
+                             [*args, urge_id]).fetchone()
+            if row is None:
+                return None
+            later = f"{condition}{' AND' if condition else ' WHERE'} (time > ? OR (time = ? AND id > ?))"
+            return db.execute(f"SELECT COUNT(*) FROM urges{later}", [*args, row[0], row[0], urge_id]).fetchone()[0]
+
+        return self._file.run(work)
+
+    def choices(self, since: datetime | None = None, until: datetime | None = None,
+                **filters: str | None) -> dict[str, list[str]]:
+        """The people, categories and sources found among the urges chosen, for the review's filters."""
+        condition, args = where(since, until, **filters)
+        rows = self._file.run(
+            lambda db: db.execute(f"SELECT DISTINCT person, category, source FROM urges{condition}", args).fetchall())
+        return {name: sorted({row[i] for row in rows if row[i]}) for i, name in enumerate(("person", "category", "source"))}
+
+    def tally(self, since: datetime, until: datetime):
+        """The review's figures for [since, until), counted by SQLite (agent/tally.py)."""
+        from agent.tally import from_db
+
+        def work(db: sqlite3.Connection):
+            self._flush(db)
+            return from_db(db, since, until)
+
+        return self._file.run(work)

@@ -8,11 +8,16 @@ shown is escaped; a person appears only as their alias.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from html import escape
+from urllib.parse import urlencode
 
-from agent.review import WEEKDAYS, Review, detail_lines, event_words, headline_lines
-from agent.store import FILTERS, OUTCOMES, TRIGGERS, Urge
+from agent.review import WEEKDAYS, Review, detail_lines, event_words, headline_lines, last_days, review_of
+from agent.store import FILTERS, OUTCOMES, TRIGGERS, Urge, UrgeLog
+from agent.web.forms import form_int
 from agent.web.pages import STYLE
 
 OUTCOME_WORDS = {
@@ -22,6 +27,8 @@ OUTCOME_WORDS = {
     "overridden": "chose to look",
 }
 SOURCES = ("proxy", "process", "message", "contact")
+PAGE_SIZE = 100  # urges listed on one page; the charts count them all
+DAYS = 30
 
 REVIEW_STYLE = """
 :root { --chart:var(--accent); }
@@ -54,6 +61,7 @@ table.urges th, table.urges td { padding:.45rem .4rem; border-bottom:1px solid r
 form.note { display:flex; flex-wrap:wrap; gap:.4rem; margin-top:.4rem; }
 form.note input[type=text] { flex:1 1 10rem; }
 details summary { cursor:pointer; color:var(--accent); font-size:.9rem; }
+nav.pages { display:flex; flex-wrap:wrap; gap:.5rem 1.2rem; margin:.8rem 0; }
 @media (max-width: 640px) {
   main { margin:.5rem; padding:1.1rem .9rem; border-radius:14px; }
   table.urges thead { display:none; }
@@ -136,9 +144,9 @@ def _select(name: str, label: str, options: list[tuple[str, str]], chosen: str) 
     return f"<select name='{name}'>{''.join(items)}</select>"
 
 
-def _filter_form(urges: list[Urge], chosen: Mapping[str, str]) -> str:
+def _filter_form(options: Mapping[str, Iterable[str | None]], chosen: Mapping[str, str]) -> str:
     def values(name: str, extra: tuple[str, ...] = ()) -> list[str]:
-        found = {getattr(u, name) for u in urges if getattr(u, name)} | set(extra)
+        found = {value for value in options.get(name, ()) if value} | set(extra)
         if chosen.get(name):
             found.add(chosen[name])
         return sorted(found)
@@ -192,13 +200,43 @@ def _urge_rows(review: Review, urges: list[Urge], *, token: str, post_path: str,
     return "".join(rows)
 
 
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """Which page of the urges chosen is shown: 1 is the newest."""
+    page: int
+    pages: int
+    total: int  # urges chosen, on every page
+
+    def link(self, page: int, chosen: Mapping[str, str]) -> str:
+        return "?" + urlencode({**chosen, "page": page})
+
+
+def _paging_html(paging: Paging | None, shown: int, chosen: Mapping[str, str]) -> str:
+    if paging is None or paging.pages <= 1:
+        return ""
+    links = []
+    if paging.page < paging.pages:
+        links.append(f"<a href='{escape(paging.link(paging.page + 1, chosen))}' rel='next'>Earlier urges</a>")
+    if paging.page > 1:
+        links.append(f"<a href='{escape(paging.link(paging.page - 1, chosen))}' rel='prev'>Later urges</a>")
+        links.append(f"<a href='{escape(paging.link(1, chosen))}'>The latest</a>")
+    where = "the latest" if paging.page == 1 else f"page {paging.page} of {paging.pages}, newest first"
+    return (f"<nav class='pages' aria-label='More urges'><span class='soft'>{shown} of {paging.total:,} urges: "
+            f"{where}.</span>{''.join(links)}</nav>")
+
+
 def review_html(review: Review, urges: list[Urge], *, note_token: str, post_path: str,
-                filters: Mapping[str, str] | None = None, open_note: int | None = None) -> str:
+                filters: Mapping[str, str] | None = None, open_note: int | None = None,
+                options: Mapping[str, Iterable[str | None]] | None = None, paging: Paging | None = None) -> str:
     """The review page. `urges` is the list to show (already filtered by the caller);
     `filters` the current GET choices (person, category, source, outcome) to keep selected;
     `open_note` an urge id whose note form starts open (the block page's "add a note" link).
+    `options`: the people, categories and sources the filters offer (those of `urges` if not given);
+    `paging`: where `urges` is one page of more.
     Note forms POST urge, token, trigger, intensity_before and note to `post_path`."""
     chosen = {k: v for k, v in (filters or {}).items() if k in FILTERS and v}
+    if options is None:
+        options = {name: [getattr(u, name) for u in urges] for name in ("person", "category", "source")}
     lead, *rest = headline_lines(review)
     figures = f"<p class='lead'>{escape(lead)}</p>" + "".join(f"<p>{escape(line)}</p>" for line in rest)
     details = "".join(f"<p class='soft'>{escape(line)}</p>" for line in detail_lines(review))
@@ -227,7 +265,7 @@ def review_html(review: Review, urges: list[Urge], *, note_token: str, post_path
         + "<h2>When they came</h2><p class='soft'>Hour of day by weekday; the stronger the green, the more urges.</p>" + _heatmap(review)
         + "<h2>Ridden out and opened</h2>" + _outcomes(review)
         + lists
-        + "<h2>The urges</h2>" + _filter_form(urges, chosen) + table
+        + "<h2>The urges</h2>" + _filter_form(options, chosen) + table + _paging_html(paging, len(urges), chosen)
         + "<p class='soft'>Notes are yours: a trigger, how strong it felt, a few words. Each takes a moment.</p>"
     )
     return (
@@ -236,3 +274,23 @@ def review_html(review: Review, urges: list[Urge], *, note_token: str, post_path
         "<meta name='robots' content='noindex'><title>Looking back · nocontact</title>"
         f"<style>{STYLE}{REVIEW_STYLE}</style></head><body><main>{body}</main></body></html>"
     )
+
+
+def review_page(log: UrgeLog, query: Mapping[str, str], *, now: datetime, tz: tzinfo, note_token: str,
+                post_path: str) -> str:
+    """The page for the last DAYS days, read from the log: the charts from its counts (SQL), one page of
+    the urges the query's filters choose (`page`, 1 the newest; `note`: the page of that urge, its form open)."""
+    since, until = last_days(DAYS, now=now, tz=tz)
+    review = review_of(log.tally(since, until), log.events(since, until), since=since, until=until, tz=tz)
+    chosen = {key: query[key] for key in FILTERS if query.get(key)}
+    total = log.count(since, until, **chosen)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page, note = form_int(query.get("page")), form_int(query.get("note"))
+    if page is None and note is not None:
+        newer = log.newer(note, since, until, **chosen)
+        page = 1 if newer is None else newer // PAGE_SIZE + 1
+    page = min(max(page or 1, 1), pages)
+    shown = log.urges(since, until, **chosen, limit=PAGE_SIZE, skip=(page - 1) * PAGE_SIZE, newest_first=True)
+    return review_html(review, shown[::-1], note_token=note_token, post_path=post_path, filters=chosen,
+                       open_note=note, options=log.choices(since, until, **chosen),
+                       paging=Paging(page, pages, total))

@@ -18,7 +18,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agent import secret
 from agent.cooldown import CooldownError, Hold
-from agent.store import FILTERS
 from agent.web.forms import form_int, same_origin
 from agent.web.loopback import LocalHandler, LoopbackServer, connection_bound
 from agent.web.pac import PAC_HEADERS, PAC_PATH, PAC_TYPE, pac_file
@@ -162,19 +161,12 @@ class PagesServer:
     def review(self, path: str) -> str:
         from datetime import UTC, datetime
 
-        from agent.review import last_days, summarise
-        from agent.web.review_page import review_html
+        from agent.web.review_page import review_page
 
-        query = dict(parse_qsl(urlsplit(path).query))
-        log = self.agent.urges
-        urges, events = log.urges(), log.events()
-        now = datetime.now(UTC)
-        since, until = last_days(30, now=now, tz=now.astimezone().tzinfo)
-        review = summarise(urges, events, since=since, until=until, tz=now.astimezone().tzinfo)
-        chosen = {key: query[key] for key in FILTERS if query.get(key)}
-        shown = log.urges(since=since, until=until, **chosen)
-        return review_html(review, shown, note_token=self.agent.token("note", PAGES_HOST), post_path=NOTE_PATH,
-                           filters=chosen, open_note=form_int(query.get("note")))
+        now = datetime.now(UTC)  # the charts count in SQL; one page of the urges is read
+        return review_page(self.agent.urges, dict(parse_qsl(urlsplit(path).query)), now=now,
+                           tz=now.astimezone().tzinfo, note_token=self.agent.token("note", PAGES_HOST),
+                           post_path=NOTE_PATH)
 
     def letters(self) -> str:
         return letters_html(self.agent.urges.letters())

@@ -349,3 +349,120 @@ def test_no_failure_words_anywhere(month):
     for text in outputs:
         for pattern in FAILURE_WORDS:
             assert not re.search(pattern, text, re.IGNORECASE), (pattern, text[:200])
+
+
+# --- the log counts its own urges: the same figures, without loading them ----------------------------------
+
+
+def test_the_logs_own_counts_give_the_same_review_as_its_urges(month):
+    from agent.review import review_of as from_counts
+
+    log, _ = month
+    counted = from_counts(log.tally(SINCE, UNTIL), log.events(), since=SINCE, until=UNTIL, tz=TZ)
+    assert counted.as_json() == EXPECTED
+    assert counted == review_of(log)
+
+
+ZONES = ["Europe/Berlin", "UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns",
+         "Australia/Lord_Howe", "Pacific/Chatham", "Pacific/Kiritimati"]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_counted_by_quarter_hour_every_urge_falls_on_its_own_local_day_and_hour(tmp_path, zone):
+    """SQLite counts per UTC quarter hour; checked against each urge's own local time, in zones a half or
+    three quarters of an hour off UTC, and across their changes of daylight saving time."""
+    import random
+
+    from agent.review import review_of as from_counts
+    from agent.tally import from_urges
+
+    tz, rng = ZoneInfo(zone), random.Random(zone)
+    since, until = datetime(2026, 3, 20, tzinfo=tz), datetime(2026, 4, 12, 15, 7, 30, tzinfo=tz)
+    clock = Clock()
+    log = UrgeLog(tmp_path / "urges.sqlite3", clock=clock)
+    decisions = [IG, FB, X, TINDER, BUMBLE]
+    moments = sorted(rng.uniform(since.timestamp() - 30 * 86400, until.timestamp() + 86400) for _ in range(400))
+    for moment in moments:
+        clock.now = moment
+        urge_id, new = log.record(rng.choice(decisions), "u", rng.choice(["proxy", "process", "contact"]))
+        if new and rng.random() < 0.6:
+            log.set_outcome(urge_id, rng.choice(["closed", "waited", "overridden"]))
+        if new and rng.random() < 0.3:
+            log.add_note(urge_id, trigger=rng.choice(TRIGGERS))
+    urges = log.urges()
+    assert log.tally(since, until) == from_urges(urges, since, until)
+    review = from_counts(log.tally(since, until), [], since=since, until=until, tz=tz)
+    inside = [u.time.astimezone(tz) for u in urges if since <= u.time < until]
+    per_day = {}
+    for moment in inside:
+        per_day[moment.date()] = per_day.get(moment.date(), 0) + 1
+    assert {day: count for day, count in review.per_day if count} == per_day
+    assert review.by_hour == tuple(sum(1 for m in inside if m.hour == hour) for hour in range(24))
+    assert review.by_weekday_hour == tuple(tuple(sum(1 for m in inside if (m.weekday(), m.hour) == (day, hour))
+                                                 for hour in range(24)) for day in range(7))
+    assert review == summarise(urges, [], since=since, until=until, tz=tz)
+    log.close()
+
+
+def filled_month(tmp_path, count: int) -> UrgeLog:
+    clock = Clock(SINCE.timestamp() + 3600)
+    log = UrgeLog(tmp_path / "urges.sqlite3", clock=clock)
+    for i in range(count):
+        clock.now += 61  # a new urge each time, never a repeat
+        log.record([IG, TINDER][i % 2], f"https://example.test/{i}")
+    return log
+
+
+def page_of(log: UrgeLog, **query: str) -> str:
+    from agent.web.review_page import review_page
+
+    now = datetime(2026, 6, 20, tzinfo=TZ)
+    return review_page(log, query, now=now, tz=TZ, note_token="t", post_path="/review/note")
+
+
+def shown_ids(page: str) -> list[int]:
+    return [int(found) for found in re.findall(r"<tr id='urge-(\d+)'>", page)]
+
+
+def test_the_review_page_lists_one_page_of_urges_newest_page_first(tmp_path):
+    from agent.web.review_page import PAGE_SIZE
+
+    log = filled_month(tmp_path, 2 * PAGE_SIZE + 30)
+    latest = page_of(log)
+    assert shown_ids(latest) == list(range(PAGE_SIZE + 31, 2 * PAGE_SIZE + 31))  # oldest first within the page
+    assert "100 of 230 urges: the latest." in latest
+    assert "href='?page=2' rel='next'>Earlier urges</a>" in latest and "Later urges" not in latest
+    assert "230 urges in all" in latest  # the figures count every urge, not the page
+    last = page_of(log, page="3")
+    assert shown_ids(last) == list(range(1, 31)) and "Earlier urges" not in last
+    assert "href='?page=2' rel='prev'>Later urges</a>" in last
+    assert shown_ids(page_of(log, page="99")) == shown_ids(last) and shown_ids(page_of(log, page="x")) == shown_ids(
+        latest)
+    # The block page's "add a note" link opens the page its urge is on, with its form open.
+    noted = page_of(log, note="7")
+    assert 7 in shown_ids(noted) and "<details id='note-7' open>" in noted
+    # The filters choose before the pages are made, and stay in the links.
+    only_j = page_of(log, person="J", page="2")
+    assert shown_ids(only_j) == list(range(1, 2 * PAGE_SIZE + 31, 2))[:15]
+    assert "href='?person=J&amp;page=1' rel='prev'>Later urges</a>" in only_j
+    assert "<option value='J' selected>J</option>" in only_j and "<option value='dating'>dating</option>" not in only_j
+    log.close()
+
+
+def test_a_small_log_shows_all_its_urges_without_pages(month):
+    log, ids = month
+    from agent.web.review_page import review_page
+
+    now = datetime(2026, 6, 30, 22, tzinfo=TZ)
+    page = review_page(log, {}, now=now, tz=TZ, note_token="tok", post_path="/review/note")
+    june = log.urges(since=SINCE, until=now)
+    review = summarise(log.urges(), log.events(), since=SINCE, until=now, tz=TZ)
+    assert page == review_html(review, june, note_token="tok", post_path="/review/note")
+    assert "<nav class='pages'" not in page and shown_ids(page) == [ids[n] for n in range(1, 17)]
+
+
+def test_a_page_of_a_big_log_stays_small(tmp_path):
+    log = filled_month(tmp_path, 3000)
+    page = page_of(log)
+    assert len(page.encode()) < 400_000 and len(shown_ids(page)) == 100
+    log.close()

@@ -118,7 +118,8 @@ def test_a_log_that_cannot_be_written_raises_and_loses_nothing(tmp_path, clock):
     log.record(DATING, "u")
     log.close()
     readonly = UrgeLog(path, clock=clock)
-    readonly._db.execute("PRAGMA query_only = ON")  # the same error SQLite gives for a read-only or full disk
+    # The same error SQLite gives for a read-only or full disk.
+    readonly._file.run(lambda db: db.execute("PRAGMA query_only = ON"))
     clock.now += 120
     with pytest.raises(sqlite3.OperationalError):
         readonly.record(PROFILE, "u")
@@ -175,3 +176,137 @@ def test_a_deleted_letter_leaves_no_words_in_the_files(tmp_path, clock):
     files = [p for p in tmp_path.iterdir() if p.name.startswith("urges.sqlite3")]
     assert all(secret_words.encode() not in p.read_bytes() for p in files), [p.name for p in files]
     log.close()
+
+
+# --- a damaged or removed file -----------------------------------------------------------------------------
+
+
+def filled(path, clock, count: int = 300) -> None:
+    """A real log with `count` urges, all in the main file (no write-ahead log left)."""
+    with UrgeLog(path, clock=clock) as log:
+        for i in range(count):
+            log.record(Decision("u", "block", "site", site=f"s{i}.test", rule="r"), f"https://s{i}.test/")
+    assert not (path.parent / f"{path.name}-wal").exists()
+
+
+def damage(path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 3])
+    elif how == "zeroed":
+        path.write_bytes(bytes(len(data)))
+    elif how == "garbage":
+        path.write_bytes(os.urandom(len(data)))
+    else:  # deep inside: the header and the schema read well, a page of urges does not
+        page = 4096
+        path.write_bytes(data[: 3 * page] + b"\xff" * page + data[4 * page:])
+
+
+@pytest.mark.parametrize("how", ["truncated", "zeroed", "garbage", "inside"])
+def test_a_damaged_log_is_set_aside_whole_and_a_fresh_one_started(tmp_path, clock, how):
+    path = tmp_path / "nocontact.sqlite3"
+    filled(path, clock)
+    damage(path, how)
+    (tmp_path / "nocontact.sqlite3-wal").write_bytes(b"what was left of the write-ahead log")
+    damaged_bytes = path.read_bytes()
+    told = []
+    with UrgeLog(path, clock=clock, mend=True, on_new_file=lambda kind, detail: told.append((kind, detail))) as log:
+        (aside,) = log.set_aside
+        assert aside.name == "nocontact.sqlite3.damaged-20270115T080000Z"  # the clock's moment, in UTC
+        assert aside.read_bytes() == damaged_bytes  # kept as it was, for recovery
+        assert (tmp_path / f"{aside.name}-wal").read_bytes() == b"what was left of the write-ahead log"
+        assert log.record(PROFILE, "u") == (1, True)  # a fresh log
+        ((kind, detail),) = told
+        assert kind == "log_set_aside"
+        assert detail == (f"the log was damaged and set aside as {aside.name}; a fresh log was started, "
+                          "and blocking went on as before")
+        assert [(k, d) for _, k, d in log.events()] == told
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage"])
+def test_a_reader_of_a_damaged_log_is_told_so_and_changes_nothing(tmp_path, clock, how):
+    from agent.store import LogDamaged
+
+    path = tmp_path / "nocontact.sqlite3"
+    filled(path, clock)
+    damage(path, how)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(LogDamaged, match="is damaged and cannot be read.*sets it aside, kept for recovery"):
+        UrgeLog(path, clock=clock)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_damage_found_while_running_sets_the_log_aside_and_the_urge_goes_to_a_fresh_one(tmp_path, clock):
+    path = tmp_path / "nocontact.sqlite3"
+    filled(path, clock)
+    log = UrgeLog(path, clock=clock, mend=True)
+    damage(path, "inside")  # under the open log, as a failing disk would
+    with open(path, "r+b") as file:  # and its first page, so SQLite must read it again
+        file.write(os.urandom(100))
+    log._file.run(lambda db: db.execute("PRAGMA cache_size = 0"))
+    clock.now += 60
+    urge_id, new = log.record(DATING, "https://tinder.com/")
+    assert new and [u.site for u in log.urges()] == ["tinder.com"]
+    assert len(log.set_aside) == 1 and log.events()[0][1] == "log_set_aside"
+    log.close()
+
+
+def test_a_log_removed_while_running_is_noticed_and_new_urges_reach_the_disk(tmp_path, clock):
+    path = tmp_path / "nocontact.sqlite3"
+    told = []
+    log = UrgeLog(path, clock=clock, mend=True, on_new_file=lambda kind, detail: told.append(kind))
+    log.record(PROFILE, "u")
+    for end in ("", "-wal", "-shm"):
+        (tmp_path / f"nocontact.sqlite3{end}").unlink(missing_ok=True)
+    log.flush()  # the runner's tick: the file is looked at (a stat), and a new one started
+    assert told == ["log_removed"] and path.exists()
+    for i in range(30):
+        clock.now += 1
+        log.record(Decision("u", "block", "site", site=f"s{i}.test", rule="r"), "u")
+    clock.now += 1
+    log.record(PROFILE, "u")  # no longer a repeat of an urge of the removed file: a new one, here
+    on_disk = sqlite3.connect(path)
+    assert on_disk.execute("SELECT COUNT(*) FROM urges").fetchone()[0] == 31
+    (event,) = on_disk.execute("SELECT kind, detail FROM events").fetchall()
+    assert event == ("log_removed", "the log file was removed while nocontact was running; a fresh log was "
+                                    "started, and blocking went on as before")
+    log.close()
+
+
+def test_a_log_removed_between_ticks_loses_no_new_urge(tmp_path, clock):
+    path = tmp_path / "nocontact.sqlite3"
+    log = UrgeLog(path, clock=clock, mend=True)
+    log.record(PROFILE, "u")
+    path.unlink()
+    (tmp_path / "nocontact.sqlite3-wal").unlink()
+    log.record(DATING, "u")  # a new urge looks first (a stat beside its commit)
+    assert sqlite3.connect(path).execute("SELECT site FROM urges").fetchall() == [("tinder.com",)]
+    log.close()
+
+
+def test_a_log_replaced_while_running_is_followed(tmp_path, clock):
+    path = tmp_path / "nocontact.sqlite3"
+    log = UrgeLog(path, clock=clock, mend=True)
+    log.record(PROFILE, "u")
+    other = tmp_path / "restored.sqlite3"
+    with UrgeLog(other, clock=clock) as restored:
+        restored.record(DATING, "https://tinder.com/")
+    os.replace(other, path)
+    clock.now += 120
+    log.record(PROFILE, "u")
+    assert [u.target for u in log.urges()] == ["dating · tinder.com", "J · instagram"]
+    assert log.events()[0][1] == "log_replaced"
+    log.close()
+
+
+def test_urges_waiting_for_the_disk_fold_their_repeats_and_keep_their_own_time(log, clock):
+    pending, new = log.take(PROFILE, "https://www.instagram.com/x/")
+    assert new and log.count() == 0
+    clock.now += 10
+    assert log.take(PROFILE, "u") == (pending, False)  # a repeat of an urge not yet written
+    assert log.commit(pending) == 1 and pending.committed.result() == 1
+    clock.now += 10
+    assert log.take(PROFILE, "u") == (1, False)
+    (urge,) = log.urges()
+    assert (urge.repeats, urge.time.timestamp(), urge.last_time.timestamp()) == (3, 1_800_000_000, 1_800_000_020)

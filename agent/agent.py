@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from agent import highwater, paths, secret, watcher
 from agent.apps import AppMatcher, AppRule, Process, is_child_process
 from agent.barrier.barrier import Barrier, Send
+from agent.bounded import within
 from agent.commitment import loosens, stricter
 from agent.config import Config, ConfigError, load_config, parse_config
 from agent.cooldown import AUTOMATIC, CooldownError, Cooldowns, Hold
@@ -29,7 +30,7 @@ from agent.engine.urls import normalise_host
 from agent.ledger import Ledger
 from agent.notifier import Notifier
 from agent.sitelists import builtin_lists
-from agent.store import UrgeLog
+from agent.store import Pending, UrgeLog
 from agent.watcher import Watcher
 from agent.web import answer, pages
 from agent.web.answer import Answer
@@ -42,6 +43,8 @@ LABELS = {p.name: p.label for p in (*PLATFORMS, GENERIC)} | {"search": "a web se
 # an evening still works, a link found in the history the next day does not (a wait page's own
 # buttons last for its wait and window on top of this).
 PAGE_TOKEN_SECONDS = 6 * 3600
+# A new block page waits this long for its urge to be written; a disk that hangs must not hang the page.
+COMMIT_WAIT = 0.5
 
 
 def target_words(decision: Decision) -> str:
@@ -64,8 +67,9 @@ class Agent:
         except ConfigError as err:  # kept to see whether a last good config is on record
             text, config, problem = "", None, err
         database = Path(database or paths.database_path())
-        self.urges = UrgeLog(database, clock=wall)
         self.notifier = notifier or Notifier()
+        # The running agent's log mends itself: a damaged file is set aside, a removed one started afresh.
+        self.urges = UrgeLog(database, clock=wall, mend=True, on_new_file=self._log_file_changed)
         # The secret and the commitment record are kept outside the data directory too, and the record
         # beside the log: deleting or putting back the log (or the secret) does not loosen anything.
         guard = highwater.guard_dir(database.parent)
@@ -80,6 +84,7 @@ class Agent:
             log.error("The log could not note this start (%s).", type(err).__name__)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="urge-log")
         self._log_failed = False
+        self._closes_later: dict[str, tuple[str, Pending]] = {}  # close token -> (its action, urge waiting for disk)
         self._backs: dict[int, str] = {}  # urge id -> the path it was blocked at
         self._app_pids: dict[str, set[int]] = {}  # barred app -> processes seen (to resume, or look at again)
         self._suspended: set[int] = set()
@@ -311,14 +316,14 @@ class Agent:
 
         `url` is what the log keeps (no query string); `back` is the path to return to once a window opens.
         """
-        urge_id = await self.record(decision, url)
+        urge_id, waiting = await self._record(decision, url)
         what = target_words(decision)
         if not wants_page:
             return Answer(403, pages.block_json(what), "json")
         host = urlsplit(url).hostname or ""  # the page's buttons work on the site they are shown on only
         return answer.page(403, pages.block_page(
             urge_id=urge_id or 0,
-            token=self.token(f"close:{urge_id}", host) if urge_id else "",
+            token=self.token(f"close:{urge_id}", host) if urge_id else self._close_later(waiting, host),
             what=what, plan=self._plan(decision.person), help_lines=self._help_lines(),
             ask=self._ask(decision, urge_id, back, host) if urge_id else None,
             note_url=self._note_url(urge_id) if urge_id else None,
@@ -410,37 +415,79 @@ class Agent:
         return [pages.Help(h.name, h.phone, h.url) for h in self.config.messages.help]
 
     async def record(self, decision: Decision, url: str, source: str = "proxy", notify: bool = True) -> int | None:
-        """Commit the urge (off the event loop) and notify on a new one; None if it could not be written."""
-        repeat = self.urges.repeat(decision, source)  # in memory: no disk, no thread hop
-        if repeat is not None:
-            return repeat
-        loop = asyncio.get_running_loop()
+        """Commit the urge (off the event loop) and notify on a new one; None if it could not be written, or
+        not within COMMIT_WAIT (a hung disk: it is written when the disk answers)."""
+        return (await self._record(decision, url, source, notify))[0]
+
+    async def _record(self, decision: Decision, url: str, source: str = "proxy",
+                      notify: bool = True) -> tuple[int | None, Pending | None]:
+        """(urge id, None), or (None, the urge still waiting for the disk), or (None, None) when it was not kept."""
+        taken, new = self.urges.take(decision, url, source)  # in memory: no disk, no thread hop
+        if isinstance(taken, int):
+            return taken, None
+        if taken is None:  # too many urges wait for the disk already: counted, and noted once it answers
+            return None, None
+        if new:
+            self._writer.submit(self.urges.commit, taken)
         try:
-            urge_id, new = await loop.run_in_executor(self._writer, self.urges.record, decision, url, source)
+            urge_id = await within(taken.committed, COMMIT_WAIT)
+        except TimeoutError:
+            if new:
+                log.warning("The disk is slow to answer: an urge waits in memory and is written once it does.")
+                if notify:
+                    self._notify_urge(decision, 0)
+            return None, taken
         except Exception as err:  # a full disk or read-only log must not stop the blocking
             if not self._log_failed:
                 self._log_failed = True
                 log.error("The urge log could not be written (%s). Blocking goes on; nothing already logged is lost.", err)
-            return None
+            return None, None
         self._log_failed = False
         if new and notify:
-            kind, name = self.targets(decision)[0]
-            self.notifier.notify(*pages.notification_text(target_words(decision), urge_id), target=f"{kind}:{name}")
-        return urge_id
+            self._notify_urge(decision, urge_id)
+        return urge_id, None
+
+    def _notify_urge(self, decision: Decision, urge_id: int) -> None:
+        kind, name = self.targets(decision)[0]
+        self.notifier.notify(*pages.notification_text(target_words(decision), urge_id), target=f"{kind}:{name}")
+
+    def _close_later(self, waiting: Pending | None, host: str) -> str:
+        """A close token for a page shown before its urge was written: the close is written after the urge."""
+        if waiting is None:
+            return ""
+        if len(self._closes_later) > 1000:
+            self._closes_later.clear()
+        action = f"close:later:{id(waiting)}:{waiting.time!r}"
+        token = self.token(action, host)
+        self._closes_later[token] = (action, waiting)
+        return token
+
+    def _log_file_changed(self, kind: str, detail: str) -> None:
+        """The log's file was damaged and set aside, or removed: a fresh one took its place (on the writer)."""
+        self.notifier.notify(*pages.guard_text(detail), target=f"guard:{kind}")
 
     async def close_urge(self, urge_id: int, token: str, host: str) -> bool:
         """The person chose "Close - I'm OK" on a page on `host`: record the urge as ridden out."""
+        later = self._closes_later.get(token) if urge_id == 0 else None
+        if later and self.token_valid(later[0], host, token):
+            del self._closes_later[token]
+            waiting = later[1]
+            # After the urge's own commit, on the same writer: its id is known by then.
+            self._writer.submit(lambda: waiting.committed.exception() is None
+                                and self.urges.set_outcome(waiting.committed.result(), "closed"))
+            return True
         if not self.token_valid(f"close:{urge_id}", host, token):
             return False
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._writer, self.urges.set_outcome, urge_id, "closed")
+            return await within(self._writer.submit(self.urges.set_outcome, urge_id, "closed"), COMMIT_WAIT)
+        except TimeoutError:
+            return True  # written when the disk answers
         except Exception as err:
             log.error("The urge log could not be written (%s).", err)
             return False
 
     async def flush(self) -> None:
-        """Write repeats counted in memory (called now and then by the runner)."""
+        """Write repeats counted in memory, and notice a removed log (called each second by the runner)."""
         try:
             await asyncio.get_running_loop().run_in_executor(self._writer, self.urges.flush)
         except Exception as err:
@@ -450,3 +497,4 @@ class Agent:
         self._writer.shutdown(wait=True)
         self.notifier.close()
         self.urges.close()
+

@@ -30,41 +30,32 @@ Errors: hostile input (bad JSON, bad compression, deep nesting) never raises; an
 exception out of `inspect` is a bug, and the caller should hold the request
 (fail closed) as it does for the rest of the proxy.
 
-Learning from what the services show: the ids a send names are learnt at run time from the
-service's own inbox, conversation and profile-lookup JSON (agent/barrier/listings.py,
-`learn_from_response`): an account id that sits in the same object as a configured handle, and a
-thread whose participants include a configured person (by handle, by a configured id, or by an id
-learnt from the same response). Everything else costs `is_listing`: one dict lookup and a regex,
-about 0.5 us; hostile input never raises. An inbox of a few KiB is read in about 0.2 ms, one of
-1 MiB in about 50 ms (the caller reads those off the event loop). Learnt ids live in memory only
-and follow a config reload while the handle or id they were learnt through is still configured.
+Chat sockets: Messenger's and Instagram's web apps send over a WebSocket (the edge-chat socket's
+MQTT, or the Direct Gateway framing of /ws/lightspeed); each message is read for the Lightspeed
+tasks that send (agent/barrier/sockets.py, lightspeed.py), and a held one comes with the answer
+(`Send.answer`) that makes the app show it as not sent.
+
+Learning from what the services show (agent/barrier/learning.py): the ids a send names are learnt
+at run time from the services' own inbox, conversation, profile-lookup and search JSON and from
+their chat sockets' sync: an account id beside a configured handle, a thread with a configured
+person among its participants, and ids that a response names as the same account or thread. Learnt
+ids live in memory only and follow a config reload while the handle or id they were learnt through
+is still configured.
 
 What cannot be tied to the person (and is not pretended):
-- X DMs: tied once the DM inbox (or a conversation, or a profile lookup) has been loaded while the
-  agent runs; a send from a page that loaded its inbox before the agent started matches only by
-  what it carries itself (the handle, or x.com/i/user/<id> pasted as a profile). X's end-to-end
-  encrypted messages, where used, show a proxy nothing to read.
-- Instagram DMs: tied once the direct inbox or the thread has been loaded while the agent runs.
-- LinkedIn messages: the opaque profile URN (ACoAA...) and the conversation URN are learnt from the
-  messaging inbox; without it they match only when the URN ends with the public identifier.
-- Reddit chat (Matrix): @t2_<id> users and rooms are learnt from /sync and member lists, where a
-  member event's display name is taken as the Reddit username (as Reddit sets it; to be checked
-  against a recording). Old-style private messages (/api/compose, to=<name>) match by name.
+- A send from a page that loaded its inbox before the agent started matches only by what it carries
+  itself (an email address, a phone, a configured numeric id); reloading the page once covers it.
 - Group threads are tied while the person is a participant in the listing the agent saw; one they
-  join later is tied at the next inbox load, one they left stays tied until a restart.
+  join later is tied at the next load, one they left stays tied until a restart.
 - Facebook/Messenger vanity names (facebook.com/<name>) are not the numeric ids a send carries;
-  profile.php?id=<n> links match, and nothing is learnt from Facebook's responses. Personal
-  Messenger chats are end-to-end encrypted now and out of reach of a proxy.
-- Discord messages go to a channel id: they match when the config has the DM channel
-  (discord.com/channels/@me/<id>); opening a DM with the user id from discord.com/users/<id>
-  matches too; Discord's responses are not read.
-- Gmail's current app sends positional arrays (JSPB) without field names: the To, Cc and Bcc
-  lists of the message array in a /sync/ request are read; the layout here is simplified and
-  should be checked against a recording.
-- The response layouts read here are written from memory and simplified (the fixtures say so);
-  a service that renames a field stops feeding `learn()` without raising.
-- End-to-end encrypted apps (WhatsApp Web, Signal, Telegram Web, Google Messages, personal
-  Messenger chats) show a proxy nothing to read.
+  profile.php?id=<n> links match, and groups with that id among their participants.
+- Reddit chat (Matrix): a member event's display name is taken as the Reddit username (as Reddit
+  sets it); old-style private messages (/api/compose, to=<name>) match by name.
+- End-to-end encrypted chats (WhatsApp Web, Signal, Telegram Web, Google Messages, Messenger's
+  personal chats, encrypted X Chat messages) show a proxy nothing to read, or only who they go to:
+  an encrypted X Chat message is held by its conversation, with no words to keep.
+- The layouts are written from the public, maintained clients named beside each (the fixtures say
+  which); a service that renames a field stops that reading without raising.
 """
 
 from __future__ import annotations
@@ -72,32 +63,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from email.utils import getaddresses
 from typing import Any
 from urllib.parse import unquote
 
 import phonenumbers
 
-from agent.barrier.body import MAX_NODES, Fields, Work, decode_body, json_in, load_json
+from agent.barrier import lightspeed, sockets
+from agent.barrier.body import MAX_NODES, Fields, Work, decode_body, load_json
+from agent.barrier.keys import PHONEISH, account_keys, email_keys, thread_keys
+from agent.barrier.learning import MAX_LEARNT, Learning, on_host
 from agent.barrier.letter import plain_text
-from agent.barrier.listings import LISTING_METHODS, LISTINGS, MAX_RESPONSE, Listing, as_handle, read_listing
+from agent.barrier.listings import LISTINGS
+from agent.barrier.readers import READERS
 from agent.barrier.services import Endpoint, Envelope, endpoints
 from agent.engine.identity import email_key, phone_key
 from agent.engine.jsonwalk import Budget
-from agent.engine.platforms import platform_named
-from agent.engine.urls import host_suffixes, normalise_host
+
+__all__ = ["MAX_BODY", "MAX_LEARNT", "Barrier", "Send"]
 
 MAX_BODY = 2 * 1024 * 1024  # bytes read after decoding
 FULL_READ = 8  # x max_body: read again this far when the first part showed no recipient at all
 SEND_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_FIELD = 64 * 1024  # a recipient field longer than this is cut before it is read
 NAME_KEYS = frozenset({"name", "displayname", "display_name", "fullname", "full_name"})
-MAX_LEARNT = 10_000  # keys learnt per barrier; beyond this nothing more is learnt
 
-_DIGITS = re.compile(r"[0-9]{1,25}")
-_DASHED_IDS = re.compile(r"[0-9]+(?:-[0-9]+)+")  # X conversation ids: "<a>-<b>"
-_PHONEISH = re.compile(r"\+?\(?[0-9][0-9 ().-]{5,}[0-9]")  # "+44 7700 900123", "(202) 555-0143"
-_SPLIT = re.compile(r"[,;\s]+")
 _DISCORD = re.compile(r"(?:discord|discordapp)\.com/(?:users/([0-9]+)|channels/@me/([0-9]+))")
 
 
@@ -112,58 +101,19 @@ class Send:
     subject: str | None
     text: str | None  # the words of the message, as plain text: the unsent letter
     people: tuple[str, ...] = ()  # every configured person it goes to (`person` first)
+    # WebSocket only: the frames to send back to the app when the message is held, so that it shows it as
+    # not sent instead of sending for ever (agent/barrier/sockets.py); None: nothing to answer.
+    answer: bytes | str | None = None
 
 
-def _email_keys(value: str) -> Iterator[str]:
-    for _, address in getaddresses([value.replace(";", ",")]):
-        try:
-            yield "email:" + email_key(address)
-        except ValueError:
-            continue
-
-
-def _account_keys(platform: str, value: str) -> Iterator[str]:
-    """Handles and numeric ids on `platform`, keyed as agent.engine.platforms keys them ("x:id:123", "x:name")."""
-    site = platform_named(platform)
-    for part in _SPLIT.split(value.strip()):
-        if part.startswith("@") and ":" in part:
-            part = part[1:].split(":", 1)[0]  # a Matrix user: @t2_abc:reddit.com
-        elif ":" in part:
-            part = part.rsplit(":", 1)[1]  # urn:li:fsd_profile:<id>, fbid:<id>
-        part = part.lstrip("@$£").removeprefix("/").removeprefix("user/").removeprefix("u/")
-        for item in part.split("-") if _DASHED_IDS.fullmatch(part) else [part]:
-            if _DIGITS.fullmatch(item):
-                yield f"{platform}:id:{item}"
-            elif site is not None:
-                key = site.key(item)
-                if key:
-                    yield f"{platform}:{key}"
-
-
-def _on_host(seen: dict, items: tuple, host: str) -> tuple:
-    """The items (services or listings) whose host suffixes cover `host`, in table order; cached per host."""
-    found = seen.get(host)
-    if found is None:
-        if len(seen) > 10_000:
-            seen.clear()
-        suffixes = host_suffixes(normalise_host(host))
-        found = seen[host] = tuple(item for item in items if any(h in suffixes for h in item.hosts))
-    return found
-
-
-class Barrier:
+class Barrier(Learning):
     """Decides whether a request is a send to one of `people`, for the enabled `families`."""
 
     def __init__(self, people: Iterable[Any], families: Iterable[str]):
         self.families = frozenset(families)
+        super().__init__(tuple(listing for listing in LISTINGS if listing.family in self.families))
         self._endpoints = endpoints(self.families)  # raises ValueError for an unknown family
         self._hosts_seen: dict[str, tuple[Endpoint, ...]] = {}
-        self._listings_seen: dict[str, tuple[Listing, ...]] = {}
-        self._listings = LISTINGS if "social_messages" in self.families else ()
-        self._owner: dict[str, str] = {}  # normalised key -> alias
-        # Learnt while running, in memory only: key -> (alias, the configured key it was learnt through).
-        self._learnt: dict[str, tuple[str, str | None]] = {}
-        self._aliases: set[str] = set()
         self._regions: set[str] = set()  # countries of the configured phones, for national numbers
         for person in people:
             self._aliases.add(person.alias)
@@ -195,7 +145,7 @@ class Barrier:
 
     def _endpoints_for(self, host: str) -> tuple[Endpoint, ...]:
         # in table order: a service's specific paths before the mail fallback
-        return _on_host(self._hosts_seen, self._endpoints, host)
+        return on_host(self._hosts_seen, self._endpoints, host)
 
     def _route(self, method: str, host: str, path: str) -> tuple[Endpoint, re.Match[str]] | None:
         if method.upper() not in SEND_METHODS:
@@ -209,6 +159,13 @@ class Barrier:
     def is_send_shaped(self, method: str, host: str, path: str) -> bool:
         """Cheap: can this request send (method, host, path with query)? Only these have their body read."""
         return self._route(method, host, path) is not None
+
+    def service_at(self, method: str, host: str, path: str) -> str | None:
+        """The service whose send this request would be, if it is send-shaped (WebSocket: method "WS")."""
+        if method.upper() == "WS":
+            return next((e.name for e in self._endpoints_for(host) if e.websocket), None)
+        route = self._route(method, host, path)
+        return route[0].name if route else None
 
     # --- inspection -----------------------------------------------------------------
 
@@ -230,23 +187,32 @@ class Barrier:
 
     def inspect_websocket(self, host: str, path: str, message: bytes | str, max_body: int = MAX_BODY,
                           work: Work | None = None) -> Send | None:
-        """The send to a configured person this WebSocket message (client to server) is, or None."""
+        """The send to a configured person this WebSocket message (client to server) is, or None.
+
+        Its Lightspeed tasks are read, in either framing (agent/barrier/sockets.py); a message that
+        holds a send to the person is held whole, and `Send.answer` is what to tell the app instead.
+        """
         websockets = [endpoint for endpoint in self._endpoints_for(host) if endpoint.websocket]
         if not websockets:
             return None
         work = work if work is not None else Work()
-        if isinstance(message, bytes):
-            message = message[:max_body].decode("utf-8", "replace")
-        work.read += len(message[:max_body])
-        value = json_in(message[:max_body], work)
-        if value is None:
-            return None
-        for endpoint in websockets:
-            fields = Fields(endpoint.text + endpoint.subject, work=work)
-            fields.add_json(value)
-            send = self._send(endpoint, self._envelope(endpoint, fields, None, work))
-            if send:
-                return send
+        for carried in sockets.carried(message, max_body):
+            work.read += len(carried.text)
+            value = load_json(carried.text.strip(), False, work)
+            sends = lightspeed.task_sends(value)
+            for endpoint in websockets:
+                held = [(task, self._send(endpoint, Envelope(task.recipients, text=task.text))) for task in sends]
+                held = [(task, send) for task, send in held if send]
+                if held:
+                    # The whole message is held: every message in it shows as not sent, and every task is
+                    # taken off the app's queue so that it is not sent again and again.
+                    failed = [(task.task_id, task.otid) for task in sends]
+                    failed += [(task_id, None) for task_id in lightspeed.task_ids(value)
+                               if task_id not in {task.task_id for task in sends}]
+                    answer = sockets.failed_answer(carried, lightspeed.request_id(value), failed)
+                    first = held[0][1]
+                    return Send(first.family, first.service, first.person, first.recipients_matched, first.subject,
+                                first.text, first.people, answer)
         return None
 
     def _read_body(self, endpoint: Endpoint, found: re.Match[str], headers: dict[str, str], body: bytes,
@@ -272,12 +238,13 @@ class Barrier:
             keys and keys[-1] == endpoint.when[0] and endpoint.when[1].search(value) for keys, value in fields.leaves
         ):
             return Envelope()  # this endpoint's requests on that path send only with this field
-        envelope = Envelope()
+        envelope = None
         if endpoint.reader:
             budget = Budget(MAX_NODES)
-            envelope = endpoint.reader(fields.roots, budget)
+            envelope = READERS[endpoint.reader](fields.roots, budget)
             work.walked(budget)
-        for keys, value in fields.leaves:
+        envelope = envelope or Envelope()
+        for keys, value in fields.leaves if not envelope.whole else ():
             for key in reversed(keys[-3:]):  # the nearest recipient field within three keys
                 kind = endpoint.to.get(key)
                 if kind:
@@ -311,20 +278,18 @@ class Barrier:
         if not value:
             return
         if kind == "email" or (kind == "contact" and "@" in value[1:]):
-            yield from _email_keys(value)
+            yield from email_keys(value)
             return
         if kind == "thread":
             if platform:
-                yield f"{platform}:thread:{value}"
-                if _DASHED_IDS.fullmatch(value):  # X: a one-to-one conversation is "<one id>-<the other>"
-                    yield from _account_keys(platform, value)
+                yield from thread_keys(platform, value)
             return
-        if kind in ("phone", "contact") and _PHONEISH.fullmatch(value):
+        if kind in ("phone", "contact") and PHONEISH.fullmatch(value):
             key = self._phone(value)
             if key:
                 yield "phone:" + key
         if kind in ("account", "contact") and platform:
-            yield from _account_keys(platform, value)
+            yield from account_keys(platform, value)
 
     def _phone(self, value: str) -> str | None:
         for region in (None, *sorted(self._regions)):
@@ -333,102 +298,3 @@ class Barrier:
             except ValueError:
                 continue
         return None
-
-    # --- ids the agent learns while running --------------------------------------------
-
-    def learn(self, alias: str, platform: str, value: str, kind: str = "account", via: str | None = None) -> int:
-        """Tie an id seen at run time to a person (an Instagram user id next to their handle, a thread id).
-
-        `via`: the configured key it was seen next to (kept across a reload while that key is). A value
-        must name one id (an X conversation "<a>-<b>" is one thread, never the two accounts in it); a key
-        already tied keeps its first owner. 1 when a key was newly tied, else 0.
-        """
-        value = value.strip()
-        keys = [f"{platform}:thread:{value}"] if kind == "thread" and platform and value else [
-            *self._keys(kind, platform, value)]
-        return int(len(keys) == 1 and self._tie(keys[0], alias, via))
-
-    def _tie(self, key: str, alias: str, via: str | None) -> bool:
-        if key in self._owner or len(self._learnt) >= MAX_LEARNT:
-            return False
-        self._owner[key] = alias
-        self._learnt[key] = (alias, via)
-        return True
-
-    def who(self, platform: str, value: str, kind: str = "account") -> str | None:
-        """The alias whose handle or id `value` is on `platform`, or None."""
-        return next((self._owner[k] for k in self._keys(kind, platform, value) if k in self._owner), None)
-
-    def learnt(self) -> dict[str, str]:
-        """The keys learnt while running and whose they are ("x:thread:159...": "J")."""
-        return {key: alias for key, (alias, _) in dict(self._learnt).items()}
-
-    def keep_learnt(self, old: Barrier) -> None:
-        """After a config reload: keep what `old` learnt while the handle or id it was learnt through is still
-        configured (for whichever alias has it now); an id learnt by hand stays while its alias does."""
-        configured = {key: alias for key, alias in self._owner.items() if key not in self._learnt}
-        for key, (alias, via) in dict(old._learnt).items():
-            owner = configured.get(via) if via else (alias if alias in self._aliases else None)
-            if owner:
-                self._tie(key, owner, via)
-
-    def _listings_for(self, host: str) -> tuple[Listing, ...]:
-        return _on_host(self._listings_seen, self._listings, host)
-
-    def _listing(self, method: str, host: str, path: str) -> Listing | None:
-        if method.upper() not in LISTING_METHODS:
-            return None
-        for item in self._listings_for(host):
-            if item.path.match(path):  # every listing path starts at the start
-                return item
-        return None
-
-    def is_listing(self, method: str, host: str, path: str) -> bool:
-        """Cheap: can this request's response list accounts and threads (an inbox, a user lookup)?"""
-        return self._listing(method, host, path) is not None
-
-    def learn_from_response(self, method: str, host: str, path: str, headers: dict[str, str], body: bytes,
-                            max_body: int = MAX_RESPONSE, work: Work | None = None) -> int:
-        """Learn the ids a service's own JSON ties to a configured person; the number of keys newly tied.
-
-        Read only for listing paths (`is_listing`) with a JSON content type; at most `max_body` bytes
-        after decoding (a longer text is closed where it was cut). An account id is learnt when it sits
-        in the same object as a configured handle (or a profile link naming it); a thread when one of its
-        participants is a configured person, by handle or by an id known before or learnt here.
-        """
-        listing = self._listing(method, host, path)
-        if listing is None or "json" not in headers.get("content-type", "").lower():
-            return 0
-        work = work if work is not None else Work()
-        decoded = decode_body(body or b"", headers.get("content-encoding", ""), max_body, work)
-        if decoded is None:
-            return 0
-        data, cut = decoded
-        work.read += len(data)
-        value = load_json(data.decode("utf-8", "replace").strip(), cut, work)
-        if not isinstance(value, dict | list):
-            return 0
-        accounts, threads = read_listing(listing, value, work)
-        platform, new, anchors = listing.platform, 0, {}
-        for found, handle in accounts:  # first every account, so that threads can be tied by the ids learnt here
-            anchor = self._anchor(platform, handle, anchors)
-            if anchor:
-                new += self.learn(self._owner[anchor], platform, found, "account", via=self._via(anchor))
-        anchors.clear()
-        for found, members in threads:
-            anchor = next(filter(None, (self._anchor(platform, member, anchors) for member in members)), None)
-            if anchor:
-                new += self.learn(self._owner[anchor], platform, found, "thread", via=self._via(anchor))
-        return new
-
-    def _anchor(self, platform: str, value: str, seen: dict[str, str | None]) -> str | None:
-        """The key by which `value` (a handle, id or profile link on `platform`) is tied to a person, or None."""
-        if value not in seen:
-            keys = self._keys("account", platform, as_handle(platform, value))
-            seen[value] = next((key for key in keys if key in self._owner), None)
-        return seen[value]
-
-    def _via(self, key: str) -> str | None:
-        """The configured key behind `key`: itself, or the one it was learnt through (None: learnt by hand)."""
-        learnt = self._learnt.get(key)
-        return learnt[1] if learnt else key

@@ -1,13 +1,14 @@
 """Listings: the responses in which a service shows accounts and threads (an inbox, a conversation, a
-user lookup), and how the ids in them are read.
+user lookup, a chat socket's sync), and how the ids in them are read.
 
 Pure (no I/O). The barrier learns the ids a send names (X's numeric user ids and conversations,
-Instagram's user and thread ids, LinkedIn's profile URNs and conversations, Reddit chat's @t2_
-users and rooms) from these: an account id that sits in the same object as a handle, and a thread
-with its participants. Only JSON on listing paths of the barrier hosts is read, at most
-MAX_RESPONSE bytes after decoding and MAX_RESPONSE_NODES JSON nodes. The layouts here are written
-from memory and simplified (the fixtures say so); a service that renames a field stops feeding the
-barrier without raising.
+Instagram's user ids and thread keys, LinkedIn's member ids and conversations, Reddit chat's @t2_
+users and rooms, Venmo's user ids, Messenger's group threads) from these: an account id that sits in
+the same object as a handle, a thread with its participants, and two ids that name the same account
+or thread. Only listing paths of the barrier hosts are read (and Meta's chat sockets, for their
+sync), at most MAX_RESPONSE bytes after decoding and MAX_RESPONSE_NODES JSON nodes. Where each
+layout comes from is said beside it; a service that renames a field stops feeding the barrier
+without raising.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from agent.barrier import lightspeed
 from agent.barrier.body import Fields, Work
 from agent.engine.jsonwalk import Budget, Keys, walk
 from agent.engine.platforms import platform_named
@@ -25,7 +27,10 @@ from agent.engine.urls import parse
 MAX_RESPONSE = 4 * 1024 * 1024  # bytes of a listing response read after decoding; a longer one is read to here
 MAX_RESPONSE_NODES = 200_000  # JSON nodes walked per listing response
 MAX_MEMBER_NODES = 2_000  # JSON nodes walked per thread's participants
+MARKER_WINDOW = 16 * 1024  # decoded bytes looked through for a listing's marker before the whole is read
 LISTING_METHODS = frozenset({"GET", "POST"})
+
+Row = tuple[str, str, Any]  # ("account", id, handle) | ("thread", id, members) | ("same_account"|"same_thread", a, b)
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -34,21 +39,24 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class Listing:
-    """A response that lists accounts and threads: an inbox, a conversation, a user lookup."""
+    """A response that lists accounts and threads: an inbox, a conversation, a user lookup, a chat sync."""
 
     platform: str
     hosts: tuple[str, ...]  # host suffixes
-    path: re.Pattern[str]  # the paths whose JSON can carry these lists
+    path: re.Pattern[str] | None  # the paths whose JSON can carry these lists; None: the chat socket only
     ids: tuple[str, ...] = ()  # an account object's id fields, read next to ...
     handles: tuple[str, ...] = ()  # ... its handle, in the same object (dotted: "legacy.screen_name")
     threads: tuple[str, ...] = ()  # a thread object's id fields, read next to ...
     members: tuple[str, ...] = ()  # ... its list of participants
     member: frozenset[str] = frozenset()  # the fields (lower case) in a participant that name it; a bare string counts
     skip: frozenset[str] = frozenset()  # fields never walked: messages and events, not lists of people
-    reader: Callable[[Any], Iterator[tuple[str, str, Any]]] | None = None  # for layouts keyed by id (Matrix)
+    reader: Callable[[Any, Budget, str], Iterator[Row]] | None = None  # for layouts without such objects
+    markers: tuple[bytes, ...] = ()  # one must be in the first MARKER_WINDOW bytes, or the response is not read
+    websocket: bool = False  # the service's chat socket sends these too (server to client)
+    family: str = "social_messages"  # read while the barrier holds this family
 
 
-def _matrix(value: Any) -> Iterator[tuple[str, str, Any]]:
+def _matrix(value: Any, budget: Budget, platform: str) -> Iterator[tuple[str, str, Any]]:
     """Reddit chat (Matrix): rooms of a /sync keyed by room id, and /members chunks that carry their room_id.
 
     A member event names the user in `state_key` (@t2_<id>:reddit.com) and, in `content.displayname`,
@@ -94,32 +102,72 @@ def _matrix(value: Any) -> Iterator[tuple[str, str, Any]]:
         yield "thread", room_id, members
 
 
+
+def _lightspeed(value: Any, budget: Budget, platform: str) -> Iterator[Row]:
+    yield from lightspeed.rows(value, budget, platform)
+
+
+META_USERS = dict(  # Instagram's web inbox, threads, profiles and search (GraphQL "slide" layout and REST)
+    ids=("pk", "pk_id", "id", "interop_messaging_user_fbid", "fbid_v2", "igid"), handles=("username",),
+    threads=("thread_id", "thread_v2_id", "thread_key", "thread_fbid", "id"), members=("users", "usersWithoutViewer"),
+    member=frozenset({"pk", "pk_id", "username", "id", "interop_messaging_user_fbid", "fbid_v2"}),
+    skip=frozenset({"items", "slide_messages", "messages"}),
+)
+XCHAT = "GetInitialXChatPageQuery|GetInboxPageRequestQuery|GetInboxPageConversationDataRequestQuery|GetUsersByIdsForXChat"
+
 LISTINGS: tuple[Listing, ...] = (
     # X: the DM inbox, its updates and one conversation: `users` {id: {id_str, screen_name}} and
-    # `conversations` {id: {conversation_id, participants: [{user_id}]}}; a user looked up by GraphQL.
+    # `conversations` {id: {conversation_id, participants: [{user_id}]}}; a user looked up by GraphQL;
+    # XChat's inbox pages: items[].conversation_detail {conversation_id, participants_results,
+    # group_members_results: [{rest_id, result: {rest_id, core: {screen_name}}}]} and its user lookups
+    # (mautrix/twitter pkg/twittermeow/data/response/xchat.go; endpoints on api.x.com/graphql).
     Listing("x", ("x.com", "twitter.com"),
             _re(r"^/(?:i/api/)?1\.1/dm/(?:inbox_initial_state|user_updates|inbox_timeline/[^/?]+|conversation/[^/?]+)"
-                r"\.json|^/i/api/graphql/[^/?]+/(?:UserByScreenName|UserByRestId|UsersByRestIds)(?:\?|$)"),
+                r"\.json|^/(?:i/api/)?graphql/[^/?]+/(?:UserByScreenName|UserByRestId|UsersByRestIds|" + XCHAT + r")(?:\?|$)"),
             ids=("id_str", "rest_id"), handles=("screen_name", "legacy.screen_name", "core.screen_name"),
-            threads=("conversation_id",), members=("participants",), member=frozenset({"user_id"}),
-            skip=frozenset({"entries"})),
-    # Instagram: direct_v2 inbox and threads: threads[] {thread_id, thread_v2_id, users: [{pk, username}]};
-    # a profile looked up by name.
+            threads=("conversation_id",), members=("participants", "participants_results", "group_members_results"),
+            member=frozenset({"user_id", "rest_id", "screen_name"}), skip=frozenset({"entries"})),
+    # Instagram: the REST inbox and threads (threads[] {thread_id, thread_v2_id, users: [{pk, username}]}),
+    # profiles looked up by name; the web app's GraphQL (mautrix/meta pkg/instameow/slidetypes: threads
+    # {thread_key, thread_fbid, thread_id, users: [{interop_messaging_user_fbid, username, pk}]}, profiles,
+    # search) and Lightspeed answers (lightspeed_web_request_for_igd, pkg/messagix/graphql/responses.go).
     Listing("instagram", ("instagram.com",),
             _re(r"^/api/v1/(?:direct_v2/(?:inbox|pending_inbox|threads/[^/?]+|threads/get_by_participants)"
-                r"|users/(?:web_profile_info|[0-9]+/info))/?(?:\?|$)"),
-            ids=("pk", "pk_id", "id"), handles=("username",), threads=("thread_id", "thread_v2_id"),
-            members=("users",), member=frozenset({"pk", "pk_id", "username"}), skip=frozenset({"items"})),
-    # LinkedIn: messenger conversations {entityUrn, backendUrn, conversationParticipants: [{hostIdentityUrn,
-    # participantType.member.profileUrl}]}; profiles {entityUrn, publicIdentifier}.
+                r"|users/(?:web_profile_info|[0-9]+/info|search))/?(?:\?|$)"), **META_USERS),
+    Listing("instagram", ("instagram.com",), _re(r"^/(?:api/graphql|graphql/query)/?(?:\?|$)"), **META_USERS,
+            reader=_lightspeed, markers=(b"lightspeed", b"slide", b"thread_key", b'"username"'), websocket=True),
+    # Messenger: Lightspeed answers on facebook.com and messenger.com (lightspeed_web_request) and the chat
+    # socket's sync; contacts there are keyed by the numeric ids that profile.php?id= links name.
+    Listing("facebook", ("facebook.com", "messenger.com"), _re(r"^/api/graphql/?(?:\?|$)"), reader=_lightspeed,
+            markers=(b"lightspeed",), websocket=True),
+    # LinkedIn: messenger conversations {entityUrn, conversationParticipants: [{entityUrn
+    # urn:li:msg_messagingParticipant:urn:li:fsd_profile:<member id>, participantType.member.profileUrl}]}
+    # (mautrix/linkedin pkg/linkedingo/conversations.go), and the profile lookups that name a member by
+    # both ids: identity/dash/profiles and identity/profiles/<id>/profileView, and the GraphQL
+    # voyagerIdentityDashProfiles query ({entityUrn urn:li:fsd_profile:<member id>, publicIdentifier};
+    # miniProfile {entityUrn, dashEntityUrn, publicIdentifier}, pkg/linkedingo/self.go and search.go).
     Listing("linkedin", ("linkedin.com",),
-            _re(r"^/voyager/api/(?:voyagerMessagingGraphQL/graphql|messaging/conversations|identity/dash/profiles)"
-                r"(?:[/?]|$)"),
-            ids=("hostIdentityUrn", "entityUrn"), handles=("publicIdentifier", "participantType.member.profileUrl"),
-            threads=("entityUrn", "backendUrn"), members=("conversationParticipants", "participants"),
-            member=frozenset({"hostidentityurn", "publicidentifier", "profileurl"})),
+            _re(r"^/voyager/api/(?:voyagerMessagingGraphQL/graphql|messaging/conversations|"
+                r"voyagerMessagingDashMessengerConversations|identity/dash/profiles|identity/profiles/[^/?]+)(?:[/?]|$)"
+                r"|^/voyager/api/graphql\?(?:[^#]*&)?queryId=voyager(?:IdentityDashProfile|MessagingDash)"),
+            ids=("hostIdentityUrn", "entityUrn", "dashEntityUrn", "objectUrn"),
+            handles=("publicIdentifier", "participantType.member.profileUrl", "miniProfile.publicIdentifier"),
+            threads=("entityUrn", "backendUrn"),
+            members=("conversationParticipants", "participants", "*conversationParticipants"),
+            member=frozenset({"hostidentityurn", "publicidentifier", "profileurl", "entityurn"}),
+            skip=frozenset({"messages", "events"})),
     Listing("reddit", ("redditspace.com",), _re(r"^/_matrix/client/(?:r0|v3)/(?:sync|rooms/[^/?]+/members)(?:\?|$)"),
             reader=_matrix),
+    # Venmo: users searched and looked up ({id, username}: mmohades/Venmo venmo_api/apis/user_api.py on
+    # api.venmo.com/v1; the web app's GraphQL search {node: {id, handle}} and profile lookups).
+    Listing("venmo", ("venmo.com",),
+            _re(r"^/(?:v1/users|api/(?:v\d+/)?(?:users?|people|profiles?|search)|graphql)(?:[/?]|$)"),
+            ids=("id", "external_id", "externalId", "user_id", "userId"), handles=("username", "handle"),
+            family="payments"),
+    # Discord: a direct-message channel opened or listed {id, type, recipients: [{id, username}]}
+    # (discord/discord-api-docs, Create DM and Get ... DM channels).
+    Listing("discord", ("discord.com", "discordapp.com"), _re(r"^/api/(?:v\d+/)?users/@me/channels/?(?:\?|$)"),
+            threads=("id",), members=("recipients", "recipient_ids"), member=frozenset({"id"})),
 )
 
 
@@ -136,22 +184,24 @@ def _text(value: Any) -> str | None:
     return str(value) if type(value) is int else None
 
 
-def read_listing(listing: Listing, value: Any, work: Work) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
-    """The accounts (id, handle) and the threads (id, participants) in a listing's JSON."""
-    accounts: list[tuple[str, Any]] = []
-    threads: list[tuple[str, Any]] = []
-    for kind, found, extra in listing.reader(value) if listing.reader else _listed(listing, value, work):
-        (accounts if kind == "account" else threads).append((found, extra))
-    return accounts, threads
+def read_listing(listing: Listing, value: Any, work: Work) -> list[Row]:
+    """The rows of a listing's JSON: accounts (id, handle), threads (id, participants), ids named twice."""
+    budget = Budget(MAX_RESPONSE_NODES)
+    found: list[Row] = []
+    if listing.ids or listing.threads:
+        found += _listed(listing, value, work, budget)
+    if listing.reader:
+        found += listing.reader(value, budget, listing.platform)
+    work.walked(budget)
+    return found
 
 
-def _listed(listing: Listing, value: Any, work: Work) -> Iterator[tuple[str, str, Any]]:
+def _listed(listing: Listing, value: Any, work: Work, budget: Budget) -> Iterator[Row]:
     """("account", id, handle) and ("thread", id, participants) in a listing's JSON, within a node budget."""
 
     def outside_skip(keys: Keys, _: Any) -> bool:  # messages and events are no lists of people
         return not keys or keys[-1] not in listing.skip
 
-    budget = Budget(MAX_RESPONSE_NODES)
     for keys, node in walk(value, budget, into=outside_skip):
         if not isinstance(node, dict) or not outside_skip(keys, node):
             continue
@@ -168,7 +218,6 @@ def _listed(listing: Listing, value: Any, work: Work) -> Iterator[tuple[str, str
                 found = _text(node.get(name))
                 if found:
                     yield "thread", found, names
-    work.walked(budget)
 
 
 def _members(value: Any, work: Work) -> list[tuple[Keys, str]]:

@@ -17,12 +17,8 @@ request need not name it again.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-from agent.engine.identity import EMAIL_RE
-from agent.engine.jsonwalk import Budget, walk
 
 FAMILIES = ("email", "social_messages", "payments")
 
@@ -35,6 +31,7 @@ class Envelope:
     subject: str | None = None
     text: str | None = None
     cut: bool = False  # more body than was read
+    whole: bool = False  # a reader said every recipient there is: the fields are not read for more
 
 
 @dataclass(frozen=True)
@@ -50,8 +47,8 @@ class Endpoint:
     text: tuple[str, ...] = ()
     platform: str = ""  # whose handles and ids the account and thread kinds name
     when: tuple[str, re.Pattern[str]] | None = None  # a field whose value must match, or it is no send
-    reader: Callable[[list[Any], Budget], Envelope] | None = None  # for formats without field names (Gmail's arrays)
-    websocket: bool = False  # its WebSocket messages are read instead of request bodies
+    reader: str = ""  # a reader in agent/barrier/readers.py, for layouts that no field name says (Gmail's arrays)
+    websocket: bool = False  # its WebSocket messages (Lightspeed tasks) are read instead of request bodies
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -65,7 +62,9 @@ ANY_MAIL_TO = MAIL_TO | {
     ccaddresses bccaddresses rcptto""".split()
 }
 MAIL_TEXT = ("body.value", "textbody", "htmlbody", "body", "text", "html", "content")
-ANY_SEND = _re(r"send|submit|compose|draft|message|mail|batch|rpc|jmap")  # the fallback's paths
+# The fallback's paths, by the path alone: a query parameter every page of a web mail carries (Outlook's
+# app=Mail) must not make its every call a send.
+ANY_SEND = _re(r"^[^?#]*(?:send|submit|compose|draft|message|mail|batch|rpc|jmap)")
 FACEBOOK = ("facebook.com", "messenger.com")
 FACEBOOK_TO = {
     name: "account"
@@ -79,68 +78,15 @@ GMX = Endpoint("gmx", "email", ("gmx.net", "gmx.de", "gmx.at", "gmx.ch", "gmx.co
                                 "mail.com"), _re(r"^/mail/client/[^?]*send"), MAIL_TO, ("subject",), ("text", "body", "html"))
 WEBMAIL = Endpoint(  # any other web mail, and the fallback on every mail host above
     "webmail", "email", ("mail.proton.me", "mail.protonmail.com", "fastmail.com", "mail.zoho.com", "mail.zoho.eu",
-                         "posteo.de", "mailbox.org"), ANY_SEND, ANY_MAIL_TO, ("subject",), MAIL_TEXT,
+                         "posteo.de", "mailbox.org"), ANY_SEND, ANY_MAIL_TO, ("subject",), MAIL_TEXT, reader="jmap",
 )
-
-
-def _gmail_sync(roots: list[Any], budget: Budget) -> Envelope:
-    """Gmail's /sync/ requests are arrays without field names (simplified from the app's JSPB).
-
-    /sync/ carries every kind of change (labels, filters, blocks), so only a message array is read:
-    the array that starts with the message id ("msg-..."), laid out as [id, sender, To, Cc, Bcc, time,
-    subject, [null, "text/html", body], ...]. Its To, Cc and Bcc lists hold contacts
-    `[<type>, "<address>", "<name>"?]`; an address anywhere else (a filter or a block naming the
-    person, the sender) is no recipient. The layout is from the app's public behaviour, not from a
-    recording, and should be checked against one.
-    """
-    envelope, anywhere, message = Envelope(), [], False
-    for root in roots:  # only arrays are gone into, and a message array is read as a whole
-        for _, node in walk(root, budget, into=_into_arrays):
-            if not isinstance(node, list):
-                continue
-            if _gmail_contact(node):
-                anywhere.append(("email", node[1]))
-            if _gmail_body(node) and envelope.text is None:
-                envelope.text = node[2]
-            if not _gmail_message(node):
-                continue
-            message = True
-            for contacts in node[2:5]:  # To, Cc, Bcc
-                envelope.recipients += [("email", c[1]) for c in (contacts if isinstance(contacts, list) else ())
-                                        if _gmail_contact(c)]
-            if envelope.subject is None:
-                envelope.subject = next((item for item in node[1:] if isinstance(item, str)), None)
-            envelope.text = next((part[2] for part in node if _gmail_body(part)), envelope.text)
-    if not message and envelope.text is not None:
-        # A message body with no message array as laid out here: the layout has changed. Every contact
-        # in it is read (as before this reader was narrowed), rather than letting every send through.
-        envelope.recipients = anywhere
-    return envelope
-
-
-def _into_arrays(_: tuple[str, ...], node: Any) -> bool:
-    return isinstance(node, list) and not _gmail_message(node)
-
-
-def _gmail_message(node: list) -> bool:
-    return bool(node) and isinstance(node[0], str) and node[0].startswith("msg-")
-
-
-def _gmail_contact(node: Any) -> bool:
-    return (isinstance(node, list) and 2 <= len(node) <= 4 and (node[0] is None or type(node[0]) is int)
-            and isinstance(node[1], str) and EMAIL_RE.fullmatch(node[1].strip()) is not None)
-
-
-def _gmail_body(node: Any) -> bool:
-    return (isinstance(node, list) and len(node) >= 3 and node[1] in ("text/html", "text/plain")
-            and isinstance(node[2], str))
 
 
 SERVICES: tuple[Endpoint, ...] = (
     # --- email ---
     Endpoint("gmail", "email", ("mail.google.com",), _re(r"^/mail/[^#]*[?&]act=sm(?:&|$)"), MAIL_TO,
              ("subject",), ("body",)),
-    Endpoint("gmail", "email", ("mail.google.com",), _re(r"^/sync/u/\d+/i/s(?:\?|$)"), reader=_gmail_sync),
+    Endpoint("gmail", "email", ("mail.google.com",), _re(r"^/sync/u/\d+/i/s(?:\?|$)"), reader="gmail_sync"),
     Endpoint("outlook", "email", ("outlook.live.com", "outlook.office.com", "outlook.office365.com",
                                   "outlook.cloud.microsoft"),
              _re(r"/service\.svc\?(?:[^#]*&)?action=(?:CreateItem|UpdateItem|SendItem)(?:&|$)"),
@@ -157,24 +103,33 @@ SERVICES: tuple[Endpoint, ...] = (
     # --- social messages ---
     Endpoint("x", "social_messages", ("x.com", "twitter.com"),
              _re(r"^/(?:i/api/)?1\.1/(?:dm/new2?\.json|direct_messages/(?:events/)?new\.json)"
-                 r"|^/i/api/graphql/[^/]+/useSendMessageMutation"),
+                 r"|^/(?:i/api/)?graphql/[^/]+/(?:use)?SendMessageMutation(?:\?|$)"),  # XChat: api.x.com/graphql/...
              {name: "account" for name in
               "recipient_ids participant_ids recipient_id screen_name recipient_screen_name".split()}
-             | {"conversation_id": "thread"}, text=("text",), platform="x"),
+             | {"conversation_id": "thread"}, text=("text",), platform="x", reader="xchat_text"),
     Endpoint("facebook", "social_messages", FACEBOOK, _re(r"^/api/graphql/?(?:\?|$)"), FACEBOOK_TO,
              text=("message.text", "text", "body"), platform="facebook",
              when=("fb_api_req_friendly_name", _re(r"^(?!.*(?:typing|read|seen|receipt)).*send"))),
     Endpoint("facebook", "social_messages", FACEBOOK, _re(r"^/(?:messaging|messages)/send/?(?:\?|$)"), FACEBOOK_TO,
              text=("body", "text"), platform="facebook"),
-    Endpoint("facebook", "social_messages", FACEBOOK, None, FACEBOOK_TO, text=("text",), platform="facebook",
-             when=("send_type", _re(r"\d")), websocket=True),  # Lightspeed tasks over MQTT
+    # Lightspeed tasks on the chat sockets (edge-chat over MQTT, gateway /ws/lightspeed): agent/barrier/lightspeed.py
+    Endpoint("facebook", "social_messages", FACEBOOK, None, platform="facebook", websocket=True),
     Endpoint("instagram", "social_messages", ("instagram.com",),
              _re(r"^/api/v1/direct_v2/(?:threads/broadcast/[a-z_]+|create_group_thread)/?(?:\?|$)"),
              {"recipient_users": "account", "thread_ids": "thread", "thread_id": "thread"},
              text=("text",), platform="instagram"),
+    # The web app's GraphQL sends (IGDirectTextSendMutation, IGDirectMediaSendMutation: ig_thread_igid, recipient_igids,
+    # thread_id, text.sensitive_string_value; mautrix/meta pkg/instameow/graphql.go, slidetypes/requests.go).
+    Endpoint("instagram", "social_messages", ("instagram.com",), _re(r"^/(?:api/graphql|graphql/query)/?(?:\?|$)"),
+             {"ig_thread_igid": "thread", "recipient_igids": "account", "thread_id": "thread", "thread_fbid": "thread",
+              "recipient_users": "account"},
+             text=("text.sensitive_string_value", "body.sensitive_string_value", "text"), platform="instagram",
+             when=("fb_api_req_friendly_name", _re(r"^(?!.*(?:typing|read|seen|receipt|validation)).*send"))),
+    Endpoint("instagram", "social_messages", ("instagram.com",), None, platform="instagram", websocket=True),
     Endpoint("linkedin", "social_messages", ("linkedin.com",),
-             _re(r"^/voyager/api/(?:voyagerMessagingDashMessengerMessages|messaging/conversations(?:/[^/?]+/events)?)"
-                 r"\?(?:[^#]*&)?action=create(?:Message)?(?:&|$)"),
+             # The legacy form names an existing conversation in its path only: .../conversations/<id>/events
+             _re(r"^/voyager/api/(?:voyagerMessagingDashMessengerMessages|messaging/conversations"
+                 r"(?:/(?P<thread>[^/?]+)/events)?)\?(?:[^#]*&)?action=create(?:Message)?(?:&|$)"),
              {"recipients": "account", "hostrecipienturns": "account", "conversationurn": "thread"},
              ("subject",), ("text",), platform="linkedin"),
     Endpoint("reddit", "social_messages", ("reddit.com",), _re(r"^/api/compose/?(?:\?|$)"), {"to": "account"},
@@ -190,7 +145,8 @@ SERVICES: tuple[Endpoint, ...] = (
              {"recipients": "account", "recipient_id": "account"}, platform="discord"),
     # --- payments: money with a note is contact too ---
     Endpoint("venmo", "payments", ("venmo.com",), _re(r"^/(?:api/|v1/)+payments/?(?:\?|$)"),
-             {"user_id": "account", "targetid": "contact", "username": "account", "phone": "phone", "email": "email"},
+             {"user_id": "account", "targetid": "contact", "userid": "account", "username": "account", "phone": "phone",
+              "email": "email"},
              text=("note",), platform="venmo"),
     Endpoint("cashapp", "payments", ("cash.app",), _re(r"^/(?:api|2\.0)/[^?]*(?:pay|send|request|transfer)"),
              {"recipient": "contact", "recipients": "contact", "cashtag": "account", "recipient_cashtag": "account",

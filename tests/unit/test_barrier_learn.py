@@ -1,8 +1,9 @@
 """The barrier learns ids from what the services show: a DM to the person is held when the config has their handle.
 
 Fixtures: tests/fixtures/barrier/responses/*.yaml, one recorded-style response each: `response`
-(method, url, status, headers, body stored decoded; `wire()` applies the Content-Encoding) and
-`expect.learnt`, every key the barrier ties to a configured person after reading it.
+(method, url, status, headers, body stored decoded; `wire()` applies the Content-Encoding) or
+`websocket` (url, frame, message: one message from a chat socket's server), and `expect.learnt`, every
+key the barrier ties to a configured person after reading it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import yaml
 
 from agent.agent import Agent
 from agent.barrier.barrier import MAX_LEARNT, Barrier
+from agent.barrier.body import Work
 from agent.config import parse_config
 from agent.notifier import Notifier
-from tests.unit.test_barrier import AtUrl, Untouchable, encode
+from tests.unit.test_barrier import AtUrl, Untouchable, dgw_frames, encode, mqtt_publish
 
 RESPONSES = Path(__file__).parents[1] / "fixtures" / "barrier" / "responses"
 # Handles only: no numeric id, URN, thread or room is configured.
@@ -33,9 +35,12 @@ people:
       - https://www.instagram.com/casey.lindqvist/
       - https://www.linkedin.com/in/casey-lindqvist/
       - https://www.reddit.com/user/casey_lq/
+      - https://venmo.com/u/casey-l
+      - https://discord.com/users/80351110224678912
+      - https://www.facebook.com/profile.php?id=100098765432101
   - alias: "M"
     profiles: [https://x.com/morgan_k]
-barrier: {social_messages: true}
+barrier: {social_messages: true, payments: true}
 """
 PEOPLE = parse_config(CONFIG).people
 JSON = {"content-type": "application/json"}
@@ -50,13 +55,30 @@ class Response(AtUrl):
     headers: dict
     text: str
     learnt: dict
+    websocket: dict | None = None
 
     def wire(self) -> bytes:
-        return encode(self.text.encode(), self.headers.get("content-encoding", ""))
+        if self.websocket is None:
+            return encode(self.text.encode(), self.headers.get("content-encoding", ""))
+        if self.websocket["frame"] == "mqtt-publish":
+            return mqtt_publish(self.websocket["topic"], self.text.encode())
+        return dgw_frames(self.text.encode(), self.websocket.get("stream", 1), self.websocket.get("ack"),
+                          self.websocket.get("params"))
+
+    def feed(self, b: Barrier, body: bytes | None = None, headers: dict | None = None) -> int:
+        """What the barrier learns from this response (or from `body` in its place)."""
+        body = self.wire() if body is None else body
+        if self.websocket is not None:
+            return b.learn_from_websocket(self.host, self.path, body)
+        return b.learn_from_response(self.method, self.host, self.path, self.headers if headers is None else headers,
+                                     body)
 
 
 def load_response(path: Path) -> Response:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if "websocket" in data:
+        ws = dict(data["websocket"])
+        return Response(path.stem, "WS", ws.pop("url"), {}, ws.pop("message"), data["expect"]["learnt"], ws)
     response = data["response"]
     return Response(path.stem, response["method"], response["url"], response["headers"], response["body"],
                     data["expect"]["learnt"])
@@ -65,27 +87,29 @@ def load_response(path: Path) -> Response:
 ALL = [load_response(p) for p in sorted(RESPONSES.glob("*.yaml"))]
 
 
-def barrier(people=PEOPLE, families=("social_messages",)) -> Barrier:
+def barrier(people=PEOPLE, families=("social_messages", "payments")) -> Barrier:
     return Barrier(people, set(families))
 
 
 def read(b: Barrier, name: str) -> int:
-    fixture = next(f for f in ALL if f.name == name)
-    return b.learn_from_response(fixture.method, fixture.host, fixture.path, fixture.headers, fixture.wire())
+    return next(f for f in ALL if f.name == name).feed(b)
 
 
 @pytest.mark.parametrize("fixture", ALL, ids=[f.name for f in ALL])
 def test_response_fixture(fixture: Response):
     b = barrier()
-    assert b.is_listing(fixture.method, fixture.host, fixture.path)
-    assert b.learn_from_response(fixture.method, fixture.host, fixture.path, fixture.headers,
-                                 fixture.wire()) == len(fixture.learnt)
+    if fixture.websocket is None:
+        assert b.is_listing(fixture.method, fixture.host, fixture.path)
+    else:
+        assert b.is_chat_socket(fixture.host)
+    assert fixture.feed(b) == len(fixture.learnt)
     assert b.learnt() == fixture.learnt
     assert read(b, fixture.name) == 0  # read again: nothing new
 
 
 def test_fixtures_cover_every_listed_service():
-    assert {f.name.split("_", 1)[0] for f in ALL} == {"x", "instagram", "linkedin", "reddit"}
+    assert {f.name.split("_", 1)[0] for f in ALL} == {"x", "instagram", "linkedin", "reddit", "venmo", "discord",
+                                                      "facebook"}
 
 
 # --- then a send ------------------------------------------------------------------------------
@@ -162,13 +186,21 @@ def linkedin_send(**fields) -> tuple:
     return (*LINKEDIN, json.dumps(body).encode())
 
 
-def test_linkedin_conversation_and_urn_after_the_inbox():
+def test_linkedin_the_inbox_names_members_by_id_and_the_profile_lookup_ties_them():
+    """Real inboxes name people by member id (ACoAA...), never by handle: the profile lookup ties the id to the
+    handle, before or after the inbox was read."""
+    for order in (("linkedin_profile", "linkedin_conversations"), ("linkedin_conversations", "linkedin_profile"),
+                  ("linkedin_conversations", "linkedin_profile_view")):
+        b = barrier()
+        assert b.inspect(*linkedin_send(conversationUrn=THEIRS)) is None
+        read(b, order[0])
+        read(b, order[1])
+        assert b.inspect(*linkedin_send(conversationUrn=THEIRS)).person == "J", order
+        assert b.inspect(*linkedin_send(hostRecipientUrns=["urn:li:fsd_profile:ACoAAB9xQzL0cK2m"])).person == "J"
+        assert b.inspect(*linkedin_send(conversationUrn=RECRUITER)) is None  # names them in a headline only
     b = barrier()
-    assert b.inspect(*linkedin_send(conversationUrn=THEIRS)) is None
     read(b, "linkedin_conversations")
-    assert b.inspect(*linkedin_send(conversationUrn=THEIRS)).person == "J"
-    assert b.inspect(*linkedin_send(hostRecipientUrns=["urn:li:fsd_profile:ACoAAB9xQzL0cK2m"])).person == "J"
-    assert b.inspect(*linkedin_send(conversationUrn=RECRUITER)) is None  # names them in a headline only
+    assert b.inspect(*linkedin_send(conversationUrn=THEIRS)) is None  # the inbox alone ties nothing to a handle
 
 
 def matrix_send(room: str) -> tuple:
@@ -239,7 +271,8 @@ NOT_LISTINGS = [
     ("GET", "www.instagram.com", "/api/v1/feed/timeline/"),
     ("GET", "www.linkedin.com", "/voyager/api/feed/dash/feedUpdates"),
     ("GET", "matrix.redditspace.com", "/_matrix/client/v3/rooms/%21r%3Areddit.com/messages"),
-    ("GET", "www.facebook.com", "/api/graphql/"),
+    ("GET", "www.facebook.com", "/ajax/bz"),
+    ("GET", "venmo.com", "/api/payments"),
     ("PUT", "x.com", "/i/api/1.1/dm/inbox_initial_state.json"),
     ("DELETE", "www.instagram.com", "/api/v1/direct_v2/inbox/"),
 ]
@@ -256,8 +289,21 @@ def test_not_read_without_the_family_or_without_json():
     inbox = next(f for f in ALL if f.name == "x_inbox_initial_state")
     args = (inbox.method, inbox.host, inbox.path)
     assert barrier(families=("email", "payments")).learn_from_response(*args, inbox.headers, Untouchable()) == 0
-    for kind in ("text/html; charset=utf-8", "text/plain", ""):
+    for kind in ("text/html; charset=utf-8", "image/png", "text/css"):
         assert barrier().learn_from_response(*args, {"content-type": kind}, Untouchable()) == 0
+    for kind in ("text/plain", "", "text/javascript; charset=utf-8"):  # JSON, whatever the type says
+        assert barrier().learn_from_response(*args, {"content-type": kind}, inbox.text.encode()) == 3, kind
+
+
+def test_a_graphql_answer_without_chat_rows_is_not_read_past_its_start():
+    """Facebook's and Instagram's /api/graphql answer everything (feeds too): only those that show chat rows
+    near their start are read whole."""
+    feed = json.dumps({"data": {"xdt_api__v1__feed__timeline__connection": {"edges": [
+        {"node": {"media": {"caption": {"text": "casey.lindqvist " * 50}}}}] * 2000}}}).encode()
+    for host in ("www.instagram.com", "www.facebook.com"):
+        work = Work()
+        assert barrier().learn_from_response("POST", host, "/api/graphql/", JSON, feed, work=work) == 0
+        assert work.read == 0 and work.decoded <= 16 * 1024 + 1
 
 
 HOSTILE = [

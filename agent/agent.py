@@ -75,9 +75,8 @@ class Agent:
         guard = highwater.guard_dir(database.parent)
         kept = secret.keep(paths.secret_path(), guard / "secret")
         self.secret, self._wall = kept.key, wall
-        self.ledger = Ledger(self.urges, self.secret, wall=wall, home=str(database.parent),
-                             places={"beside the log": database.parent / highwater.FILE,
-                                     "outside the data directory": guard / highwater.FILE})
+        self.ledger = Ledger(self.urges, self.secret, highwater.places(database.parent), wall=wall,
+                             home=str(database.parent))
         try:
             self.ledger.note_stop(False)  # running: until a stop has waited, this run has not
         except sqlite3.Error as err:  # a full disk must not keep the agent down; uninstall still asks it to run first

@@ -24,6 +24,7 @@ import platformdirs
 from agent import secret
 
 FILE = "commitment.json"
+BESIDE, OUTSIDE = "beside the log", "outside the data directory"
 NOTES_KEPT = 20  # the latest guard notes travel with the record
 OPENED_KEPT = 200  # windows opened in the last day: far above any daily limit
 
@@ -44,6 +45,11 @@ def guard_dir(data_dir: Path) -> Path:
         if base == data_dir or data_dir in base.parents:
             base = base.with_name("nocontact-guard")
     return base / f"home-{hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]}"
+
+
+def places(log_folder: Path) -> dict[str, Path]:
+    """Where the copies outside the log live, in words and as files."""
+    return {BESIDE: Path(log_folder) / FILE, OUTSIDE: guard_dir(log_folder) / FILE}
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent import secret
+from agent import highwater, secret
 from agent.commitment import stricter
 from agent.config import Config
 from agent.cooldown import DAY, Hold
@@ -71,7 +71,8 @@ class Ledger:
                  wall: Callable[[], float] = time.time, home: str = ""):
         self.log = log
         self.key = key
-        self.places = dict(places or {})  # where the copies outside the log live: words -> file
+        # Where the copies outside the log live (words -> file): beside it and outside the data directory.
+        self.places = dict(highwater.places(Path(log.path).parent) if places is None else places)
         self._wall = wall
         self.mark = HighWater(home=home)
 
@@ -207,14 +208,23 @@ class Ledger:
         self.log.put_state("stop", data, self._sign("stop", data))
 
     def stopped_after_waiting(self) -> bool:
+        """Did the last run end with a stop that waited? Never in a log older than a copy of its record."""
         row = self.log.get_state("stop")
         if row is None:
             return False
         data, sig = row
         try:
-            return self._verify("stop", data, sig) and json.loads(data) == {"waited": True}
+            waited = self._verify("stop", data, sig) and json.loads(data) == {"waited": True}
         except ValueError:
             return False
+        return waited and not self._log_is_behind()
+
+    def _log_is_behind(self) -> bool:
+        """A signed copy outside the log is newer than the log's own: the log was put back from an older copy."""
+        in_log = self._in_log()
+        seq = in_log.mark.seq if in_log.valid else -1
+        copies = (read_file(path, place, self.key) for place, path in self.places.items())
+        return any(copy.valid and copy.mark.seq > seq for copy in copies)
 
 
 def _start_over(hold: Hold) -> Hold:

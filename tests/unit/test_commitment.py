@@ -316,6 +316,34 @@ def test_with_every_record_gone_the_file_applies_and_that_is_said(place, tmp_pat
         agent.close()
 
 
+def test_an_older_log_put_back_is_no_waited_stop(tmp_path):
+    """Uninstalling needs a stop that waited; a log copied after an earlier one does not stand in for it."""
+    from agent.system.commands import stopped_after_waiting
+
+    config = tmp_path / "config.yaml"
+    config.write_text(BASE)
+    clock = Clock(500.0)
+
+    def begin() -> Agent:
+        return Agent(config, notifier=Notifier(enabled=False), monotonic=clock)
+
+    agent = begin()
+    agent.shutdown = lambda: None
+    hold = agent.cooldowns.request("stop", "nocontact")
+    clock.now += hold.needed
+    agent.tick()
+    agent.settle()
+    agent.close()
+    assert stopped_after_waiting(paths.home())
+    database = paths.database_path()
+    shutil.copyfile(database, tmp_path / "aside.sqlite3")
+    begin().close()  # it ran again: that stop is spent
+    assert not stopped_after_waiting(paths.home())
+    remove_log(database)
+    shutil.copyfile(tmp_path / "aside.sqlite3", database)
+    assert not stopped_after_waiting(paths.home())
+
+
 # --- which change is stricter, rule by rule ------------------------------------
 
 BEFORE = """

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from tabulate import tabulate
 
-from agent import paths
+from agent import logfile, paths
 from agent.errors import UsageError, UserError
 from agent.review import plural
 from agent.store import FILTERS, OUTCOMES, TRIGGERS, UrgeLog
@@ -115,17 +115,17 @@ def cmd_note(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from agent.review import last_days, render_terminal, summarise
+    from agent.review import last_days, render_terminal, review_of
 
-    with _log() as log:
-        urges, events = log.urges(), log.events()
     now = datetime.now(UTC)
     local = now.astimezone().tzinfo
     if isinstance(args.since, int):
         since, until = last_days(args.since, now=now, tz=local)
     else:
         since, until = args.since, now
-    review = summarise(urges, events, since=since, until=until, tz=local)
+    with _log() as log:  # the log counts its urges (SQL); none is loaded
+        tally, events = log.tally(since, until), log.events(since, until)
+    review = review_of(tally, events, since=since, until=until, tz=local)
     print(json.dumps(review.as_json(), indent=2, ensure_ascii=False) if args.json else render_terminal(review))
     return 0
 
@@ -173,15 +173,22 @@ def cmd_export(args) -> int:
 
 def cmd_wipe(args) -> int:
     phrase = "wipe my log"
+    path = paths.database_path()
+    aside = logfile.set_aside_logs(path)
     if not args.yes:
-        print(f"This removes every urge, note and step from the log for good. Your config stays.\n"
+        also = (f", and {plural(len(aside), 'damaged copy', 'damaged copies')} of it set aside earlier"
+                if aside else "")
+        print(f"This removes every urge, note and step from the log for good{also}. Your config stays.\n"
               f"Type '{phrase}' to go on: ", end="", flush=True)
         if sys.stdin.readline().strip() != phrase:
             print("Nothing was removed.")
             return 1
-    with _log() as log:
+    # A damaged log is set aside and a fresh one started, as nocontact's own start does; then both go.
+    with UrgeLog(path, mend=True) as log:
         log.wipe()
-    print("The log is empty now.")
+    gone = logfile.remove_set_aside(path)
+    also = f" {plural(len(gone), 'damaged copy', 'damaged copies')} of it went too." if gone else ""
+    print(f"The log is empty now.{also}")
     return 0
 
 

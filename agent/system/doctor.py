@@ -36,6 +36,7 @@ from agent.system import sysproxy
 from agent.system.account import Account, Runner, run_command
 from agent.system.ca import CA_CERT
 from agent.system.check import Check, start_hint
+from agent.system.logcheck import urge_log
 from agent.system.nss import CHROMIUMS, firefox_roots
 from agent.system.oses import OsModule, for_system
 from agent.system.proxysetting import ProxySetting, same_pac
@@ -89,7 +90,8 @@ def checks(data_dir: Path, home: Path | None = None, *, system: str | None = Non
     )
     pac_text, pac_check = _pac(c)
     return [_config(c), *_service(c), _proxy(c, pac_text), pac_check, _ca(c), _reach(c), *_trust(c),
-            _system_proxy(c, read_settings), *_browsers(c, pac_text, browser), _permissions(c), _disk(c)]
+            _system_proxy(c, read_settings), *_browsers(c, pac_text, browser), _permissions(c), _disk(c),
+            _urge_log(c)]
 
 
 def _record(data_dir: Path) -> InstallRecord | None:
@@ -376,6 +378,11 @@ def _permissions(c: Checkup) -> Check:
     detail = ", ".join(f"{p} is {oct(stat.S_IMODE(p.stat().st_mode))[2:]}" for p, _ in wrong)
     fix = " && ".join(f"chmod {mode} {shlex.quote(str(p))}" for p, mode in wrong)
     return Check("Data directory private", False, f"others can read in it: {detail}", fix)
+
+
+def _urge_log(c: Checkup) -> Check:
+    """Does the log read, and which damaged logs were set aside beside it (agent/system/logcheck.py)."""
+    return urge_log(c.data_dir / "nocontact.sqlite3")
 
 
 def _disk(c: Checkup) -> Check:

@@ -105,3 +105,31 @@ def test_instagram_a_large_inbox_is_read_off_the_event_loop_and_its_threads_are_
     other = f"action=send_item&text=hi&thread_ids={quote(json.dumps(['3402823668417103009491281376' + '00010']))}"
     assert post(guarded, "www.instagram.com", path, FORM, other.encode()).status == 200
     assert sent(guarded, path)[-1] == other.encode()
+
+
+def test_instagram_the_inbox_as_the_web_app_loads_it_ties_its_socket_sends(guarded):
+    """Instagram web never loads the REST inbox: its Lightspeed answer (POST /api/graphql) names the thread keys
+    that its chat socket (gateway.instagram.com/ws/lightspeed) sends to."""
+    import time
+
+    from tests.origins import websocket_send
+    from tests.unit.test_barrier import FIXTURES, load_fixture
+
+    sync = next(f for f in ALL if f.name == "instagram_lightspeed_sync")
+    guarded.origin.responses["/api/graphql"] = (sync.headers, sync.wire())
+    reply = guarded.fetch(sync.url, method="POST", headers=FORM | {"Sec-Fetch-Mode": "cors"},
+                          body=b"fb_api_req_friendly_name=LSPlatformGraphQLLightspeedRequestForIGDQuery")
+    assert reply.status == 200 and reply.body == sync.wire()  # the answer itself goes on untouched
+    assert guarded.agent.barrier.learnt()["instagram:thread:110598887654321"] == "J"
+
+    to_them = load_fixture(FIXTURES / "instagram_dgw_send_learned.yaml")
+    other = load_fixture(FIXTURES / "instagram_dgw_other.yaml").wire()
+    assert websocket_send(guarded.address, to_them.url, [to_them.wire(), other]) == 101
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not [r for r in guarded.origin.seen if r[0] == "WS"]:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert [r[3] for r in guarded.origin.seen if r[0] == "WS"] == [other]
+    guarded.agent.settle()
+    assert ("J", "instagram", "hey. are you awake?") in [
+        (letter["person"], letter["service"], letter["text"]) for letter in guarded.agent.urges.letters()]

@@ -185,3 +185,41 @@ def test_letters_are_readable_on_the_local_page_and_escaped(guarded):
     page = urllib.request.urlopen(guarded.pac_url.rsplit("/", 1)[0] + "/letters", timeout=5).read().decode()
     assert "Unsent letters" in page and "I left the keys with Sam." in page
     assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def _received_ws(guarded, host: str, count: int) -> list[bytes]:
+    """The WebSocket messages the origin received on `host`, once `count` of them came (or 5 s passed)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        received = [r[3] for r in guarded.origin.seen if r[0] == "WS" and r[1].startswith(host)]
+        if len(received) >= count:
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)  # anything that should not have come has had its chance
+    return [r[3] for r in guarded.origin.seen if r[0] == "WS" and r[1].startswith(host)]
+
+
+def test_the_gateway_socket_drops_a_send_to_the_person_and_passes_the_rest_byte_for_byte(guarded):
+    """Messenger's current socket (gateway.facebook.com/ws/lightspeed): Direct Gateway frames, the send task
+    after an establish frame's {} header."""
+    from tests.origins import websocket_send
+
+    to_them = load_fixture(FIXTURES / "facebook_dgw_send.yaml")
+    others = [load_fixture(FIXTURES / f"{name}.yaml").wire() for name in ("facebook_dgw_other", "facebook_dgw_mark_read")]
+    before = len(guarded.agent.urges.letters())
+    status = websocket_send(guarded.address, to_them.url, [others[0], to_them.wire(), others[1]])
+    assert status == 101
+    assert _received_ws(guarded, "gateway.facebook.com", 2) == others  # theirs dropped, the others untouched
+    guarded.agent.settle()
+    kept = [letter["text"] for letter in guarded.agent.urges.letters()[before:]]
+    assert kept == ["I saw your car outside. Can we talk tonight?"]
+
+
+def test_the_gateway_socket_of_messenger_com_too(guarded):
+    from tests.origins import websocket_send
+
+    to_them = load_fixture(FIXTURES / "facebook_dgw_send.yaml")
+    url = to_them.url.replace("gateway.facebook.com", "gateway.messenger.com")
+    other = load_fixture(FIXTURES / "facebook_dgw_other.yaml").wire()
+    assert websocket_send(guarded.address, url, [to_them.wire(), other]) == 101
+    assert _received_ws(guarded, "gateway.messenger.com", 1) == [other]

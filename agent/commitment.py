@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agent.config import Config, Person, Stricter
+from agent.config import Config, Person, Stricter, Subscription
 
 ACTION_STRENGTH = {"notify": 0, "suspend": 1, "close": 2}
 
@@ -39,6 +39,13 @@ def _by_alias(old: list[dict], new: list[dict]) -> list[dict]:
     before = {p["alias"]: p for p in old}
     merged = [_merge(Person, before.pop(p["alias"]), p) if p["alias"] in before else p for p in new]
     return merged + list(before.values())  # a person removed stays until the wait is over
+
+
+def _by_list(old: list[dict], new: list[dict]) -> list[dict]:
+    before = {(s["url"], s["category"]): s for s in old}
+    merged = [_merge(Subscription, before.pop(key), s) if (key := (s["url"], s["category"])) in before else s
+              for s in new]
+    return merged + list(before.values())  # a list removed is still fetched and followed until the wait is over
 
 
 def _app_key(entry: Any) -> str:
@@ -73,6 +80,7 @@ RULES: dict[Stricter, Callable[[Any, Any], Any]] = {
     Stricter.MORE_EACH: _more_each,
     Stricter.BY_ALIAS: _by_alias,
     Stricter.STRONGER_ACTION: _stronger_action,
+    Stricter.BY_LIST: _by_list,
 }
 
 

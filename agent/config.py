@@ -13,6 +13,7 @@ from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -50,6 +51,7 @@ class Stricter(Enum):
     MORE_EACH = "every key of either, each with the larger value"
     BY_ALIAS = "every person of either (one removed stays), their entries compared one by one"
     STRONGER_ACTION = "every app of either, with the stronger action"
+    BY_LIST = "every list of either (one removed stays), by address and category, their fields compared"
 
 
 class ConfigError(UserError):
@@ -242,6 +244,54 @@ class BarrierFamilies(Strict):
         return [name for name in ("email", "social_messages", "payments") if getattr(self, name)]
 
 
+LIST_SCHEMES = ("https", "http", "file")
+_LIST_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+# Decisions about barred apps carry the category "app"; a list of that name would be taken for one.
+RESERVED_LIST_NAMES = ("app",)
+MIN_LIST_PERIOD = 3600.0  # a list's host is asked at most hourly
+
+
+def _list_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in LIST_SCHEMES:
+        raise ValueError(f"{value!r} is not a list address; it starts with https://, http:// or file://")
+    if scheme == "file" and not parts.path:
+        raise ValueError(f"{value!r} names no file; write it like file:///home/me/my-list.txt")
+    if scheme != "file" and not parts.hostname:
+        raise ValueError(f"{value!r} names no host; write it like https://example.org/list.txt")
+    return value.strip()
+
+
+def _list_category(value: str) -> str:
+    if value in CATEGORY_KEYS:
+        return value
+    if not _LIST_NAME.fullmatch(value) or value in RESERVED_LIST_NAMES:
+        raise ValueError(f"{value!r} is neither a category ({', '.join(CATEGORY_KEYS)}) nor a name of your own "
+                         "(lower-case letters, digits, - and _, like my-sites)")
+    return value
+
+
+def _list_period(value: float) -> float:
+    if value < MIN_LIST_PERIOD:
+        raise ValueError("is too often; a list is fetched at most once an hour (write 1h or more)")
+    return value
+
+
+class Subscription(Strict):
+    """A list of domains fetched from `url` that feeds `category` (a built-in one, or a name of the person's own,
+    which blocks like block.sites). The address and the category are what the entry is; agent/subscriptions.py
+    keeps the copies."""
+
+    url: Annotated[str, AfterValidator(_list_url)]
+    category: Annotated[str, AfterValidator(_list_category)]
+    every: Annotated[Duration, AfterValidator(_list_period), Stricter.LESS] = 86400.0  # how often it is fetched
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.url, self.category
+
+
 class Watcher(Strict):
     period: Duration = 1.0  # how often new processes are looked at
 
@@ -258,12 +308,15 @@ class Config(Strict):
     apps: Annotated[list[Any], AfterValidator(_apps), Stricter.STRONGER_ACTION] = []
     watcher: Watcher = Watcher()
     barrier: BarrierFamilies = BarrierFamilies()
+    # domain lists fetched from where the person chose; off unless written
+    lists: Annotated[list[Subscription], Stricter.BY_LIST] = []
 
     def app_rules(self) -> list[AppRule]:
         return rules_from_config(self.apps, _presets())
 
     def unknown_delay_targets(self) -> list[str]:
         known = {p.alias for p in self.people} | set(CATEGORY_KEYS) | {r.key for r in self.app_rules()}
+        known |= {s.category for s in self.lists}
         return [name for name in self.cooldown.delays if name not in known]
 
 
@@ -332,7 +385,8 @@ def parse_config(text: str, source: str = "config") -> Config:
         raise ConfigError("\n".join(problems)) from None
     unknown = config.unknown_delay_targets()
     if unknown:
-        known = sorted({p.alias for p in config.people} | set(CATEGORY_KEYS) | {r.key for r in config.app_rules()})
+        known = sorted({p.alias for p in config.people} | set(CATEGORY_KEYS) | {r.key for r in config.app_rules()}
+                       | {s.category for s in config.lists})
         raise ConfigError("\n".join(
             f"{where(('cooldown', 'delays', name))}: neither a person's alias, a category nor a barred app "
             f"(expected one of: {', '.join(known)})" for name in unknown

@@ -47,7 +47,7 @@ def test_cooldown_spans():
     ("people:\n  - alias: ''\n", "my.yaml:2: people[0].alias: must not be empty"),
     ("block:\n  sites: [not a domain]\n", "my.yaml:2: block.sites[0]: 'not a domain' is not a domain name"),
     ("allow: [ftp://x.example/a]\n", "my.yaml:1: allow[0]: 'ftp://x.example/a' is not a web address: only http and https"),
-    ("colour: blue\n", "my.yaml:1: colour: unknown key (expected one of: people, block, allow, messages, cooldown, notify, apps, watcher, barrier)"),
+    ("colour: blue\n", "my.yaml:1: colour: unknown key (expected one of: people, block, allow, messages, cooldown, notify, apps, watcher, barrier, lists)"),
     ("cooldown:\n  delay: 20\n", "my.yaml:2: cooldown.delay: 20 is not a length of time; write it like 20m, 1h or 1h30m"),
     ("cooldown:\n  escalate: {factor: 0.5}\n", "my.yaml:2: cooldown.escalate.factor: is too small"),
     ("cooldown:\n  daily_limit: many\n", "my.yaml:2: cooldown.daily_limit: expected a whole number"),

@@ -152,18 +152,21 @@ class Ledger:
         found = [self._in_log(), *(read_file(path, place, self.key) for place, path in self.places.items())]
         holds = self.holds()
         marks = [f.mark for f in found if f.mark is not None]
-        valid = [f for f in found if f.valid]
-        newest = max(valid, key=lambda f: f.mark.seq, default=None)
-        problems: list[str] = []
+        newest = max((f for f in found if f.valid), key=lambda f: f.mark.seq, default=None)
+        problems: list[str] = []  # about the log's own record: what the file loosens waits in full
+        copies: list[str] = []  # about a copy outside it only: it is written again
         if newest is not None:
             base, in_force = newest.mark, Config.model_validate(newest.mark.config) if newest.mark.config else None
             in_log = found[0]
             state = in_log.state if not in_log.valid else "older" if in_log.mark.seq < base.seq else None
             if state:
                 problems.append(f"the log's record of your commitment {SAID[state]}")
-                holds = [_start_over(h) for h in holds]  # an older log's waits may be ones already used
+                restarted = [_start_over(h) for h in holds]  # an older log's waits may be ones already used
+                for hold in (h for h, before in zip(restarted, holds, strict=True) if h != before):
+                    self.save(hold)
+                holds = restarted
             if base.seq > 0:  # written by this version: every copy should be there
-                problems += [f"its copy {f.place} {SAID[f.state]}" for f in found[1:] if not f.valid]
+                copies += [f"the copy of it {f.place} {SAID[f.state]}" for f in found[1:] if not f.valid]
         else:
             base = HighWater(notes=_merged_notes(marks))
             in_force = strictest([m.config for m in marks if m.config])
@@ -172,26 +175,21 @@ class Ledger:
         self.mark = replace(base, seq=max((m.seq for m in marks), default=0),
                             next_hold=max((m.next_hold for m in marks), default=1), home=self.mark.home,
                             opened=self._recent(_most_of_each([m.opened for m in marks])))
-        for hold in holds:
-            self.save(hold)  # a wait that started over is saved so
         self._replay_notes()
-        note = None
-        if problems:
-            if in_force is not None:
-                which = "the config on record" if newest is not None else "the strictest config in the records found"
-                then = f"{which} stays in force, and anything looser waits its full cooldown"
-            else:
-                then = "nothing was left to compare your config with, so it applies as written"
-            note = "; ".join(problems) + f"; {then}"
         next_hold = max(self.mark.next_hold, max((h.id for h in holds), default=0) + 1)
-        return Start(in_force, holds, next_hold, self.mark.opened, note)
+        return Start(in_force, holds, next_hold, self.mark.opened, _note_words(problems, copies, in_force, newest))
 
     def _replay_notes(self) -> None:
-        """Guard notes the record keeps that the log lacks (it was deleted or put back) go into it again."""
-        if not self.mark.notes:
-            return
-        present = Counter(detail for _, _, detail in self.log.events())
-        for time_text, kind, detail in self.mark.notes:
+        """Guard notes the record keeps that the log lacks (it was deleted or put back) go into it again.
+
+        Notes from before a `nocontact wipe` of the log are dropped from the record as well: the wipe is yours.
+        """
+        events = self.log.events()
+        wiped = max((when for when, kind, _ in events if kind == "wiped"), default="")
+        notes = tuple(note for note in self.mark.notes if note[0] > wiped)
+        self.mark = replace(self.mark, notes=notes)
+        present = Counter(detail for _, _, detail in events)
+        for time_text, kind, detail in notes:
             again = f"{detail} (first noted {time_text.replace('T', ' ').replace('+00:00', ' UTC')})"
             seen = again if present[again] else detail if present[detail] else None
             if seen:
@@ -242,3 +240,16 @@ def _most_of_each(lists: list[tuple[float, ...]]) -> tuple[float, ...]:
     for moments in lists:
         most |= Counter(moments)
     return tuple(most.elements())
+
+
+def _note_words(problems: list[str], copies: list[str], in_force: Config | None, newest: Found | None) -> str | None:
+    """One guard note for what was found at start, or None when everything was in order."""
+    if problems:
+        if in_force is None:
+            then = "nothing was left to compare your config with, so it applies as written"
+        else:
+            which = "the config on record" if newest is not None else "the strictest config in the records found"
+            then = f"{which} stays in force, and anything looser waits its full cooldown"
+        return "; ".join(problems + copies) + f"; {then}"
+    return "the record of your commitment is in order in the log; " + "; ".join(copies) + (
+        "; written again from the log") if copies else None

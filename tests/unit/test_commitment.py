@@ -225,6 +225,27 @@ def test_guard_notes_come_back_after_the_log_is_deleted_again(place):
         third.close()
 
 
+def test_a_wipe_of_the_log_takes_its_guard_notes_along(place):
+    clock = Clock(500.0)
+    start(place, clock).close()
+    _, database = place
+    remove_log(database)
+    start(place, clock).close()  # noted
+    with UrgeLog(database) as log:
+        log.wipe()
+    again = start(place, clock)
+    try:
+        assert guard_events(again) == []  # not put back from the record
+    finally:
+        again.close()
+    remove_log(database)
+    later = start(place, clock)
+    try:
+        assert len(guard_events(later)) == 1  # this deletion only
+    finally:
+        later.close()
+
+
 def test_a_loosening_waited_out_becomes_the_config_on_record(place):
     clock = Clock(500.0)
     config, database = place
@@ -258,7 +279,7 @@ def test_a_copy_edited_to_loosen_is_set_aside_and_noted(place, tmp_path):
     try:
         assert agent.policy.decide("https://tinder.com/").blocked
         (note,) = guard_events(agent)
-        assert "its copy beside the log did not match its signature" in note
+        assert "the copy of it beside the log did not match its signature; written again from the log" in note
         assert json.loads(beside.read_text())["record"]["config"]["block"]["dating"] is True
     finally:
         agent.close()

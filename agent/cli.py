@@ -12,7 +12,7 @@ import os
 import sqlite3
 import sys
 
-from agent import config_commands, control_commands, log_commands, paths, send_commands, serve_commands
+from agent import config_commands, control_commands, list_commands, log_commands, paths, send_commands, serve_commands
 from agent.errors import UsageError, UserError
 
 
@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     # In the order `nocontact --help` lists them.
-    for group in (serve_commands, config_commands, send_commands, log_commands, control_commands):
+    for group in (serve_commands, config_commands, send_commands, log_commands, control_commands, list_commands):
         group.add_commands(sub)
 
     from agent.system.commands import add_commands

@@ -16,7 +16,7 @@ def _running() -> agent_state.State | None:
     return agent_state.running(paths.home())
 
 
-def _api(path: str, body: dict | None = None):
+def _api(path: str, body: dict | None = None, timeout: float = 10):
     """Call the running agent's local API (loopback, with the install's key)."""
     import urllib.error
     import urllib.request
@@ -31,7 +31,7 @@ def _api(path: str, body: dict | None = None):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(info.pages + path, data=data, headers={KEY_HEADER: key})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as err:
         message = json.loads(err.read() or b"{}").get("error") or f"the agent answered {err.code}"

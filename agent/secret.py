@@ -39,9 +39,12 @@ def _write(path: Path, value: bytes) -> None:
 
 
 def load_or_create(path: Path) -> bytes:
+    """The secret at `path`; where it is missing, its copy outside the data directory, else a new one."""
+    from agent.highwater import guard_dir  # it signs with this module
+
     value = load(path)
     if value is None:
-        value = secrets.token_bytes(32)
+        value = load(guard_dir(path.parent) / "secret") or secrets.token_bytes(32)
         _write(path, value)
     return value
 

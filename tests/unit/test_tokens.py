@@ -161,3 +161,16 @@ def test_the_review_pages_note_token_is_for_those_pages_and_expires(agent, clock
     assert not agent.token_valid("close:1", PAGES_HOST, token)
     clocks.advance(PAGE_TOKEN_SECONDS + 1)
     assert not agent.token_valid("note", PAGES_HOST, token)
+
+
+def test_a_command_run_while_the_secret_is_missing_puts_its_copy_back(data_home):
+    from agent import paths
+
+    (data_home / "config.yaml").write_text(CONFIG)
+    running = Agent(data_home / "config.yaml", notifier=Notifier(enabled=False))  # its log in the data directory
+    try:
+        (data_home / "secret").unlink()
+        assert secret.load_or_create(paths.secret_path()) == running.secret  # e.g. `nocontact status`
+        assert secret.load(data_home / "secret") == running.secret
+    finally:
+        running.close()

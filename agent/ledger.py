@@ -74,6 +74,7 @@ class Ledger:
         # Where the copies outside the log live (words -> file): beside it and outside the data directory.
         self.places = dict(highwater.places(Path(log.path).parent) if places is None else places)
         self._wall = wall
+        self._unwritable: set[str] = set()
         self.mark = HighWater(home=home)
 
     def _sign(self, kind: str, data: str) -> str:
@@ -125,8 +126,11 @@ class Ledger:
         for place, path in self.places.items():
             try:
                 write_file(path, self.mark, self.key)
+                self._unwritable.discard(place)
             except OSError as err:
-                log.error("The copy of the commitment record %s could not be written (%s).", place, err)
+                if place not in self._unwritable:  # said once, not at every step
+                    self._unwritable.add(place)
+                    log.error("The copy of the commitment record %s could not be written (%s).", place, err)
 
     def _recent(self, opened: tuple[float, ...]) -> tuple[float, ...]:
         since = self._wall() - DAY

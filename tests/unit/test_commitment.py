@@ -457,3 +457,21 @@ def _replace(text: str, change: str) -> str:
         skipping = False
         out.append(line)
     return "\n".join(out) + "\n" + change + "\n"
+
+
+def test_a_copy_that_cannot_be_written_is_said_once_and_the_agent_goes_on(place, tmp_path, caplog):
+    import logging
+
+    clock = Clock(500.0)
+    (tmp_path / highwater.FILE).mkdir()  # a folder where the file should be: it cannot be written
+    with caplog.at_level(logging.ERROR, logger="nocontact"):
+        agent = start(place, clock)
+        try:
+            for name in ("a.test", "b.test", "c.test"):
+                agent.cooldowns.request("site", name)
+            agent.settle()
+            assert len(agent.cooldowns.active()) == 3
+        finally:
+            agent.close()
+    said = [r for r in caplog.records if "could not be written" in r.getMessage()]
+    assert len(said) == 1

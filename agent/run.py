@@ -57,7 +57,9 @@ def build_master(agent: Agent, host: str, port: int, sets: list[str], confdir: P
     return master
 
 
-FLUSH_SECONDS = 5.0
+# Repeats counted in memory are written each second (a commit, a few ms, only when some came), so a kill
+# loses at most a second of them; the same look notices a removed log.
+FLUSH_SECONDS = 1.0
 TICK_SECONDS = 1.0
 SAVE_EVERY_TICKS = 10
 

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("bench.watcher", "share of one core at a 1 s period"),
     ("bench.proxy", "sanity: every response had the expected status"),
     ("bench.barrier", "added cost per inspected send"),
+    ("bench.log", "sanity: a damaged log was set aside and a fresh one started each time."),
     ("bench.flood", "sanity: every fresh request was answered"),
     ("bench.ca", "sanity: the constrained CA refused bank.test"),
     ("bench.rollback", "sanity: every rollback or deletion kept the looser config waiting"),

@@ -104,3 +104,30 @@ def test_a_log_removed_while_running_gets_the_urges_that_follow(home, config):  
         process.terminate()
         process.wait(15)
     assert os.path.exists(home / "nocontact.sqlite3")
+
+
+def test_repeats_reach_the_disk_within_about_a_second_so_a_kill_loses_little(home, config):  # noqa: F811
+    import signal
+    import time
+
+    process, port = start_agent(home, config)
+    sites = ["tinder.com", "bumble.com", "hinge.co"]
+    written = []
+    try:
+        said_until_running(process)
+        on_disk = sqlite3.connect(home / "nocontact.sqlite3")
+        for site in sites:  # three times, so a flush that merely happened to fall right is not enough
+            for _ in range(50):  # a page that keeps asking: one urge, 50 attempts
+                assert fetch(("127.0.0.1", port), f"https://{site}/").status == 403
+            asked = time.monotonic()
+            while time.monotonic() - asked < 1.8:
+                row = on_disk.execute("SELECT repeats FROM urges WHERE site = ?", (site,)).fetchone()
+                if row == (50,):
+                    break
+                time.sleep(0.05)
+            written.append(row)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(15)
+    assert written == [(50,)] * 3

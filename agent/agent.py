@@ -29,8 +29,8 @@ from agent.engine.policy import Decision, Policy
 from agent.engine.urls import normalise_host
 from agent.ledger import Ledger
 from agent.notifier import Notifier
-from agent.sitelists import builtin_lists
 from agent.store import Pending, UrgeLog
+from agent.subscriptions import Subscriptions
 from agent.watcher import Watcher
 from agent.web import answer, pages
 from agent.web.answer import Answer
@@ -100,7 +100,8 @@ class Agent:
             config, self.config_problem = in_force, problem.where()
         self.cooldowns = Cooldowns(config.cooldown, begun.holds, monotonic=monotonic, wall=wall,
                                    on_change=self._hold_changed, next_id=begun.next_hold, opened=begun.opened)
-        self.config, self.policy = config, Policy(config, builtin_lists(config.block.categories))
+        self.lists = Subscriptions(database.parent / "lists", wall=wall)  # the subscribed lists' copies
+        self.config, self.policy = config, Policy(config, self.lists.for_policy(config))
         if self.config_problem:
             self._apply(config)  # as it was: a looser change still waiting keeps waiting
         else:
@@ -148,7 +149,7 @@ class Agent:
         return "pending"
 
     def _apply(self, config: Config) -> None:
-        self.config, self.policy = config, Policy(config, builtin_lists(config.block.categories))
+        self.config, self.policy = config, Policy(config, self.lists.for_policy(config))
         self.app_rules = config.app_rules()
         self.matcher = AppMatcher(self.app_rules)
         families = config.barrier.families

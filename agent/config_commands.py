@@ -25,9 +25,9 @@ def with_config(parser):
 
 def _policy(config: Config):
     from agent.engine.policy import Policy
-    from agent.sitelists import builtin_lists
+    from agent.subscriptions import Subscriptions
 
-    return Policy(config, builtin_lists(config.block.categories))
+    return Policy(config, Subscriptions(paths.home() / "lists").for_policy(config))  # with the copies kept
 
 
 def cmd_check(args) -> int:

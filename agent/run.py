@@ -19,6 +19,7 @@ from addons.nocontact import NoContact
 from agent import ca, paths, state
 from agent.agent import Agent
 from agent.config import ConfigError
+from agent.subscriptions import keep_lists
 from agent.system.install import fetch_local, repoint
 from agent.system.record import installed_pac_url
 from agent.system.sysproxy import ProxyWatch
@@ -184,11 +185,13 @@ async def keep_pac_file(agent: Agent, path: Path, pointer: ThreadPoolExecutor) -
             stamp = path.stat().st_mtime_ns
         except OSError:
             stamp = None
-        if written != (agent.policy, stamp):
-            text = pac_file(agent.policy, host, int(port))
-            # On the loop (tens of KB, under a millisecond): no write is still going when a stop writes its own.
+        policy = agent.policy
+        if written != (policy, stamp):
+            # Made on a worker thread: with subscribed lists it can hold hundreds of thousands of domains.
+            text = await asyncio.to_thread(pac_file, policy, host, int(port))
+            # Written on the loop: no write is still going when a stop writes its own.
             write_pac_file(path, text)
-            written = (agent.policy, path.stat().st_mtime_ns)
+            written = (policy, path.stat().st_mtime_ns)
             # On one thread of its own, which a stop waits for: no late pointing can follow the stop's own.
             pointed = await asyncio.get_running_loop().run_in_executor(pointer, point_browsers_at, path.parent, text,
                                                                        pointed)
@@ -341,7 +344,7 @@ async def serve(
     pointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-pac")
     jobs = [lambda agent: keep_pac_file(agent, pac_path, pointer), watch_config, flush_repeats, keep_time,
             lambda agent: watch_system_proxy(agent, pac_path.parent), watch_processes,
-            lambda agent: watch_proxy(agent, master), lambda agent: watch_ca(master, confdir)]
+            lambda agent: watch_proxy(agent, master), lambda agent: watch_ca(master, confdir), keep_lists]
     background = [asyncio.create_task(keep_running(job, agent)) for job in jobs]
     try:
         await master.run()

@@ -4,12 +4,13 @@ What is measured, in one process with no I/O: the cost that reading a send
 adds to one request, for every recorded-style fixture (tests/fixtures/barrier)
 and for large bodies (1 MiB and 4 MiB of JSON, gzip-encoded and not), and the
 cost of the pre-check every other request pays (`is_send_shaped`). Then the
-cost of learning ids from a response: reading each recorded-style inbox or
-profile response (tests/fixtures/barrier/responses), an X inbox of 1 MiB, and
-the pre-check every other response pays (`is_listing`). Also a body made to be
-slow (21 KB of gzip that unpack to 21 MB of tiny JSON items) with the work it
-counts, letters made to be slow (tails that make backtracking patterns take
-minutes), and the cost of handing a read to the barrier's own thread. The proxy
+cost of learning ids from a response: reading each recorded-style inbox,
+profile or chat-socket response (tests/fixtures/barrier/responses), an X inbox of
+1 MiB, a chat socket's typing update, and the pre-check every other response pays
+(`is_listing`). Also a body made to be slow (21 KB of gzip that unpack to 21 MB
+of tiny JSON items) with the work it counts, letters made to be slow (tails that
+make backtracking patterns take minutes), and the cost of handing a read to the
+barrier's own thread. The proxy
 reads plain bodies up to 64 KiB on its event loop, and larger or compressed ones
 on that thread.
 """
@@ -30,7 +31,7 @@ from agent.barrier.barrier import Barrier
 from agent.barrier.body import Work
 from agent.barrier.letter import plain_text
 from agent.config import parse_config
-from tests.unit.test_barrier import load_fixture
+from tests.unit.test_barrier import dgw_frames, load_fixture
 from tests.unit.test_barrier_learn import ALL as RESPONSES
 from tests.unit.test_barrier_learn import CONFIG as HANDLES_ONLY
 
@@ -80,11 +81,13 @@ def main(argv: list[str] | None = None) -> int:
 
     config = parse_config(CONFIG)
     barrier = Barrier(config.people, ["email", "social_messages", "payments"])
+    fixtures = [load_fixture(path) for path in sorted(FIXTURES.glob("*.yaml"))]
+    for item in (item for fixture in fixtures for item in fixture.learn):  # what the running agent had learnt
+        barrier.learn(item["alias"], item["platform"], item["value"], item["kind"])
     rows, held = [], 0
-    for path in sorted(FIXTURES.glob("*.yaml")):
-        fixture = load_fixture(path)
+    for fixture in fixtures:
         if fixture.websocket is not None:
-            function, call = barrier.inspect_websocket, (fixture.host, "/chat", fixture.wire())
+            function, call = barrier.inspect_websocket, (fixture.host, fixture.path, fixture.wire())
         else:
             body = fixture.wire()
             body = body.encode() if isinstance(body, str) else body
@@ -122,16 +125,20 @@ def main(argv: list[str] | None = None) -> int:
                           repeat * 10)
 
     people = parse_config(HANDLES_ONLY).people  # handles only: every id is learnt
-    learner, learnt, reads = Barrier(people, ["social_messages"]), 0, []
-    for response in RESPONSES:
-        call = (response.method, response.host, response.path, response.headers, response.wire())
-        learnt += Barrier(people, ["social_messages"]).learn_from_response(*call)
-        reads.append((response.name, timed(learner.learn_from_response, call, repeat)))
+    learnt, reads = 0, []
+    families = ["social_messages", "payments"]
+    learner = Barrier(people, families)
+    for response in RESPONSES:  # an HTTP answer, or a chat socket's message from the server
+        learnt += response.feed(Barrier(people, families))
+        reads.append((response.name, timed(response.feed, (learner,), repeat)))
     inbox = big_inbox()
     path = "/i/api/1.1/dm/inbox_initial_state.json"
     big_call = ("GET", "x.com", path, form_headers, inbox)
     big_learnt = Barrier(people, ["social_messages"]).learn_from_response(*big_call)
     big_read = timed(learner.learn_from_response, big_call, 5)
+    typing = dgw_frames(json.dumps({"request_id": None, "payload": json.dumps({"name": None, "step": [
+        1, [5, "updateTypingIndicator", [19, "110598887650003"], [19, "113090055566677"], True, [9]]]})}).encode())
+    socket_read = timed(learner.learn_from_websocket, ("gateway.instagram.com", "/ws/lightspeed", typing), repeat)
     other = timed(learner.is_listing, ("GET", "x.com", "/i/api/graphql/abc123/HomeTimeline?variables=%7B%7D"),
                   repeat * 10)
     listing = timed(learner.is_listing, ("GET", "x.com", path + "?include_groups=true"), repeat * 10)
@@ -155,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         ("cost per inspected response, slowest fixture", f"{slowest[1]:.1f} us", slowest[0]),
         (f"X inbox of {len(inbox) >> 10} KiB", f"{big_read / 1000:.1f} ms",
          f"read on the barrier's thread; {big_learnt} keys learnt"),
+        ("chat socket message from the server (a typing update)", f"{socket_read:.1f} us",
+         "read for the sync it may carry"),
         ("pre-check on any other response (GET)", f"{other:.2f} us", "no body is read"),
         ("pre-check on an inbox response", f"{listing:.2f} us", ""),
     ], headers=["bench.barrier", "figure", "note"]))

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agent import secret
 from agent.cooldown import CooldownError, Hold
+from agent.subscriptions import UPDATE_WAIT, refresh
 from agent.web.forms import form_int, same_origin
 from agent.web.loopback import LocalHandler, LoopbackServer, connection_bound
 from agent.web.pac import PAC_HEADERS, PAC_PATH, PAC_TYPE, pac_file
@@ -149,6 +150,9 @@ class PagesServer:
             kind, name = self.on_loop(agent.resolve_target, str(body["target"]))
             reason = (str(body.get("reason") or "").strip()[:200]) or None
             return hold_json(self.on_loop(agent.cooldowns.request, kind, name, reason))
+        if path == "/api/lists/update":  # `nocontact lists update`: answered once every list was tried
+            return {"lists": asyncio.run_coroutine_threadsafe(refresh(agent, every_list=True), self.loop)
+                    .result(UPDATE_WAIT)}
         if path == "/api/stop":
             return hold_json(self.on_loop(agent.cooldowns.request, "stop", "nocontact"))
         match = re.fullmatch(r"/api/holds/(\d+)/(cancel|open)", path)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 
 from mitmproxy import tcp, tls
+from mitmproxy.connection import ConnectionState
 
 from addons.names import any_watched, hello_names, stream_names
 from agent.agent import Agent
+from agent.ca import outside_reach
 
 log = logging.getLogger("nocontact")
 
@@ -36,6 +38,14 @@ class Passthrough:
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
         if not self._watched(hello_names, data):
             data.ignore_connection = True
+            return
+        # A watched name this install's CA may not vouch for gets no leaf a browser would refuse (agent/ca.py).
+        outcome = outside_reach(self.agent, hello_names(data))
+        if outcome == "through":
+            data.ignore_connection = True
+        elif outcome == "refuse":
+            # Read no further: mitmproxy takes it as closed early and closes it, no handshake, nothing upstream.
+            data.context.client.state = ConnectionState.CAN_WRITE
 
     def tcp_start(self, flow: tcp.TCPFlow) -> None:
         """A raw stream (mitmproxy read neither TLS nor HTTP in it): closed where a rule watches a name of it."""

@@ -27,10 +27,13 @@ certificates with it as before.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ipaddress
+import logging
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -51,6 +54,8 @@ from agent.engine.urls import host_suffixes, normalise_host
 from agent.engine.wrappers import WRAPPER_DOMAINS
 from agent.paths import secure_ca
 from agent.sitelists import builtin
+
+log = logging.getLogger("nocontact")
 
 KEY_FILE = "mitmproxy-ca.pem"  # key and certificate: what mitmproxy loads
 CERT_FILE = "mitmproxy-ca-cert.pem"  # the certificate alone: what browsers and devices trust
@@ -214,6 +219,54 @@ def outside(policy: Policy, ca: Reach) -> list[str]:
     found = [d for d in policy.watched_domains if policy.watches(d) and not ca.covers(d)]
     found += [h for h in policy.watched_hosts if policy.watches(h) and not ca.vouches(h)]
     return sorted(set(found))
+
+
+# --- a watched connection the CA cannot vouch for --------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def _signing(store) -> Reach:
+    """The reach of the CA a mitmproxy CertStore signs with (a new store when mitmproxy reads a new CA)."""
+    return reach(x509.load_pem_x509_certificate(store.default_ca.to_pem()))
+
+
+_notes: set[asyncio.Task] = set()  # urges being noted (kept referenced until done)
+
+
+def outside_reach(agent, names: Iterable[str]) -> str | None:
+    """What to do with a watched TLS connection whose names the CA mitmproxy signs with may not vouch for: a
+    leaf certificate outside the CA's name constraints would be refused by the browser, so none is offered.
+
+    None: intercept as usual (the CA vouches for every watched name). "through": let it pass untouched (a
+    window the person waited for is open on what it blocks). "refuse": close it before any handshake; the
+    urge (with its gentle notification) is noted for each name a rule blocks.
+    """
+    from mitmproxy import ctx
+
+    master = getattr(ctx, "master", None)
+    tlsconfig = master.addons.get("tlsconfig") if master else None
+    if getattr(tlsconfig, "certstore", None) is None:
+        return None
+    try:
+        signing = _signing(tlsconfig.certstore)
+        found = [name for name in names if agent.policy.watches(name) and not signing.vouches(name)]
+        blocked = [d for d in (agent.policy.decide(f"https://{name}/") for name in found) if d.blocked]
+        opened = bool(blocked) and all(agent.is_open(d) for d in blocked)
+    except Exception as err:  # our own mistake: intercepted as before
+        log.warning("nocontact could not compare a connection with its CA (%s).", type(err).__name__)
+        return None
+    if not found:
+        return None
+    if opened:
+        return "through"
+    for decision in blocked:
+        try:
+            task = asyncio.get_running_loop().create_task(agent.record(decision, decision.url))
+        except RuntimeError:  # no loop (not inside the proxy): nothing to note with
+            break
+        _notes.add(task)
+        task.add_done_callback(_notes.discard)
+    return "refuse"
 
 
 # --- making one ----------------------------------------------------------------------------

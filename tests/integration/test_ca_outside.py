@@ -1,0 +1,70 @@
+"""A site the config blocks after the CA was made, outside its reach: the real proxy refuses its TLS connection
+(no leaf a browser would reject is offered, the site is never contacted) and still notes the urge and sends the
+gentle notification; over plain HTTP the gentle page shows as ever."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+
+import pytest
+
+from agent.config import parse_config
+from tests.conftest import TEST_CONFIG, own_proxy
+from tests.integration.test_connection_names import tunnel
+from tests.origins import ORIGIN_CN
+
+LATER = TEST_CONFIG.replace("sites: [blocked-site.test]", "sites: [blocked-site.test, later.test]")
+
+
+@pytest.fixture
+def widened(origin, tmp_path):
+    """A proxy whose CA was made for TEST_CONFIG, running a config that blocks later.test too."""
+    with own_proxy(TEST_CONFIG, tmp_path, origin) as proxy:
+        async def adopt() -> str:
+            return proxy.agent.adopt(parse_config(LATER), LATER)
+
+        assert asyncio.run_coroutine_threadsafe(adopt(), proxy.loop).result(10) == "applied"
+        yield proxy
+
+
+def handshake(proxy, host: str) -> ssl.SSLSocket:
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    return context.wrap_socket(tunnel(proxy, f"{host}:443"), server_hostname=host)
+
+
+def urges_for(proxy, site: str) -> int:
+    proxy.agent.settle()
+    return sum(1 for urge in proxy.agent.urges.urges() if urge.site == site)
+
+
+def test_a_blocked_site_outside_the_ca_is_refused_and_the_urge_noted(widened):
+    start = len(widened.route.contacted)
+    with pytest.raises((ssl.SSLEOFError, ConnectionResetError)):  # closed at once, not left to time out
+        handshake(widened, "later.test")
+    assert "later.test" not in widened.route.contacted[start:]
+    deadline = time.monotonic() + 10
+    while urges_for(widened, "later.test") == 0:  # noted beside the refusal, not before it
+        assert time.monotonic() < deadline, "no urge was noted"
+        time.sleep(0.05)
+    assert urges_for(widened, "later.test") == 1
+    assert any("later.test" in body for _, body in widened.notes)
+
+
+def test_inside_the_ca_nothing_changes(widened):
+    assert widened.fetch("https://blocked-site.test/").status == 403  # the gentle page over HTTPS
+    assert widened.fetch("https://www.instagram.com/someone.else/").status == 200
+    assert widened.fetch("http://later.test/").status == 403  # plain HTTP needs no certificate
+
+
+def test_with_a_window_open_it_passes_untouched(widened):
+    async def open_window() -> None:
+        hold = widened.agent.cooldowns.request("site", "later.test")
+        widened.clock.advance(hold.remaining)
+        widened.agent.cooldowns.open(hold.id)
+
+    asyncio.run_coroutine_threadsafe(open_window(), widened.loop).result(10)
+    reply = widened.fetch("https://later.test/")
+    assert (reply.status, reply.issuer) == (200, ORIGIN_CN)  # the origin's own certificate: not intercepted

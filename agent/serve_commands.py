@@ -10,11 +10,10 @@ import os
 import time
 from collections.abc import Callable
 
+# Only what `pac-server` needs is imported here: the PAC service is always on, so it stays small.
 from agent import paths
-from agent.config import ConfigError
 from agent.config_commands import config_path, with_config
 from agent.errors import UserError
-from agent.web import pages
 from agent.web.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
 from agent.web.pac_server import PacServer
 
@@ -81,7 +80,9 @@ def cmd_run(args) -> int:
 
 def _run_once(args) -> int:
     from agent.agent import Agent
+    from agent.config import ConfigError
     from agent.run import serve
+    from agent.web import pages
 
     _port_free(args.host, args.port)
     pages_port = args.pages_port

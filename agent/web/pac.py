@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agent.engine.policy import Policy
 from agent.paths import write_whole
+
+if TYPE_CHECKING:  # the PAC service reads the file and never builds a policy: it stays small
+    from agent.engine.policy import Policy
 
 PAC_PATH = "/proxy.pac"  # where the agent's pages and the PAC service serve it
 PAC_TYPE = "application/x-ns-proxy-autoconfig"

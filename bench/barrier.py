@@ -129,8 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     families = ["social_messages", "payments"]
     learner = Barrier(people, families)
     for response in RESPONSES:  # an HTTP answer, or a chat socket's message from the server
-        learnt += response.feed(Barrier(people, families))
-        reads.append((response.name, timed(response.feed, (learner,), repeat)))
+        body = response.wire()  # encoded once, as it travels
+        learnt += response.feed(Barrier(people, families), body)
+        reads.append((response.name, timed(response.feed, (learner, body), repeat)))
     inbox = big_inbox()
     path = "/i/api/1.1/dm/inbox_initial_state.json"
     big_call = ("GET", "x.com", path, form_headers, inbox)

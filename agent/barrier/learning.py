@@ -187,6 +187,7 @@ class Learning:
             if kind in ("same_account", "same_thread"):
                 new += self._same("account" if kind == "same_account" else "thread", platform, one, other)
         anchors.clear()
+        member_keys: dict[str, tuple[str, ...]] = {}
         for kind, found, members in rows:
             if kind != "thread" or not isinstance(members, list):
                 continue
@@ -196,7 +197,9 @@ class Learning:
                 new += self._tie(thread, self._owner[anchor], self._via(anchor))
             elif thread:
                 for member in members:  # tied later, if one of them turns out to be the person
-                    for key in self._keys("account", platform, as_handle(platform, member)):
+                    if isinstance(member, str) and member not in member_keys:
+                        member_keys[member] = tuple(self._keys("account", platform, as_handle(platform, member)))
+                    for key in member_keys.get(member, ()) if isinstance(member, str) else ():
                         self._wait(key, thread)
         return new
 

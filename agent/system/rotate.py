@@ -25,8 +25,9 @@ from agent.system.steps import Step
 
 def _plan_text(folder: Path, limits: ca.Scope, old: list[Step]) -> str:
     lines = ["nocontact ca rotate will:",
-             f"  1. Make a new certificate authority (CA) in {folder} that can vouch only for the "
-             f"{len(limits.names)} sites nocontact reads (`nocontact ca` lists them), and for no IP address."]
+             f"  1. Make a new certificate authority (CA) in {folder} that can vouch only for "
+             f"{len(limits.names)} sites, the ones nocontact may need to read (`nocontact ca` lists them), and for "
+             "no IP address."]
     if old:
         lines.append("  2. Trust it where install trusted the old one, in place of the old one:")
         for step in old:

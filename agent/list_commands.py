@@ -59,7 +59,8 @@ def describe(row: dict, now: float) -> str:
     lines.append(f"  {sites}; {fetched}; next {when}")
     if row["last_error"]:
         kept = "the last good copy stays in force" if row["domains"] else "it blocks nothing until a good copy arrives"
-        lines.append(f"  last try, {_span(now - row['last_try'])} ago: {row['last_error']}; {kept}")
+        tried = "just now" if now - (row["last_try"] or now) < 60 else f"{_span(now - row['last_try'])} ago"
+        lines.append(f"  last try, {tried}: {row['last_error']}; {kept}")
     return "\n".join(lines)
 
 

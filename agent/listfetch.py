@@ -56,7 +56,7 @@ def _read_file(url: str, seen: str | None) -> Fetched:
     except OSError as err:
         raise FetchError(f"{path} cannot be read ({err.strerror or type(err).__name__})") from None
     if len(body) > MAX_BYTES:
-        raise FetchError(f"it is larger than {MAX_BYTES // 2**20} MB")
+        raise FetchError(f"it is larger than {_size(MAX_BYTES)}")
     digest = "sha256:" + hashlib.sha256(body).hexdigest()
     return Fetched(None if digest == seen else body, last_modified=digest)
 
@@ -74,12 +74,12 @@ def _download(url: str, etag: str | None, last_modified: str | None) -> Fetched:
         with opener.open(urllib.request.Request(url, headers=headers), timeout=FETCH_TIMEOUT) as answer:
             length = answer.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > MAX_BYTES:
-                raise FetchError(f"it is larger than {MAX_BYTES // 2**20} MB")
+                raise FetchError(f"it is larger than {_size(MAX_BYTES)}")
             parts, size = [], 0
             while chunk := answer.read(CHUNK):
                 size += len(chunk)
                 if size > MAX_BYTES:
-                    raise FetchError(f"it is larger than {MAX_BYTES // 2**20} MB")
+                    raise FetchError(f"it is larger than {_size(MAX_BYTES)}")
                 if time.monotonic() > deadline:
                     raise FetchError(f"it took longer than {FETCH_DEADLINE:g} seconds to arrive")
                 parts.append(chunk)
@@ -97,6 +97,10 @@ def _download(url: str, etag: str | None, last_modified: str | None) -> Fetched:
         raise FetchError(f"the server did not answer within {FETCH_TIMEOUT:g} seconds") from None
     except (OSError, ValueError, http.client.HTTPException) as err:  # a reset, a cut or broken answer
         raise FetchError(f"the answer broke off ({type(err).__name__})") from None
+
+
+def _size(count: int) -> str:
+    return f"{count // 2**20:,} MB" if count >= 2**20 else f"{count // 1024:,} KB"
 
 
 def decode(body: bytes) -> str:

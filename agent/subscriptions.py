@@ -90,6 +90,10 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _sites(count: int) -> str:
+    return f"{count:,} site" if count == 1 else f"{count:,} sites"
+
+
 def _host(url: str) -> str:
     parts = urlsplit(url)
     return parts.hostname or Path(parts.path).name or url
@@ -123,15 +127,16 @@ class Subscriptions:
             kept = Kept(**{k: v for k, v in data.items() if k in known} | {"url": url})
         except (OSError, ValueError, TypeError):
             return Kept(url), ()
+        if kept.digest is None:  # never a good copy yet
+            return kept, ()
         try:
             text = base.with_suffix(".txt").read_text(encoding="utf-8")
         except (OSError, ValueError):
             text = None
         if text is None or _digest(text) != kept.digest:
-            # No copy, or not the one fetched: fetched again in full (no ETag), and in the meantime nothing.
-            if kept.domains:
-                log.warning("The kept copy of the list from %s is missing or was changed; it is fetched again.",
-                            _host(url))
+            # Not the copy fetched: fetched again in full (no ETag) at once, and in the meantime nothing.
+            log.warning("The kept copy of the list from %s is missing or was changed; it is fetched again.",
+                        _host(url))
             return replace(kept, etag=None, last_modified=None, domains=0, digest=None, tried=None), ()
         return kept, tuple(text.split())
 
@@ -214,7 +219,7 @@ class Subscriptions:
         kept = self._save(kept, copy.domains if changed or kept.digest is None else None)
         news = None
         if changed:
-            news = (f"The {sub.category} list from {_host(sub.url)} now has {len(copy.domains):,} sites"
+            news = (f"The {sub.category} list from {_host(sub.url)} now has {_sites(len(copy.domains))}"
                     + (f" ({copy.skipped:,} {'line' if copy.skipped == 1 else 'lines'} skipped: not domains"
                        + (f"; the first is line {copy.first_skipped}" if copy.first_skipped else "") + ")"
                        if copy.skipped else "") + ".")
@@ -225,12 +230,12 @@ class Subscriptions:
         tell = None
         if not kept.told and now - since >= FAILING_DAYS * 86400:
             tell = (f"the {sub.category} list from {_host(sub.url)} has not refreshed for {FAILING_DAYS} days; "
-                    + (f"its last good copy ({kept.domains:,} sites) still applies" if kept.domains
+                    + (f"its last good copy ({_sites(kept.domains)}) still applies" if kept.domains
                        else "it blocks nothing yet"))
         news = None
         if why != kept.error:  # said once, not at every try
             news = (f"The {sub.category} list from {_host(sub.url)} was not refreshed: {why}. "
-                    + (f"Its last good copy ({kept.domains:,} sites) stays in force." if kept.domains
+                    + (f"Its last good copy ({_sites(kept.domains)}) stays in force." if kept.domains
                        else "It blocks nothing until a good copy arrives."))
         kept = replace(kept, tried=now, error=why, failing_since=since, told=kept.told or tell is not None)
         return Outcome(self._save(kept), None, False, news, tell)

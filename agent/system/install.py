@@ -27,6 +27,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from agent import ca as agent_ca
 from agent import state
 from agent.config import ConfigError, load_config
 from agent.engine.policy import Policy
@@ -112,7 +113,17 @@ def _plan(account: Account, data_dir: Path, pac_url: str, command: list[str]) ->
     if module is None:
         raise ConfigError(f"nocontact cannot install itself on {account.system} yet; `nocontact run` works there by "
                           "hand")
-    return [*ports, ca, pac, *module.plan(account, data_dir, pac_url, command)]
+    return [*ports, ca, *_ca_reach(data_dir), pac, *module.plan(account, data_dir, pac_url, command)]
+
+
+def _ca_reach(data_dir: Path) -> list[Step]:
+    """A note when the CA in place is one an earlier version made, which can vouch for every site."""
+    cert = agent_ca.load_cert(data_dir / "ca")
+    if cert is None or agent_ca.reach(cert).constrained:
+        return []
+    return [note("ca-reach", "This install's CA was made by an earlier version and can vouch for every site; "
+                             "`nocontact ca rotate` replaces it with one that vouches only for the sites nocontact "
+                             "reads, trusted where this one is.")]
 
 
 def _ports_in_use(data_dir: Path, pac_url: str) -> list[Step]:

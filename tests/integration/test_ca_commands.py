@@ -12,7 +12,9 @@ from agent import ca
 from agent.config import parse_config
 from agent.system.ca import CA_CERT, same_cert
 from agent.system.doctor import checks
+from agent.system.install import plan
 from tests.conftest import TEST_CONFIG
+from tests.integration.installing import PAC
 from tests.integration.test_cli import nocontact
 
 CHECK = "CA limited to watched sites"
@@ -91,6 +93,10 @@ def test_an_install_from_an_older_version_is_told_to_rotate(home):
     said = nocontact("ca", home=home).stdout
     assert "It can vouch for every site" in said and "`nocontact ca rotate`" in said
     assert nocontact("doctor", "--quick", home=home).returncode == 1
+    steps = plan(home / "account", home, PAC, "/x", "Linux", run=lambda argv: (127, ""), which=lambda _: None,
+                 root=False)
+    (said,) = [s.description for s in steps if s.id == "note:ca-reach"]  # install says so too
+    assert "nocontact ca rotate" in said
 
     assert nocontact("ca", "rotate", "--yes", home=home).returncode == 0
     assert doctor_check(home).ok is True

@@ -7,16 +7,26 @@ import json
 import sys
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from agent import paths
-from agent.config import Config, load_config
 from agent.config_commands import config_path, with_config
 from agent.errors import UserError
-from agent.review import plural
-from agent.subscriptions import UPDATE_WAIT, Subscriptions
+
+# The config, the engine and the fetching are imported by the commands that use them: every command loads
+# this module, and the PAC service must not load them.
+if TYPE_CHECKING:
+    from agent.config import Config
+    from agent.subscriptions import Subscriptions
+
+
+def plural(count: int, one: str) -> str:
+    return f"{count:,} {one if count == 1 else one + 's'}"
 
 
 def _store() -> Subscriptions:
+    from agent.subscriptions import Subscriptions
+
     return Subscriptions(paths.home() / "lists")
 
 
@@ -78,6 +88,7 @@ def update(config: Config) -> list[dict]:
     """Fetch every list now: by the running agent when it runs (it then blocks what they hold at once), else
     here, keeping the copies where the agent reads them at its next start."""
     from agent.control_commands import _api, _running
+    from agent.subscriptions import UPDATE_WAIT
 
     info = _running()
     if info is not None and info.pages:
@@ -92,6 +103,8 @@ def update(config: Config) -> list[dict]:
 
 
 def cmd_lists(args) -> int:
+    from agent.config import load_config
+
     config = load_config(config_path(args))
     if args.action != "update":
         _print(_store().rows(config), args.json)

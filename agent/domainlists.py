@@ -23,6 +23,7 @@ from publicsuffix2 import PSL_FILE  # shipped with mitmproxy's dependency: the s
 
 from agent.engine.urls import normalise_host
 
+CHUNK_CHARS = 128 * 1024  # read at a time: a few milliseconds of work
 MAX_DOMAINS = 1_000_000  # one list; the largest public domain lists hold a few hundred thousand
 # A copy with fewer than a tenth of the last good copy's domains (of at least SHRINK_FROM) looks cut short.
 SHRINK_FROM = 100
@@ -38,7 +39,7 @@ _ONE_DOMAIN = re.compile(
     r"^[ \t]*(?:(?:0\.0\.0\.0|127\.0\.0\.1|::1?)[ \t]+|\|\|)?(?:\*\.|\.)?"
     r"([a-z0-9_][a-z0-9_.-]*\.(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59}))\.?"
     r"(?:\^(?:\$(?:important|all|document|doc))?)?[ \t\r]*(?:#[^\n]*)?$", re.MULTILINE)
-_CONTENT_LINE = re.compile(r"^[ \t]*[^\s#!\[]", re.MULTILINE)  # not empty, not a comment
+_WHOLE_CONTENT_LINE = re.compile(r"^[ \t]*[^\s#!\[][^\n]*", re.MULTILINE)
 _ADBLOCK = re.compile(r"\|\|([^/^$|*]+)\^(?:\$(?:important|all|document|doc)(?:,important)?)?")
 _ADDRESS = re.compile(r"[0-9.]+|[0-9a-fA-F.%]*:[0-9a-zA-Z:.%]*")  # IPv4, or IPv6 (a colon: never in a domain)
 HOSTS_OWN = frozenset({"localhost", "localhost.localdomain", "local", "broadcasthost", "ip6-localhost",
@@ -57,10 +58,10 @@ class DomainList:
 
 
 @cache
-def public_suffixes() -> tuple[frozenset[str], re.Pattern]:
-    """The public suffixes with a dot in them (a name without one is no domain anyway), and an expression for
-    the names that a `*.parent` rule makes public suffixes (one label over the parent)."""
-    exact, parents = set(), []
+def public_suffixes() -> tuple[frozenset[str], frozenset[str]]:
+    """The public suffixes with a dot in them (a name without one is no domain anyway), and the parents of
+    `*.parent` rules (every name one label over such a parent is a public suffix)."""
+    exact, parents = set(), set()
     with open(PSL_FILE, encoding="utf-8") as table:
         for line in table:
             rule = line.strip()
@@ -68,10 +69,10 @@ def public_suffixes() -> tuple[frozenset[str], re.Pattern]:
                 continue
             rule = normalise_host(rule)
             if rule.startswith("*."):
-                parents.append(re.escape(rule[2:]))
+                parents.add(rule[2:])
             elif "." in rule:
                 exact.add(rule)
-    return frozenset(exact), re.compile(rf"^[^.\n]+\.(?:{'|'.join(parents)})$", re.MULTILINE)
+    return frozenset(exact), frozenset(parents)
 
 
 def domain_of(name: str) -> str | None:
@@ -83,57 +84,82 @@ def domain_of(name: str) -> str | None:
     host = normalise_host(name)
     if not _DOMAIN.fullmatch(host) or len(host) > 253:
         return None
-    exact, wildcard = public_suffixes()
-    return None if host in exact or wildcard.match(host) else host
+    exact, parents = public_suffixes()
+    return None if host in exact or host.partition(".")[2] in parents else host
 
 
 def read_domain_list(text: str) -> DomainList:
-    """The domains of a list in any of the three forms (see the module's words)."""
+    """The domains of a list in any of the three forms (see the module's words).
+
+    Read a part of about CHUNK_CHARS at a time: the expressions below each run in one call that holds the
+    interpreter, and a list is read on a worker thread while the proxy decides requests on the event loop."""
     if "\x00" in text:
         return DomainList((), 0, binary=True)
-    if text.lstrip()[:1] == "<":  # a web page: an error or a login page answered in place of the list
+    if text[:4096].lstrip()[:1] == "<":  # a web page: an error or a login page answered in place of the list
         return DomainList((), 0, web_page=True)
-    text = text.lower()
-    # The common lines, one domain each, are read by one expression over the whole text; they are then blanked
-    # (their line break kept, so line numbers hold) and what is left is read line by line.
-    read = _ONE_DOMAIN.findall(text)
-    found = dict.fromkeys(read)
-    # Lines left to read one by one: none when every line with content was one of the common ones.
-    rest = "" if len(read) == len(_CONTENT_LINE.findall(text)) else _ONE_DOMAIN.sub("", text)
-    skipped, first_skipped = 0, None
-    for number, line in enumerate(rest.splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
-        if not line or line[0] in "![":
-            continue
-        if line.startswith("||"):
-            match = _ADBLOCK.fullmatch(line)
-            names = (match.group(1),) if match else ()
-        else:
-            parts = line.split()
-            names = parts[1:] if _ADDRESS.fullmatch(parts[0]) else parts if len(parts) == 1 else ()
-        kept = [name for name in names if name in HOSTS_OWN or (domain := domain_of(name)) and found.setdefault(domain)
-                is None]
-        if not kept:
-            skipped += 1
-            first_skipped = first_skipped or number
+    found: dict[str, None] = {}
+    skipped, first_skipped, lines_before = 0, None, 0
+    for part in _parts(text):
+        part = part.lower()
+        # The common lines, one domain each, are read by one expression; what is left between them (their
+        # line breaks included, so line numbers hold) is read line by line.
+        pieces = _ONE_DOMAIN.split(part)  # text between the lines read, domain, text between, domain, ...
+        read, rest = pieces[1::2], "".join(pieces[::2])
+        refused = _not_domains(read)
+        found.update(dict.fromkeys(read))
+        skipped += len(refused)
+        for name in refused:
+            found.pop(name, None)
+        for match in _WHOLE_CONTENT_LINE.finditer(rest):  # the lines with content that are not one of the common
+            if not _read_line(match.group(), found):
+                skipped += 1
+                first_skipped = first_skipped or lines_before + rest.count("\n", 0, match.start()) + 1
+        lines_before += part.count("\n")
+        if len(found) > MAX_DOMAINS + len(HOSTS_OWN):
+            break
     for name in HOSTS_OWN.intersection(found):  # a hosts file's own names: neither kept nor a mistake
         del found[name]
-    refused = _not_domains(found)
-    for name in refused:
-        del found[name]
-    skipped += len(refused)
     if len(found) > MAX_DOMAINS:
         return DomainList(tuple(found)[:MAX_DOMAINS], skipped, first_skipped, too_many=True)
     return DomainList(tuple(found), skipped, first_skipped)
 
 
-def _not_domains(found: dict[str, None]) -> list[str]:
-    """Of the domains read by the one expression, those that are public suffixes or too long."""
-    exact, wildcard = public_suffixes()
-    refused = list(exact.intersection(found))
-    refused += wildcard.findall("\n".join(found))
-    if max(map(len, found), default=0) > 253:
-        refused += [name for name in found if len(name) > 253]
+def _parts(text: str):
+    """`text` in parts of about CHUNK_CHARS, each ending at a line break."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + CHUNK_CHARS)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _read_line(line: str, found: dict[str, None]) -> bool:
+    """Add the domains of one line that the common expression did not read; False when it holds none."""
+    line = line.split("#", 1)[0].strip()
+    if line.startswith("||"):
+        match = _ADBLOCK.fullmatch(line)
+        names = (match.group(1),) if match else ()
+    else:
+        parts = line.split()
+        names = parts[1:] if _ADDRESS.fullmatch(parts[0]) else parts if len(parts) == 1 else ()
+    kept = False
+    for name in names:
+        if name in HOSTS_OWN:
+            kept = True
+        elif domain := domain_of(name):
+            found[domain] = None
+            kept = True
+    return kept
+
+
+def _not_domains(read: list[str]) -> list[str]:
+    """Of the domains read by the common expression, those that are public suffixes or too long."""
+    exact, parents = public_suffixes()
+    refused = list(exact.intersection(read))
+    refused += [name for name in read if name.partition(".")[2] in parents]
+    if max(map(len, read), default=0) > 253:
+        refused += [name for name in read if len(name) > 253]
     return refused
 
 

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("bench.flood", "sanity: every fresh request was answered"),
     ("bench.ca", "sanity: the constrained CA refused bank.test"),
     ("bench.rollback", "sanity: every rollback or deletion kept the looser config waiting"),
+    ("bench.lists", "sanity: every sampled listed domain is blocked after the swap"),
 ])
 def test_benchmark_runs_small(bench, expect, tmp_path):
     result = subprocess.run([sys.executable, "-m", bench, "--small"], cwd=ROOT, capture_output=True, text=True,

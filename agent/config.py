@@ -256,8 +256,8 @@ def _list_url(value: str) -> str:
     scheme = parts.scheme.lower()
     if scheme not in LIST_SCHEMES:
         raise ValueError(f"{value!r} is not a list address; it starts with https://, http:// or file://")
-    if scheme == "file" and not parts.path:
-        raise ValueError(f"{value!r} names no file; write it like file:///home/me/my-list.txt")
+    if scheme == "file" and not parts.path.startswith("/"):
+        raise ValueError(f"{value!r} names no whole path to a file; write it like file:///home/me/my-list.txt")
     if scheme != "file" and not parts.hostname:
         raise ValueError(f"{value!r} names no host; write it like https://example.org/list.txt")
     return value.strip()

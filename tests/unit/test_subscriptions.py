@@ -92,6 +92,8 @@ def test_a_subscription_as_written():
     ("  - url: ftp://example.org/list.txt\n    category: dating\n",
      "my.yaml:2: lists[0].url: 'ftp://example.org/list.txt' is not a list address; it starts with https://"),
     ("  - url: https:///list.txt\n    category: dating\n", "my.yaml:2: lists[0].url: 'https:///list.txt' names no host"),
+    ("  - url: file:my-list.txt\n    category: dating\n",
+     "my.yaml:2: lists[0].url: 'file:my-list.txt' names no whole path to a file; write it like file:///home/"),
     ("  - url: https://example.org/a.txt\n    category: Dating Sites\n",
      "my.yaml:3: lists[0].category: 'Dating Sites' is neither a category (dating, social, people_search"),
     ("  - url: https://example.org/a.txt\n    category: app\n", "my.yaml:3: lists[0].category: 'app' is neither"),

@@ -312,20 +312,6 @@ class UrgeLog:
             return taken, False
         return (self.commit(taken) if new else taken.committed.result()), new
 
-    def repeat(self, decision, source: str = "proxy") -> int | None:
-        """Count a repeat of a recent committed urge in memory; its id, or None when it is not one."""
-        now = self._clock()
-        target = (source, *decision.target)
-        with self._memory:
-            recent = self._recent.get(target)
-            if not recent or isinstance(recent[0], Pending) or now - recent[1] >= DEBOUNCE_SECONDS:
-                return None
-            urge_id = recent[0]
-            self._recent[target] = (urge_id, now)
-            count, _ = self._repeats.get(urge_id, (0, now))
-            self._repeats[urge_id] = (count + 1, now)
-            return urge_id
-
     def flush(self) -> None:
         """Write the repeats counted in memory (and, for the running agent, notice a removed file)."""
         self._file.run(self._flush)

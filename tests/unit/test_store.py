@@ -132,15 +132,15 @@ def test_repeats_are_counted_in_memory_and_written_by_flush_next_write_or_close(
     log = UrgeLog(path, clock=clock)
     log.record(PROFILE, "u")
     clock.now += 1
-    assert log.repeat(PROFILE) == 1  # no disk
+    assert log.take(PROFILE, "u") == (1, False)  # no disk
     on_disk = sqlite3.connect(path)
     assert on_disk.execute("SELECT repeats FROM urges").fetchone()[0] == 1
     log.flush()
     assert on_disk.execute("SELECT repeats FROM urges").fetchone()[0] == 2
-    log.repeat(PROFILE)
+    log.take(PROFILE, "u")
     log.record(DATING, "u")  # a new urge writes pending repeats first
     assert on_disk.execute("SELECT repeats FROM urges WHERE id = 1").fetchone()[0] == 3
-    log.repeat(PROFILE)
+    log.take(PROFILE, "u")
     log.close()
     assert on_disk.execute("SELECT repeats FROM urges WHERE id = 1").fetchone()[0] == 4
 

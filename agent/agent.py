@@ -297,7 +297,7 @@ class Agent:
         """An alias, a category or a site, as `explain` reports it."""
         if any(p.alias == text for p in self.config.people):
             return "person", text
-        if text in categories.BY_KEY:
+        if text in categories.BY_KEY or any(sub.category == text for sub in self.config.lists):
             return "category", text
         if text.startswith("barrier:") and any(p.alias == text[len("barrier:"):] for p in self.config.people):
             return "barrier", text[len("barrier:"):]

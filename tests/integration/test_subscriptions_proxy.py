@@ -143,6 +143,7 @@ def test_the_lists_fetched_at_start_are_blocked_in_every_form(running, lists):
     assert "dating-one.test" not in running.route.contacted
     decision = running.agent.policy.decide("http://mine-one.test/")
     assert (decision.category, decision.rule) == ("mine", "mine list: mine-one.test")
+    assert running.agent.resolve_target("mine") == ("category", "mine")  # a window can be asked for by its name
     rows = update(running, every_list=False)
     assert row(rows, "/adblock.txt")["domains"] == 2 and row(rows, "/adblock.txt")["skipped"] == 1
     assert row(rows, "/missing.txt")["last_error"] == "the server answered 404 Not Found"

@@ -282,13 +282,15 @@ def say_outside(agent: Agent, confdir: Path) -> None:
 async def serve(
     agent: Agent, host: str, port: int, pages_port: int | None, sets: list[str],
     announce: Callable[[str], None] = print, extra_addons: tuple = (), pac_path: Path | None = None,
+    confdir: Path | None = None,
 ) -> bool:
     """Run until stopped; True when the stop waited out its cooldown.
 
-    `pac_path`: where to keep the PAC file for the PAC service (the data directory's).
+    `pac_path`: where to keep the PAC file for the PAC service (the data directory's). `confdir`: the CA's
+    folder (the data directory's `ca/`).
     """
     pac_path = paths.pac_path() if pac_path is None else pac_path
-    confdir = paths.ca_dir()
+    confdir = paths.ca_dir() if confdir is None else confdir
     ca.ensure(confdir, agent.config)  # before mitmproxy would make a CA that can vouch for every site
     say_outside(agent, confdir)
     master = build_master(agent, host, port, sets, confdir)

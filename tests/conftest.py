@@ -127,7 +127,7 @@ def start_proxy(config_text: str, folder: Path, origin, notifications: list) -> 
         asyncio.set_event_loop(loop)
         loop.run_until_complete(
             serve(agent, "127.0.0.1", 0, 0, ["ssl_insecure=true"], announce=lambda _: ready.set(),
-                  extra_addons=(route,), pac_path=folder / "proxy.pac")
+                  extra_addons=(route,), pac_path=folder / "proxy.pac", confdir=folder / "ca")
         )
 
     thread = threading.Thread(target=main, daemon=True, name="proxy")

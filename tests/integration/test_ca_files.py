@@ -105,11 +105,11 @@ def test_the_running_proxy_signs_leaves_that_verify_against_its_constrained_ca(p
     _handshake(proxy.address, ca_file)  # raises if the leaf broke the constraint
 
 
-def test_a_running_agent_switches_to_a_new_ca_by_itself(origin, tmp_path, data_home, monkeypatch):
+def test_a_running_agent_switches_to_a_new_ca_by_itself(origin, tmp_path, monkeypatch):
     monkeypatch.setattr(run, "CA_POLL_SECONDS", 0.05)
     with own_proxy(TEST_CONFIG, tmp_path, origin) as agent:
         folder = Path(agent.agent.address["ca_cert"]).parent
-        assert folder == data_home / "ca"
+        assert folder == tmp_path / "ca"
         old = tmp_path / "old-ca.pem"
         shutil.copy(folder / ca.CERT_FILE, old)
         _handshake(agent.address, old)

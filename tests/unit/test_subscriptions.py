@@ -326,3 +326,14 @@ def test_one_address_feeds_each_category_it_is_subscribed_under(tmp_path, listed
     lists = store.for_policy(config)
     assert "one.example" in lists["dating"] and lists["mine"] == ("one.example", "two.example")
     assert [row["next_fetch"] for row in store.rows(config)] == [clock.now + 7200] * 2
+
+
+def test_the_pac_tables_are_the_same_text_made_a_name_at_a_time():
+    import random
+
+    from agent.web.pac import RUN, table
+
+    rng = random.Random(7)
+    for count in (0, 1, RUN, RUN * 3 + 5):
+        names = {"".join(rng.choice("abc.-_9Zé\"") for _ in range(rng.randint(1, 10))) for _ in range(count)}
+        assert table(names) == json.dumps(dict.fromkeys(sorted(names), 1), separators=(",", ":"))

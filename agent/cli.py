@@ -40,9 +40,10 @@ class _Version(argparse.Action):
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            parser.exit(message=f"nocontact {version('nocontact')}\n")
+            print(f"nocontact {version('nocontact')}")
         except PackageNotFoundError:
-            parser.exit(message="nocontact (not installed: run from a checkout, version unknown)\n")
+            print("nocontact (not installed: run from a checkout, version unknown)")
+        parser.exit()
 
 
 def _global_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the PAC service reads the file and never builds a policy: i
     from agent.engine.policy import Policy
 
 PAC_PATH = "/proxy.pac"  # where the agent's pages and the PAC service serve it
+SERVICE_PORT = 8082  # where the PAC service answers, unless told otherwise
 PAC_TYPE = "application/x-ns-proxy-autoconfig"
 # Sent with the PAC file by both servers. A PAC file is JavaScript: a web page could include it
 # as a script and read its tables. nosniff makes the browser refuse it as a script (its type is

@@ -18,9 +18,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from agent.web.loopback import FILE_MARGIN, LocalHandler, LoopbackServer, connection_bound, raise_file_limit
-from agent.web.pac import PAC_HEADERS, PAC_PATH, PAC_TYPE, direct_pac
+from agent.web.pac import PAC_HEADERS, PAC_PATH, PAC_TYPE, SERVICE_PORT, direct_pac
 
-DEFAULT_PORT = 8082
+DEFAULT_PORT = SERVICE_PORT
 NOT_WRITTEN = direct_pac("nocontact has not written its routing here yet")
 # Connections held at once. Far more than browsers ever open; at the bound the oldest unfinished
 # one is let go, so a flood of slow clients from some local program cannot keep a browser out.

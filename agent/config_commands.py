@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent import paths
-from agent.config import Config, load_config
-from agent.engine.categories import BY_KEY
-from agent.engine.urls import UrlError
 from agent.errors import UsageError
-from agent.review import plural
+
+# The config and the engine are imported by the commands that use them: `run` and `pac-server` take
+# --config from here, and the PAC service must not load them.
+if TYPE_CHECKING:
+    from agent.config import Config
 
 
 def config_path(args) -> Path:
@@ -23,6 +25,14 @@ def with_config(parser):
     return parser
 
 
+def add_the_person(path: Path) -> str:
+    """What to do next while the config at `path` names nobody (`run` and `status` say it)."""
+    return ("Nobody is set up yet, so no one's profiles are paused.\n"
+            f"When you are ready, add the person: edit {path}\n"
+            "(an alias and their profile links, under people:), then run `nocontact check`.\n"
+            "A running nocontact takes the change in by itself.")
+
+
 def _policy(config: Config):
     from agent.engine.policy import Policy
     from agent.subscriptions import Subscriptions
@@ -31,6 +41,10 @@ def _policy(config: Config):
 
 
 def cmd_check(args) -> int:
+    from agent.config import load_config
+    from agent.engine.categories import BY_KEY
+    from agent.review import plural
+
     path = config_path(args)
     config = load_config(path)
     policy = _policy(config)
@@ -46,14 +60,19 @@ def cmd_check(args) -> int:
     categories = [BY_KEY[key].plural for key in config.block.categories]
     print(f"  Whole categories blocked: {', '.join(categories) or 'none'}")
     if config.block.sites or config.block.urls:
-        print(f"  Your own blocks: {len(config.block.sites)} sites, {len(config.block.urls)} URLs")
+        print(f"  Your own blocks: {plural(len(config.block.sites), 'site')}, "
+              f"{plural(len(config.block.urls), 'URL')}")
     if config.allow:
         print(f"  Never blocked: {', '.join(config.allow)}")
-    print(f"  Hosts watched by the proxy: {len(policy.watched_domains)} domains (everything else goes direct)")
+    print(f"  Hosts watched by the proxy: {plural(len(policy.watched_domains), 'domain')} (everything else goes "
+          "direct)")
     return 0
 
 
 def cmd_explain(args) -> int:
+    from agent.config import load_config
+    from agent.engine.urls import UrlError
+
     policy = _policy(load_config(config_path(args)))
     urls = [line.strip() for line in sys.stdin if line.strip()] if args.urls == ["-"] else args.urls
     if not urls:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from agent import paths
 from agent import state as agent_state
+from agent.config_commands import add_the_person
 from agent.errors import UserError
+from agent.review import plural
 from agent.system.record import installed_pac_url
 from agent.web.pac_server import pac_text
 
@@ -44,6 +47,17 @@ def _minutes_left(hold: dict) -> int:
     return (hold["remaining"] + 59) // 60
 
 
+def _nobody_yet(info: agent_state.State | None) -> str | None:
+    """What to do next while the config in use names nobody; None once it does (or while it has a mistake)."""
+    from agent.config import ConfigError, load_config
+
+    path = Path(info.config) if info and info.config else paths.config_path()
+    try:
+        return None if load_config(path).people else add_the_person(path)
+    except (ConfigError, OSError):
+        return None  # a mistake is for `nocontact check` and `nocontact doctor` to say
+
+
 def _describe_hold(hold: dict) -> str:
     what = {"config": "a looser config", "stop": "stopping nocontact"}.get(hold["kind"], hold["name"])
     minutes = _minutes_left(hold)
@@ -68,19 +82,22 @@ def cmd_status(args) -> int:
         if pac_service and "PROXY" in pac_text(paths.pac_path()):
             print(f"Its PAC service ({pac_service}) still sends watched sites to it, so they do not open "
                   "until it runs again.")
-        return 0
-    print(f"nocontact is running (pid {info.pid}).\n  proxy   {info.proxy}\n"
-          f"  PAC     {pac_service or info.pac_url}\n  CA      {info.ca_cert}")
-    print("Pending:" if holds else "Pending: nothing")
-    for hold in holds:
-        print(_describe_hold(hold))
+    else:
+        print(f"nocontact is running (pid {info.pid}).\n  proxy   {info.proxy}\n"
+              f"  PAC     {pac_service or info.pac_url}\n  CA      {info.ca_cert}")
+        print("Pending:" if holds else "Pending: nothing")
+        for hold in holds:
+            print(_describe_hold(hold))
+    next_step = _nobody_yet(info)
+    if next_step:
+        print(f"\n{next_step}")
     return 0
 
 
 def cmd_override(args) -> int:
     if args.action == "request":
         hold = _api("/api/holds", {"target": args.target, "reason": args.reason})
-        print(f"Asked (request {hold['id']}). The wait is {_minutes_left(hold)} minutes; "
+        print(f"Asked (request {hold['id']}). The wait is {plural(_minutes_left(hold), 'minute')}; "
               "you can stop waiting at any moment with: nocontact override cancel " + str(hold["id"]))
     elif args.action == "status":
         holds = _api("/api/holds")
@@ -93,14 +110,14 @@ def cmd_override(args) -> int:
         print("Cancelled. That's an urge ridden out.")
     elif args.action == "open":
         hold = _api(f"/api/holds/{args.id}/open", {})
-        print(f"Open for {round(hold['window'] / 60)} minutes; it closes by itself.")
+        print(f"Open for {plural(round(hold['window'] / 60), 'minute')}; it closes by itself.")
     return 0
 
 
 def cmd_stop(args) -> int:
     hold = _api("/api/stop", {})
     print(f"Stopping waits out the cooldown like any loosening: nocontact stops in about "
-          f"{_minutes_left(hold)} minutes. To keep it running: nocontact override cancel {hold['id']}")
+          f"{plural(_minutes_left(hold), 'minute')}. To keep it running: nocontact override cancel {hold['id']}")
     return 0
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from agent.config import Cooldown
 from agent.errors import UserError
+from agent.review import plural
 
 DAY = 86_400.0
 KINDS = ("person", "category", "site", "app", "barrier", "config", "stop")
@@ -160,7 +161,7 @@ class Cooldowns:
             raise CooldownError("this request applies by itself when its wait is over")
         if hold.state == "waiting":
             minutes = int(hold.remaining // 60) + 1
-            raise CooldownError(f"there are still about {minutes} minutes to wait")
+            raise CooldownError(f"there are still about {plural(minutes, 'minute')} to wait")
         if hold.state != "ready":
             raise CooldownError(f"request {hold_id} is {hold.state}")
         if self.windows_left_today() == 0:

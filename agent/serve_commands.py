@@ -4,18 +4,17 @@ service starts them."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable
 
 # Only what `pac-server` needs is imported here: the PAC service is always on, so it stays small.
 from agent import paths
-from agent.config_commands import config_path, with_config
+from agent.config_commands import add_the_person, config_path, with_config
 from agent.errors import UserError
-from agent.web.pac_server import DEFAULT_PORT as DEFAULT_PAC_PORT
-from agent.web.pac_server import PacServer
+from agent.web.pac import SERVICE_PORT as DEFAULT_PAC_PORT
 
 log = logging.getLogger("nocontact")
 
@@ -79,33 +78,44 @@ def cmd_run(args) -> int:
 
 
 def _run_once(args) -> int:
+    import asyncio
+
     from agent.agent import Agent
-    from agent.config import ConfigError
+    from agent.config import ConfigError, load_config
     from agent.run import serve
     from agent.web import pages
 
-    _port_free(args.host, args.port)
-    pages_port = args.pages_port
-    if args.pages_port is not None or args.port:
-        try:
-            _port_free(args.host, args.pages_port if args.pages_port is not None else args.port + 1)
-        except UserError:
-            if not as_service(args):
-                raise
-            # As a service the proxy matters more than where its pages are: `nocontact status` finds them.
-            log.warning("The port for nocontact's pages is in use; they are served on another one for now.")
-            pages_port = 0
-    try:
-        agent = Agent(config_path(args))
-    except ConfigError as err:
+    def mistake_in(err: ConfigError) -> ConfigError:
         # A service's output goes to the system log: say where the mistake is, not the values.
-        raise ConfigError(f"the config has a mistake ({err.where()}); `nocontact check` shows what to fix") from None
+        return ConfigError(f"the config has a mistake ({err.where()}); `nocontact check` shows what to fix")
+
+    path = config_path(args)
+    mistake = None
+    try:
+        load_config(path)
+    except ConfigError as err:
+        mistake = err  # the agent may still start on the last good config: it says so, below
+    try:
+        pages_port = _ports(args)
+    except UserError:
+        if mistake is None:
+            raise
+        raise mistake_in(mistake) from None  # the person's to fix, and said first
+    try:
+        agent = Agent(path)
+    except ConfigError as err:
+        raise mistake_in(err) from None
     if agent.config_problem:
         log.warning("The config has a mistake (%s), so the last good one stays in force until it is fixed. "
                     "`nocontact check` shows what to fix.", agent.config_problem)
         agent.notifier.notify(*pages.config_kept_text(), target="config")
+    def announce(text: str) -> None:
+        print(text, flush=True)
+        if not agent.config.people:
+            print(add_the_person(agent.config_path), flush=True)
+
     try:
-        waited = asyncio.run(serve(agent, args.host, args.port, pages_port, args.set))
+        waited = asyncio.run(serve(agent, args.host, args.port, pages_port, args.set, announce=announce))
     finally:
         agent.close()
     # As a service only a stop that waited out its cooldown ends with 0 and stays stopped; a stop by
@@ -115,11 +125,32 @@ def _run_once(args) -> int:
     return 128 + agent.stopped_by_signal if agent.stopped_by_signal else 1
 
 
+def _ports(args) -> int | None:
+    """The pages' port to ask for, once the proxy's port (and the pages', when known) is free."""
+    _port_free(args.host, args.port)
+    if args.pages_port is None and not args.port:
+        return None  # both chosen by the system
+    try:
+        _port_free(args.host, args.pages_port if args.pages_port is not None else args.port + 1)
+    except UserError:
+        if not as_service(args):
+            raise
+        # As a service the proxy matters more than where its pages are: `nocontact status` finds them.
+        log.warning("The port for nocontact's pages is in use; they are served on another one for now.")
+        return 0
+    return args.pages_port
+
+
 def cmd_pac_server(args) -> int:
+    # Plain HTTP on loopback, always on: OpenSSL, which http.client and asyncio load in case it is
+    # needed, would be a fifth of its memory. Kept out, unless this process has loaded it already.
+    sys.modules.setdefault("ssl", None)
     return restarting(_pac_server_once, args) if args.keep_running else _pac_server_once(args)
 
 
 def _pac_server_once(args) -> int:
+    from agent.web.pac_server import PacServer
+
     _port_free(args.host, args.port)
     server = PacServer(paths.pac_path(), args.host, args.port)
     print(f"Serving nocontact's PAC file at {server.url} (from {paths.pac_path()}).", flush=True)

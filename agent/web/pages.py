@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from html import escape
 
+from agent.review import plural
+
 # Our own pages live under this path on the blocked site's origin itself: the person's browser
 # already reaches it through the proxy, and a form there posts to its own origin.
 PREFIX = "/.well-known/nocontact/"
@@ -184,11 +186,11 @@ def wait_page(*, hold_id: int, token: str, what: str, remaining: float, ready: b
         body = f"""
 <h1>Still want to open it?</h1>
 <p>The wait is over. If the pull has eased, you can simply let this go.</p>
-<p class='soft'>Opening shows {escape(what)} for {window_minutes} minutes, then it closes by itself.</p>
+<p class='soft'>Opening shows {escape(what)} for {plural(window_minutes, 'minute')}, then it closes by itself.</p>
 {plan_html}{note_html}
 <div class='actions'>
   <form method='post' action='{CANCEL_PATH}'>{ids}<button class='primary' type='submit' autofocus>Close - I'm OK</button></form>
-  <form method='post' action='{OPEN_PATH}'>{ids}<button class='secondary' type='submit'>Open it for {window_minutes} minutes</button></form>
+  <form method='post' action='{OPEN_PATH}'>{ids}<button class='secondary' type='submit'>Open it for {plural(window_minutes, 'minute')}</button></form>
 </div>{_help_footer(help_lines)}"""
         return _page("Still want to open it?", body)
     body = f"""
@@ -234,7 +236,7 @@ def app_text(label: str, action: str, urge_id: int) -> tuple[str, str]:
 def window_text(what: str, opened: bool, minutes: int) -> tuple[str, str]:
     """A window opening or closing: plain facts, no judgement either way."""
     if opened:
-        return "A window is open.", f"{what} is open for {minutes} minutes; it closes by itself. You chose to look."
+        return "A window is open.", f"{what} is open for {plural(minutes, 'minute')}; it closes by itself. You chose to look."
     return "The window has closed.", f"{what} is paused again. Whatever you found, you're still here, still okay."
 
 

@@ -14,6 +14,7 @@ from agent.ledger import Ledger
 from agent.store import UrgeLog
 from agent.system import doctor
 from agent.system.install import install, uninstall
+from agent.system.record import load
 
 
 def uninstall_refusal(running: bool, stopped_after_waiting: bool) -> str | None:
@@ -50,11 +51,20 @@ def cmd_install(args) -> int:
 def cmd_uninstall(args) -> int:
     not_under_sudo()
     data_dir = paths.home()
-    if not args.dry_run:
+    if not args.dry_run and not nothing_installed(data_dir):
         refusal = uninstall_refusal(state.running(data_dir) is not None, stopped_after_waiting(data_dir))
         if refusal:
             raise ConfigError(refusal)
     return uninstall(data_dir, dry_run=args.dry_run, yes=args.yes)
+
+
+def nothing_installed(data_dir: Path) -> bool:
+    """Whether no install record names anything to put back: then uninstalling changes nothing, and need not wait."""
+    try:
+        record = load(data_dir)
+    except ValueError:
+        return False  # a damaged record: the gate applies, and uninstall says what it can
+    return not record or not record.steps
 
 
 def stopped_after_waiting(data_dir: Path) -> bool:

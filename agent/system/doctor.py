@@ -18,10 +18,11 @@ import socket
 import ssl
 import stat
 import tempfile
+import textwrap
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from cryptography import x509
@@ -30,12 +31,13 @@ from agent import ca
 from agent import state as agent_state
 from agent.config import ConfigError, load_config
 from agent.engine.policy import Policy
+from agent.review import plural
 from agent.sitelists import builtin_lists
 from agent.state import State
 from agent.system import sysproxy
 from agent.system.account import Account, Runner, run_command
 from agent.system.ca import CA_CERT
-from agent.system.check import Check, start_hint
+from agent.system.check import AGAIN, INSTALL_FIX, Check, start_hint
 from agent.system.logcheck import urge_log
 from agent.system.nss import CHROMIUMS, firefox_roots
 from agent.system.oses import OsModule, for_system
@@ -66,6 +68,11 @@ class Checkup:
     def start_hint(self, service: ServiceUnit = AGENT) -> str:
         return start_hint(self.module.start_command(self.account, service) if self.module else None, service)
 
+    def run_install(self) -> str:
+        """How to (re)install, as the start of a sentence: "again" only once it has run."""
+        return "run `nocontact install` again" if self.installed else \
+            "run `nocontact install` (`nocontact install --dry-run` shows what it changes, first)"
+
 
 def checks(data_dir: Path, home: Path | None = None, *, system: str | None = None, run: Runner = run_command,
            which: Callable[[str], str | None] | None = None, env: Mapping[str, str] | None = None,
@@ -89,9 +96,11 @@ def checks(data_dir: Path, home: Path | None = None, *, system: str | None = Non
         proxy=(state and state.proxy) or DEFAULT_PROXY, installed=record is not None,
     )
     pac_text, pac_check = _pac(c)
-    return [_config(c), *_service(c), _proxy(c, pac_text), pac_check, _ca(c), _reach(c), *_trust(c),
-            _system_proxy(c, read_settings), *_browsers(c, pac_text, browser), _permissions(c), _disk(c),
-            _urge_log(c)]
+    found = [_config(c), *_service(c), _proxy(c, pac_text), pac_check, _ca(c), _reach(c), *_trust(c),
+             _system_proxy(c, read_settings), *_browsers(c, pac_text, browser), _permissions(c), _disk(c),
+             _urge_log(c)]
+    # Before any install, "run install again" would puzzle: each OS's checks are told how to install instead.
+    return found if c.installed else [replace(f, fix=INSTALL_FIX) if f.fix == AGAIN else f for f in found]
 
 
 def _record(data_dir: Path) -> InstallRecord | None:
@@ -257,7 +266,7 @@ def _reach(c: Checkup) -> Check:
                                   f"what it can vouch for ({shown}), so they are refused instead of showing the "
                                   "gentle page", "Run `nocontact ca rotate` to make a CA that covers them "
                                                  "(`nocontact ca` lists them).")
-    return Check(name, True, f"it can vouch for {len(reach.permitted)} sites nocontact reads, and no other")
+    return Check(name, True, f"it can vouch for {plural(len(reach.permitted), 'site')} nocontact reads, and no other")
 
 
 def _trust(c: Checkup) -> list[Check]:
@@ -285,7 +294,7 @@ def _system_proxy(c: Checkup, read_settings) -> Check:
     pointing = [s for s in settings if s.points_at(c.pac_url, c.proxy)]
     detail = "; ".join(_said(s, s in pointing) for s in settings) or "no system proxy setting was found"
     return Check("System proxy", bool(pointing), detail, None if pointing else
-                 f"Run `nocontact install` again, or set the automatic proxy configuration (PAC) address to "
+                 f"{c.run_install().capitalize()}, or set the automatic proxy configuration (PAC) address to "
                  f"{c.pac_url} in your system's network settings.")
 
 
@@ -341,7 +350,7 @@ def headless_check(c: Checkup, binary: str, pac: str | None) -> Check:
                                  "setting, with its CA trusted")
     return Check(name, False, "a watched site did not come through nocontact",
                  "If the checks above are fine, close this browser completely and open it again; "
-                 "otherwise run `nocontact install` again.")
+                 f"otherwise {c.run_install()}.")
 
 
 def _browsers(c: Checkup, pac: str | None, browser: bool) -> list[Check]:
@@ -401,20 +410,36 @@ def _disk(c: Checkup) -> Check:
 # --- showing it ---------------------------------------------------------------------
 
 
-def render(found: list[Check]) -> str:
-    """A plain checklist: ok, to do (with what to do), or not checked here."""
+ROOM = 30  # the fewest columns a check's words get beside the names; fewer, and they go under the name
+
+
+def render(found: list[Check], columns: int | None = None) -> str:
+    """A plain checklist: ok, to do (with what to do), or not checked here; wrapped at `columns` (the terminal's)."""
+    columns = columns or shutil.get_terminal_size().columns
     width = max((len(c.name) for c in found), default=0)
+    beside = 2 + 5 + 2 + width + 2  # where the words start: after the mark and the longest name
+    indent = " " * (beside if columns - beside >= ROOM else 4 + 5)
+
+    def wrapped(first: str, text: str) -> list[str]:
+        if len(first) > len(indent):  # the name is wider than the words' column: they start below it
+            return [first.rstrip(), *wrapped(indent, text)]
+        # Paths, addresses and `commands` are never broken: a long one gets a line of its own.
+        whole = re.sub(r"`[^`]*`", lambda m: m.group().replace(" ", "\0"), text)
+        return [line.replace("\0", " ") for line in textwrap.wrap(
+            whole, columns - 1, initial_indent=first.ljust(len(indent)), subsequent_indent=indent,
+            break_long_words=False, break_on_hyphens=False)]
+
     lines = ["nocontact doctor", ""]
     for check in found:
         mark = {True: "ok   ", False: "to do", None: "--   "}[check.ok]
-        lines.append(f"  {mark}  {check.name.ljust(width)}  {check.detail}")
+        lines += wrapped(f"  {mark}  {check.name.ljust(width)}  ", check.detail)
         if check.ok is False and check.fix:
-            lines.append(f"  {'':5}  {'':{width}}  What to do: {check.fix}")
+            lines += wrapped("", f"What to do: {check.fix}")
     todo = sum(1 for c in found if c.ok is False)
     lines.append("")
-    lines.append("Everything checked is in place." if not todo else
-                 f"{todo} {'thing' if todo == 1 else 'things'} to look at; what to do is under each. "
-                 "The rest is in place.")
+    lines += textwrap.wrap("Everything checked is in place." if not todo else
+                           f"{todo} {'thing' if todo == 1 else 'things'} to look at; what to do is under each. "
+                           "The rest is in place.", columns - 1, break_long_words=False, break_on_hyphens=False)
     return "\n".join(lines)
 
 

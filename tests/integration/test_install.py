@@ -99,6 +99,7 @@ def test_cli_uninstall_refuses_while_running_then_without_a_waited_stop(tmp_path
     from agent.config import ConfigError
 
     monkeypatch.setenv("NOCONTACT_HOME", str(tmp_path))
+    (tmp_path / "install.json").write_text(json.dumps({"steps": [{"id": "x", "description": "Do x", "undo": []}]}))
     (tmp_path / "state.json").write_text(f'{{"pid": {os.getpid()}}}')
     with pytest.raises(ConfigError, match="nocontact is running"):
         commands.cmd_uninstall(_parser().parse_args(["uninstall", "--yes"]))
@@ -106,7 +107,8 @@ def test_cli_uninstall_refuses_while_running_then_without_a_waited_stop(tmp_path
     with pytest.raises(ConfigError, match="after a stop that waited out the cooldown"):
         commands.cmd_uninstall(_parser().parse_args(["uninstall", "--yes"]))
     monkeypatch.setattr(commands, "stopped_after_waiting", lambda data_dir: True)
-    assert commands.cmd_uninstall(_parser().parse_args(["uninstall", "--yes"])) == 0  # nothing installed: says so
+    assert commands.cmd_uninstall(_parser().parse_args(["uninstall", "--yes"])) == 0  # puts back what install did
+    assert not (tmp_path / "install.json").exists()
 
 
 def test_cli_install_dry_run(tmp_path, monkeypatch, capsys):
@@ -179,7 +181,8 @@ def test_a_port_another_program_holds_is_said_before_anything_changes(tmp_path, 
                      env={})
     finally:
         other.close()
-    (note,) = [s for s in steps if s.id.startswith("note:port:")]
+    # Only the port this test holds is looked at: another program may hold the proxy's default port here.
+    (note,) = [s for s in steps if s.id == f"note:port:{port}"]
     assert f"port {port}" in note.description and "PAC service" in note.description
     # Our own PAC service on that port is no obstacle.
     ours = PacServer(data_dir / "proxy.pac", port=0).start()
@@ -188,7 +191,7 @@ def test_a_port_another_program_holds_is_said_before_anything_changes(tmp_path, 
                      root=False, env={})
     finally:
         ours.stop()
-    assert not [s for s in steps if s.id.startswith("note:port:")]
+    assert not [s for s in steps if s.id == f"note:port:{ours.port}"]
 
 
 def test_install_leaves_the_pac_file_the_agent_keeps(tmp_path, data_dir):

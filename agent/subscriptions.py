@@ -107,6 +107,7 @@ class Subscriptions:
         self._kept: dict[str, Kept] = {}
         self._domains: dict[str, tuple[str, ...]] = {}
         self.lock = asyncio.Lock()  # one refresh at a time: the periodic one, or `nocontact lists update`
+        self.started = False  # the running agent fetched every list once at its start
 
     # --- the copies ------------------------------------------------------------
 
@@ -313,7 +314,9 @@ async def swap_policy(agent) -> None:
 
 async def keep_lists(agent) -> None:
     """Fetch every list at start, then look each CHECK_SECONDS for lists that are due."""
-    await refresh(agent, every_list=True)
+    store: Subscriptions = agent.lists
+    first, store.started = not store.started, True  # started again after a failure: no fetching all at once again
+    await refresh(agent, every_list=first)
     while True:
         await asyncio.sleep(CHECK_SECONDS)
         await refresh(agent)

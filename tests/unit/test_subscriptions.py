@@ -337,3 +337,30 @@ def test_the_pac_tables_are_the_same_text_made_a_name_at_a_time():
     for count in (0, 1, RUN, RUN * 3 + 5):
         names = {"".join(rng.choice("abc.-_9Zé\"") for _ in range(rng.randint(1, 10))) for _ in range(count)}
         assert table(names) == json.dumps(dict.fromkeys(sorted(names), 1), separators=(",", ":"))
+
+
+def test_the_refresh_job_fetches_every_list_at_start_only(tmp_path, listed, clock):
+    import asyncio
+    from types import SimpleNamespace
+
+    from agent.subscriptions import keep_lists
+
+    path, config = listed
+    store = Subscriptions(tmp_path / "lists", wall=clock)
+    agent = SimpleNamespace(config=config(), lists=store, guard_event=lambda *_: None)
+    agent.policy = Policy(agent.config, store.for_policy(agent.config))
+
+    async def run_until_tried(tries: int = 500) -> float | None:
+        task = asyncio.create_task(keep_lists(agent))
+        for _ in range(tries):
+            await asyncio.sleep(0.01)
+            if store.kept(path.as_uri()).tried == clock.now:
+                break
+        task.cancel()
+        return store.kept(path.as_uri()).tried
+
+    assert asyncio.run(run_until_tried()) == clock.now
+    assert agent.policy.decide("https://one.example/").blocked
+    first = clock.now
+    clock.advance(60)
+    assert asyncio.run(run_until_tried(30)) == first, "started again (after a failure): only what is due"

@@ -211,7 +211,9 @@ class Subscriptions:
             return self._failed(sub, kept, why, now)
         changed = copy.domains != current
         if changed:
-            new = set(copy.domains)
+            new: set[str] = set()
+            for start in range(0, len(copy.domains), 16384):  # a part at a time: see domainlists.read_domain_list
+                new.update(copy.domains[start:start + 16384])
             gone = {d: since for d, since in gone.items() if d not in new}
             gone.update((d, now) for d in current if d not in new and d not in gone)
             held_changed = True

@@ -176,7 +176,8 @@ def launch(home: Path, command: list[str], port: int, log: Path, files: int) -> 
 
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "agent", "--home", str(home), *command], cwd=ROOT,
-                                env={"PATH": "/usr/bin:/bin", "NOCONTACT_HOME": str(home)}, stdin=subprocess.DEVNULL,
+                                env={"PATH": "/usr/bin:/bin", "NOCONTACT_HOME": str(home),
+                                     "NOCONTACT_GUARD_HOME": str(home.parent / "guard")}, stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT, preexec_fn=limit)
     try:
         wait_listening(proc, port, log)

@@ -207,7 +207,7 @@ def run(seconds: float, concurrency: int, rounds: int) -> int:
                 # connection then waits ~40 ms for a delayed ACK on every response.
                 server.RequestHandlerClass.disable_nagle_algorithm = True
             env = dict(os.environ, NOCONTACT_BENCH_ORIGIN=f"{origin.http_port},{origin.https_port}",
-                       NOCONTACT_HOME=str(tmp / "home"), PYTHONPATH=str(ROOT))
+                       NOCONTACT_HOME=str(tmp / "home"), NOCONTACT_GUARD_HOME=str(tmp / "guard"), PYTHONPATH=str(ROOT))
             (tmp / "config.yaml").write_text(CONFIG)
             mitm_port, noc_port = free_port(), free_port()
             start([shutil.which("mitmdump") or "mitmdump", "--listen-host", "127.0.0.1", "--listen-port", str(mitm_port),

@@ -70,3 +70,17 @@ def test_a_table_is_looked_up_by_the_longest_suffix_of_a_host():
     table = {"example.com": 1, "a.example.com": 2}
     assert [by_host(table, h) for h in ("b.a.example.com", "a.example.com", "x.example.com", "example.org")] == [
         2, 2, 1, None]
+
+
+@pytest.mark.parametrize("raw", [
+    "", "a=1", "a=1&b=2", "a", "a=", "=v", "&&a=1&&", "a=1=2", "q=casey+lindqvist", "q=casey%2Blindqvist",
+    "q=casey%2520lindqvist", "u=https%3A%2F%2Fx.com%2Fa%3Fb%3D1%26c%3D2", "n%61me=v", "a=%zz&b=%e2%82%ac",
+    "a=%C3%28", "a+b=c+d", "a=1;b=2", "x=%", "x=%2", "%=%", "a=%25%32%35", "k=v&k=w",
+])
+def test_the_query_reads_as_parse_qsl_then_decode_reads_it(raw):
+    """The query reader is written out for speed; it must read every query exactly as the standard library."""
+    from urllib.parse import parse_qsl
+
+    from agent.engine.urls import decode
+    expected = tuple((decode(k), decode(v)) for k, v in parse_qsl(raw, keep_blank_values=True, errors="replace"))
+    assert parse(f"https://example.com/?{raw}").query == expected

@@ -25,7 +25,8 @@ def test_a_platforms_short_links_embeds_and_redirect_pages_are_its_own(platform)
 
 def test_short_links_and_embeds_are_never_read() -> None:
     assert platform_named("youtube").readable_domains == ("youtube.com",)
-    assert platform_named("x").readable_domains == ("x.com", "twitter.com")
+    assert platform_named("x").readable_domains == ("x.com", "twitter.com", "cdn.syndication.twimg.com")
+    assert platform_for_host("pbs.twimg.com") is None  # X's media hosts are not read, only its embed timelines
     assert platform_named("instagram").readable_domains == platform_named("instagram").domains
 
 

@@ -46,6 +46,13 @@ TABLES["x"] = [
             "https://api.twitter.com/1.1/statuses/user_timeline.json?screen_name=caseylindq&count=200",
             "https://api.x.com/2/users/by/username/caseylindq",
             "https://x.com/intent/user?screen_name=%2540caseylindq",
+            # embedded timelines and widgets
+            "https://syndication.twitter.com/srv/timeline-profile/screen-name/caseylindq",
+            "https://syndication.twitter.com/srv/timeline-profile/screen-name/CaseyLindq?dnt=false&embedId=twitter-widget-0",
+            "https://syndication.x.com/srv/timeline-profile/screen-name/caseylindq",
+            "https://cdn.syndication.twimg.com/timeline/profile?callback=__twttr.setUpdate&screen_name=caseylindq",
+            "https://platform.twitter.com/widgets/follow_button.html?screen_name=caseylindq&show_count=false",
+            "https://platform.twitter.com/embed/Timeline.html?dnt=false&screenName=caseylindq",
         ],
         [
             "https://x.com/caseylindq_",
@@ -64,6 +71,12 @@ TABLES["x"] = [
             "https://t.co/AbCdEf1234",
             "https://developer.x.com/caseylindq",
             "https://www.instagram.com/caseylindq/",
+            "https://syndication.twitter.com/srv/timeline-profile/screen-name/caseylindq_fan",
+            "https://syndication.twitter.com/srv/timeline-profile/screen-name/",
+            "https://cdn.syndication.twimg.com/timeline/profile?screen_name=caseylindqvist",
+            "https://cdn.syndication.twimg.com/caseylindq",
+            "https://platform.twitter.com/widgets.js",
+            "https://pbs.twimg.com/profile_images/123/caseylindq.jpg",
         ],
     ),
     (
@@ -192,6 +205,10 @@ TABLES["snapchat"] = [
             "https://story.snapchat.com/@caseyl.snaps",
             "https://story.snapchat.com/s/caseyl.snaps",
             "https://story.snapchat.com/u/caseyl.snaps",
+            # Snapcode images: the code that adds the person
+            "https://app.snapchat.com/web/deeplink/snapcode?username=caseyl.snaps&type=SVG&bitmoji=enable",
+            "https://www.snapchat.com/web/deeplink/snapcode?username=CaseyL.Snaps&type=PNG",
+            "https://feelinsonice-hrd.appspot.com/web/deeplink/snapcode?username=caseyl.snaps&size=400&type=SVG",
         ],
         [
             "https://www.snapchat.com/add/caseyl.snaps2",
@@ -200,6 +217,9 @@ TABLES["snapchat"] = [
             "https://www.snapchat.com/discover",
             "https://accounts.snapchat.com/accounts/login",
             "https://www.snapchat.com/",
+            "https://app.snapchat.com/web/deeplink/snapcode?username=caseyl.snaps2&type=SVG",
+            "https://accounts.snapchat.com/accounts/login?username=caseyl",
+            "https://feelinsonice-hrd.appspot.com/caseyl.snaps",
         ],
     ),
 ]
@@ -230,6 +250,7 @@ TABLES["pinterest"] = [
             'https://www.pinterest.com/resource/BoardsResource/get/?data={"options":{"username":"caseylindqvist","page_size":25}}',
             'https://www.pinterest.com/_ngjs/resource/UserActivityPinsResource/get/?data={"options":{"username":"CaseyLindqvist"}}',
             "https://api.pinterest.com/v3/users/caseylindqvist/",
+            "https://widgets.pinterest.com/v3/pidgets/users/caseylindqvist/pins/",
         ],
         [
             "https://www.pinterest.com/caseylindqvist2/",
@@ -242,6 +263,8 @@ TABLES["pinterest"] = [
             'https://www.pinterest.com/resource/UserResource/get/?data={"options":{"username":"caseylindqvist2"}}',
             "https://www.pinterest.com/resource/UserResource/get/?data={not json",
             "https://www.pinterest.com/business/hub/",
+            "https://widgets.pinterest.com/v3/pidgets/users/caseylindqvist2/pins/",
+            "https://widgets.pinterest.com/caseylindqvist/",
         ],
     ),
 ]

@@ -29,6 +29,8 @@ TABLES["linkedin"] = [
             "&memberIdentity=casey-lindqvist-4b2a1c&decorationId=com.linkedin.voyager.dash.deco.identity.profile",
             "https://www.linkedin.com/voyager/api/graphql?includeWebMetadata=true"
             "&variables=(vanityName:casey-lindqvist-4b2a1c)&queryId=voyagerIdentityDashProfiles.abc123",
+            "https://badges.linkedin.com/profile?locale=en_US&badgetype=VERTICAL&badgetheme=light&uid=123"
+            "&version=v1&maxsize=medium&trk=profile-badge&vanityname=casey-lindqvist-4b2a1c",
         ],
         [
             "https://www.linkedin.com/in/casey-lindqvist/",
@@ -39,6 +41,8 @@ TABLES["linkedin"] = [
             "https://lnkd.in/eAbCdEfG",
             "https://www.linkedin.com/in/me/",
             "https://www.linkedin.com/feed/",
+            "https://badges.linkedin.com/profile?badgetype=VERTICAL&vanityname=casey-lindqvist-4b2a1c2",
+            "https://badges.linkedin.com/casey-lindqvist-4b2a1c",
         ],
     ),
     (
@@ -71,6 +75,8 @@ TABLES["github"] = [
             "https://gist.github.com/caseylindqvist/0a1b2c3d4e5f",
             "https://raw.githubusercontent.com/caseylindqvist/dotfiles/main/.bashrc",
             "https://github.com/sponsors/caseylindqvist",
+            "https://avatars.githubusercontent.com/caseylindqvist",
+            "https://github.com/caseylindqvist.png?size=200",
         ],
         [
             "https://github.com/caseylindqvist2",
@@ -83,6 +89,7 @@ TABLES["github"] = [
             "https://github.com/topics/caseylindqvist",
             "https://github.com/settings/profile",
             "https://avatars.githubusercontent.com/u/1234567",
+            "https://avatars.githubusercontent.com/caseylindqvist2",
         ],
     ),
 ]

@@ -20,6 +20,7 @@ MIRROR_LABELS = frozenset("www m mobile web touch mbasic old new np i amp free l
 # de-de.facebook.com, uk.linkedin.com, br.pinterest.com: stripped only where a platform has them.
 REGIONAL_LABEL = re.compile(r"[a-z]{2}(?:[-_][a-z]{2})?")
 DIGITS = re.compile(r"[0-9]{1,25}")
+MAX_PLACES = 4096  # hosts whose place on a platform is remembered, per platform
 MAX_JSON_NODES = 20_000  # nodes (objects, lists and values) read of one JSON text: a hostile blob stays cheap
 # Redirect pages: host (any subdomain) -> (path prefix, query parameters holding the target; none: the path).
 Redirects = dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
@@ -77,6 +78,7 @@ class Site(Platform):
     redirects: Redirects = {}  # the platform's own "you are leaving" pages, unwrapped like other wrappers
     search_paths: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path prefix, query params)
     ignores_dots = False  # handles compare without their dots: casey.l and caseyl are one person
+    mirror_labels: frozenset[str] = MIRROR_LABELS  # host labels that serve the same pages as the bare domain
 
     @property
     def readable_domains(self) -> tuple[str, ...]:
@@ -106,16 +108,29 @@ class Site(Platform):
 
     def place(self, host: str) -> tuple[str, list[str]]:
         """(the platform domain the host is under, the host labels in front that matter)."""
+        found = self._places.get(host)
+        if found is None:
+            if len(self._places) >= MAX_PLACES:
+                self._places.clear()
+            found = self._places[host] = self._find_place(host)
+        return found[0], list(found[1])
+
+    @property
+    def _places(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Hosts already placed (browsing asks about the same few over and over): one dict per platform."""
+        return self.__dict__.setdefault("_place_cache", {})
+
+    def _find_place(self, host: str) -> tuple[str, tuple[str, ...]]:
         for suffix in host_suffixes(host):
             if suffix in self.domains:
                 labels = host[: -len(suffix)].split(".")[:-1]
-                kept = [
+                kept = tuple(
                     label
                     for label in labels
-                    if label not in MIRROR_LABELS and not (self.regional and REGIONAL_LABEL.fullmatch(label))
-                ]
+                    if label not in self.mirror_labels and not (self.regional and REGIONAL_LABEL.fullmatch(label))
+                )
                 return suffix, kept
-        return "", []
+        return "", ()
 
     def graphql_variables(self, url: Url, keys: Iterable[str]) -> list[str]:
         """Values from the JSON `variables` parameter (of a GraphQL GET, or the form of a GraphQL POST)."""

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from agent.engine.identity import Identity
-from agent.engine.platforms.base import DIGITS, Site, nth, word_set
+from agent.engine.platforms.base import DIGITS, MIRROR_LABELS, Site, nth, word_set
 from agent.engine.urls import Url
 
 
@@ -27,6 +27,7 @@ class Instagram(Site):
     search_paths = (
         ("explore/search/keyword", ("q",)),
         ("web/search/topsearch", ("query",)),
+        ("api/v1/web/search/topsearch", ("query",)),
         ("api/v1/users/search", ("q", "query")),
         ("api/v1/fbsearch", ("query", "q")),
     )
@@ -62,7 +63,7 @@ class Threads(Instagram):
     domains = ("threads.net", "threads.com")
     identity_name = "instagram"
     example = "https://www.threads.net/@name"
-    redirects = {}
+    redirects = {"l.threads.net": (("/", ("u",)),), "l.threads.com": (("/", ("u",)),)}
     search_paths = (("search", ("q", "query")),)
 
     def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
@@ -82,6 +83,8 @@ class Facebook(Site):
     name, label = "facebook", "Facebook"
     domains = ("facebook.com", "fb.com", "fb.me", "m.me", "messenger.com", "fb.watch")
     regional = True
+    # Numbered and business hosts serve the same profiles: x.facebook.com, 0.facebook.com, business.facebook.com.
+    mirror_labels = MIRROR_LABELS | frozenset("x 0 d h iphone upload business".split())
     example = "https://www.facebook.com/name or https://www.facebook.com/profile.php?id=100000000000000"
     short_links = ("fb.watch",)
     redirects = {"facebook.com": (("/l.php", ("u",)), ("/flx/warn", ("u",))), "messenger.com": (("/l.php", ("u",)),)}
@@ -96,8 +99,11 @@ class Facebook(Site):
     video.php video videos live fundraisers donate places pg me checkpoint recover r.php reg
     campaign lite mobile developers games instantgames media composer ajax api graphql rsrc.php
     security directory public p find-friends feeds latest messenger notes offers jobs weather
-    coronavirus_info logout.php unsupportedbrowser
+    coronavirus_info logout.php unsupportedbrowser latest shows topic browse
     """)
+    # Account ids by other names: friends/suggestions/?profile_id=, hovercard ?uid=, mbasic ?owner_id=, ?av=.
+    id_params = ("profile_id", "user_id", "uid", "owner_id", "av")
+    graph_version = re.compile(r"v[0-9]{1,2}(?:\.[0-9]{1,2})?")
     search_paths = (("search", ("q",)),)
 
     def key(self, raw: str) -> str | None:
@@ -128,8 +134,15 @@ class Facebook(Site):
             if not labels and low[:1] not in (["e"], ["d"], ["g"], ["j"], ["ch"]):  # short codes
                 yield self.handle(nth(segs, 0))
             return
-        if low[:2] == ["ajax", "hovercard"] or low[:1] in (["profile.php"], ["story.php"], ["permalink.php"]):
+        if low[:2] == ["ajax", "hovercard"] or low[:1] in (["profile.php"], ["story.php"], ["permalink.php"],
+                                                            ["photo.php"]):
             yield from map(self.handle, url.params("id"))  # the profile, or the owner of the story
+        yield from map(self.numeric_id, url.params(*self.id_params))
+        for album in url.params("set"):  # photo sets: set=a.<id>, set=pb.<id>.-2207520000, set=t.<id>
+            yield from map(self.numeric_id, re.findall(r"[0-9]{5,25}", album))
+        if labels == ["graph"]:  # graph.facebook.com[/v18.0]/<id or name>/picture: avatars and objects
+            nodes = segs[1:] if segs and self.graph_version.fullmatch(low[0]) else segs
+            yield self.handle(nth(nodes, 0))
         if "graphql" in low[:2]:
             yield from map(self.numeric_id, self.graphql_variables(url, ("userID", "profileID", "profile_id", "id")))
             yield from map(self.handle, self.graphql_variables(url, ("username", "vanity", "userVanity")))
@@ -138,7 +151,7 @@ class Facebook(Site):
         first = low[0]
         if first == "people":  # /people/<Name>/<id>/
             yield self.numeric_id(nth(segs, 2))
-        elif first in ("profile", "p", "pg"):  # /profile/<id>, /p/<Name>-<id>/, /pg/<name>/
+        elif first in ("profile", "p", "pg", "watch", "gaming"):  # /profile/<id>, /p/<Name>-<id>/, /watch/<name>
             yield self.handle(nth(segs, 1))
         elif first == "pages":  # /pages/<Name>/<id>
             yield self.numeric_id(nth(segs, 2))

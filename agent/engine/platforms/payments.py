@@ -22,6 +22,9 @@ class Venmo(Site):
     how-it-works teen credit-card debit-card direct-deposit wallet settings statement notifications
     search invite story stories pay-with-venmo api v1 groups charities static home feed
     """)
+    # venmo.com/search?q=, account.venmo.com/search?q=, api.venmo.com/v1/users?query=
+    search_paths = (("search", ("q", "query")), ("api/search", ("q", "query")), ("v1/users", ("query",)),
+                    ("v1/search", ("query", "q")))
 
     def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
         segs = url.segments

@@ -14,7 +14,8 @@ class X(Site):
     """X and Twitter: one platform, both domains."""
 
     name, label = "x", "X (Twitter)"
-    domains = ("x.com", "twitter.com", "t.co")
+    # cdn.syndication.twimg.com serves the embedded timelines (?screen_name=), alone of X's media hosts.
+    domains = ("x.com", "twitter.com", "t.co", "cdn.syndication.twimg.com")
     example = "https://x.com/name"
     short_links = ("t.co",)
     redirects = {"x.com": (("/i/redirect", ("url",)),), "twitter.com": (("/i/redirect", ("url",)),)}
@@ -42,7 +43,12 @@ class X(Site):
         if "graphql" in low[:3]:  # .../UserByScreenName, UserByRestId, UserTweets
             yield from map(self.handle, self.graphql_variables(url, ("screen_name", "screenName")))
             yield from map(self.numeric_id, self.graphql_variables(url, ("userId", "user_id", "rest_id", "userIds")))
-        if labels == ["api"]:  # api.x.com/2/users/by/username/<name>, /2/users/<id>
+        if labels == ["syndication"] or domain == "cdn.syndication.twimg.com":
+            # Embedded timelines: /srv/timeline-profile/screen-name/<name>, .../user-id/<id>
+            for kind, read in (("screen-name", self.handle), ("user-id", self.numeric_id)):
+                if kind in low:
+                    yield read(nth(segs, low.index(kind) + 1))
+        elif labels == ["api"]:  # api.x.com/2/users/by/username/<name>, /2/users/<id>
             if low[:4] == ["2", "users", "by", "username"]:
                 yield self.handle(nth(segs, 4))
             elif low[:2] == ["2", "users"]:
@@ -127,7 +133,8 @@ class TikTok(Site):
 
 class Snapchat(Site):
     name, label = "snapchat", "Snapchat"
-    domains = ("snapchat.com",)
+    # feelinsonice-hrd.appspot.com: the older host of the Snapcode images, as app.snapchat.com/web/deeplink/snapcode.
+    domains = ("snapchat.com", "feelinsonice-hrd.appspot.com")
     example = "https://www.snapchat.com/add/name"
     handle_re = re.compile(r"[a-z][a-z0-9._-]{1,14}")
     search_paths = (("search", ("q",)),)
@@ -135,7 +142,9 @@ class Snapchat(Site):
     def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
         segs = url.segments
         low = [s.lower() for s in segs]
-        if labels not in ([], ["story"]):
+        if "snapcode" in low or "bitmoji" in low:  # a Snapcode or avatar image: .../snapcode?username=<name>
+            yield from map(self.handle, url.params("username"))
+        if labels not in ([], ["story"]) or domain != "snapchat.com":
             return
         if segs and segs[0].startswith("@"):  # www.snapchat.com/@name, story.snapchat.com/@name
             yield self.handle(segs[0])
@@ -198,6 +207,8 @@ class Pinterest(Site):
                 yield self.handle(nth([s for s in source.split("/") if s], 0))
         if low[:2] == ["v3", "users"]:  # api.pinterest.com/v3/users/<name>/
             yield self.handle(nth(segs, 2))
+        elif low[:3] == ["v3", "pidgets", "users"]:  # widgets.pinterest.com/v3/pidgets/users/<name>/pins/
+            yield self.handle(nth(segs, 3))
         elif not labels and segs:  # /<name>/, /<name>/<board>/, /<name>/_saved/; /pin/<id>/ names no owner
             yield self.handle(segs[0])
 

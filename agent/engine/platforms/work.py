@@ -24,6 +24,8 @@ class LinkedIn(Site):
     search_paths = (("search/results", ("keywords",)),)
 
     def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        if domain == "linkedin.com" and labels == ["badges"]:  # the profile badge: badges.linkedin.com/profile?vanityname=
+            yield from map(self.handle, url.params("vanityname"))
         if domain != "linkedin.com" or labels:
             return
         segs = url.segments
@@ -38,6 +40,15 @@ class LinkedIn(Site):
             yield from map(self.handle, url.params("memberIdentity", "vanityName"))
             for text in url.params("variables"):  # Rest.li, not JSON: (vanityName:casey-lindqvist)
                 yield from map(self.handle, re.findall(r"vanityName:([^,()]+)", text))
+
+    def searches(self, url: Url) -> Iterator[str]:
+        yield from super().searches(url)
+        low = [s.lower() for s in url.segments]
+        if low[:2] == ["pub", "dir"] and len(low) > 3:  # the public directory: /pub/dir/<first>/<last>
+            yield f"{url.segments[2]} {url.segments[3]}"
+        first, last = url.param("firstName"), url.param("lastName")  # /pub/dir/?firstName=&lastName=
+        if first and last:
+            yield f"{first} {last}"
 
 
 class GitHub(Site):
@@ -68,7 +79,7 @@ class GitHub(Site):
             if len(labels) == 1:
                 yield self.handle(labels[0])
         elif domain == "githubusercontent.com":  # raw.githubusercontent.com/<user>/<repo>/...
-            if labels in (["raw"], ["gist"]):
+            if labels in (["raw"], ["gist"]) or labels == ["avatars"] and low[:1] != ["u"]:  # avatars.../<user>
                 yield self.handle(nth(segs, 0))
         elif labels == ["api"]:  # api.github.com/users/<user>, /orgs/<org>, /repos/<user>/<repo>
             if low[:1] in (["users"], ["orgs"], ["repos"]):

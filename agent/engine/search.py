@@ -32,6 +32,20 @@ _GOOGLE_TLDS = (
     "com.sl com.sv com.tj com.tr com.tw com.ua com.uy com.vc com.vn"
 ).split()
 GOOGLE_DOMAINS = tuple(f"google.{tld}" for tld in _GOOGLE_TLDS)
+# Public SearXNG instances: SearXNG serves /search?q= on any host, so the well-known instances are named
+# one by one (a host is decrypted only when it is known to be a search engine).
+SEARXNG_INSTANCES = (
+    "searx.be", "priv.au", "search.sapti.me", "searx.tiekoetter.com", "search.bus-hit.me", "paulgo.io",
+    "searx.work", "search.inetol.net", "searx.fmac.xyz", "search.ononoki.org", "searxng.site", "opnxng.com",
+    "search.rhscz.eu", "searx.perennialte.ch", "searx.mxchange.org", "search.hbubli.cc", "baresearch.org",
+    "etsi.me", "search.projectsegfau.lt", "northboot.xyz", "searx.catfluori.de", "search.mdosch.de",
+    "searx.lunar.icu", "searx.daetalytica.io", "searx.ox2.fr", "searx.tuxcloud.net", "searxng.world",
+    "searx.foss.family", "search.im-in.space", "searx.nixnet.services", "search.leptons.xyz",
+    "searx.techsaviours.org", "searxng.ch", "searx.headpat.exchange", "searx.namejeff.xyz", "searx.oloke.xyz",
+    "search.demoniak.ch", "searx.zhenyapav.com", "search.smnz.de", "searx.si", "searx.dresden.network",
+    "search.disroot.org", "searx.prvcy.eu", "searx.xyz", "search.unlocked.link", "searx.divided-by-zero.eu",
+    "searx.rhscz.eu", "search.indst.eu", "search.canine.tools", "searx.stream", "searxng.online",
+)
 SEARCH_ENGINES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(GOOGLE_DOMAINS, ("q", "as_q", "as_epq", "oq")),
     "bing.com": ("q",),
@@ -48,7 +62,40 @@ SEARCH_ENGINES: dict[str, tuple[str, ...]] = {
     "search.aol.com": ("q",),
     "ask.com": ("q",),
     "mojeek.com": ("q",),
+    "mojeek.co.uk": ("q",),
+    "duck.com": ("q",),
+    # Answer engines and smaller engines.
+    "kagi.com": ("q",),
+    "you.com": ("q",),
+    "perplexity.ai": ("q",),
+    "phind.com": ("q",),
+    "yep.com": ("q",),
+    "presearch.com": ("q",),
+    "swisscows.com": ("query",),
+    "dogpile.com": ("q",),
+    "webcrawler.com": ("q",),
+    "info.com": ("q",),
+    "metager.org": ("eingabe",),
+    "metager.de": ("eingabe",),
+    "search.lilo.org": ("q",),
+    "andisearch.com": ("query", "q"),
+    "leta.mullvad.net": ("q",),
+    "search.marginalia.nu": ("query",),
+    "searchencrypt.com": ("q",),
+    "gibiru.com": ("q",),
+    "oceanhero.today": ("q",),
+    "search.seznam.cz": ("q",),
+    "search.naver.com": ("query",),
+    "search.daum.net": ("q",),
+    "sogou.com": ("query",),
+    "so.com": ("q",),
+    # The Internet Archive's own search (of captured sites, and of its collections).
+    "archive.org": ("query",),
+    **dict.fromkeys(SEARXNG_INSTANCES, ("q",)),
 }
+# Engines that also put the search text in the path: domain -> the segment before it
+# (perplexity.ai/search/who-is-casey-lindqvist-Ab1cD2).
+PATH_SEARCHES = {"perplexity.ai": "search"}
 
 
 # Engines whose domain also serves mail, documents, storage or accounts (mail.google.com,
@@ -58,6 +105,7 @@ SEARCH_LABELS = {  # domain prefix -> first labels of its search hosts ("" is th
     "google.": ("", "www", "images", "news", "scholar", "books", "video"),
     "yandex.": ("", "www"),
     "baidu.com": ("", "www", "m", "image"),
+    "substack.com": ("",),  # its redirect page, not the newsletters on its subdomains
 }
 
 
@@ -85,7 +133,13 @@ def is_search(url: Url) -> bool:
 def engine_searches(url: Url, params: tuple[str, ...] | None = None) -> list[str]:
     """The search texts in `url`; `params` when the caller already knows the host's (see engine_params)."""
     params = params if params is not None else engine_params(url.host)
-    return url.params(*params) if params and is_search(url) else []
+    if not params or not is_search(url):
+        return []
+    found = url.params(*params)
+    segs = url.segments
+    if len(segs) > 1 and by_host(PATH_SEARCHES, url.host) == segs[0].lower():
+        found.append(segs[1].replace("-", " "))
+    return found
 
 
 # --- matching ----------------------------------------------------------------

@@ -59,10 +59,48 @@ def test_no_look_alikes(index, text):
     ("https://search.brave.com/search?q=casey", "casey"),
     ("https://www.startpage.com/do/search?query=casey", "casey"),
     ("https://www.ecosia.org/search?q=casey", "casey"),
+    # answer engines and smaller engines
+    ("https://kagi.com/search?q=casey+lindqvist", "casey lindqvist"),
+    ("https://you.com/search?q=casey+lindqvist&fromSearchBar=true", "casey lindqvist"),
+    ("https://www.perplexity.ai/search?q=casey%20lindqvist", "casey lindqvist"),
+    ("https://www.perplexity.ai/search/who-is-casey-lindqvist-Ab1cD2eF.g3", "who is casey lindqvist Ab1cD2eF.g3"),
+    ("https://www.phind.com/search?q=casey+lindqvist", "casey lindqvist"),
+    ("https://www.startpage.com/sp/search?query=casey", "casey"),
+    ("https://www.qwant.com/?q=casey&t=web", "casey"),
+    ("https://www.mojeek.com/search?q=casey", "casey"),
+    ("https://yep.com/web?q=casey", "casey"),
+    ("https://presearch.com/search?q=casey", "casey"),
+    ("https://swisscows.com/web?query=casey", "casey"),
+    ("https://www.dogpile.com/serp?q=casey", "casey"),
+    ("https://metager.org/meta/meta.ger3?eingabe=casey", "casey"),
+    ("https://search.naver.com/search.naver?query=casey", "casey"),
+    ("https://search.seznam.cz/?q=casey", "casey"),
+    # public SearXNG instances
+    ("https://searx.be/search?q=casey+lindqvist&categories=general", "casey lindqvist"),
+    ("https://priv.au/search?q=casey", "casey"),
+    ("https://search.sapti.me/search?q=casey", "casey"),
+    ("https://searx.tiekoetter.com/search?q=casey", "casey"),
+    # the Internet Archive's own search
+    ("https://web.archive.org/search?query=casey+lindqvist", "casey lindqvist"),
+    ("https://archive.org/search?query=casey", "casey"),
 ])
 def test_engine_queries(url, text):
     assert text in engine_searches(parse(url))
 
 
-def test_non_engines_have_no_search():
-    assert engine_searches(parse("https://news.example/search?q=casey+lindqvist")) == []
+@pytest.mark.parametrize("url", [
+    "https://news.example/search?q=casey+lindqvist",
+    "https://searx.example/search?q=casey+lindqvist",  # a SearXNG instance nobody has named is not decrypted
+    "https://mail.seznam.cz/?q=casey",
+    "https://mail.naver.com/search?query=casey",
+    "https://www.perplexity.ai/discover/casey-lindqvist",
+])
+def test_non_engines_have_no_search(url):
+    assert engine_searches(parse(url)) == []
+
+
+def test_search_hosts_of_portals_that_also_serve_mail_are_named_alone():
+    from agent.engine.search import SEARCH_ENGINES
+
+    for domain in ("seznam.cz", "naver.com", "daum.net", "microsoft.com", "disroot.org"):
+        assert domain not in SEARCH_ENGINES, domain

@@ -69,7 +69,7 @@ from urllib.parse import unquote
 import phonenumbers
 
 from agent.barrier import lightspeed, sockets
-from agent.barrier.body import MAX_NODES, Fields, Work, decode_body, load_json
+from agent.barrier.body import MAX_NODES, Fields, Work, decode_body
 from agent.barrier.keys import PHONEISH, account_keys, email_keys, thread_keys
 from agent.barrier.learning import MAX_LEARNT, Learning, on_host
 from agent.barrier.letter import plain_text
@@ -198,7 +198,8 @@ class Barrier(Learning):
         work = work if work is not None else Work()
         for carried in sockets.carried(message, max_body):
             work.read += len(carried.text)
-            value = load_json(carried.text.strip(), False, work)
+            work.parsed += len(carried.text)
+            value = carried.value
             sends = lightspeed.task_sends(value)
             for endpoint in websockets:
                 held = [(task, self._send(endpoint, Envelope(task.recipients, text=task.text))) for task in sends]

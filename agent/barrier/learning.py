@@ -168,7 +168,8 @@ class Learning:
         new = 0
         for carried in sockets.carried(message, max_body):
             work.read += len(carried.text)
-            value = load_json(carried.text.strip(), False, work)
+            work.parsed += len(carried.text)
+            value = carried.value
             if isinstance(value, dict | list):
                 new += self._learn_rows(listing.platform, read_listing(listing, value, work))
         return new

@@ -161,7 +161,8 @@ LISTINGS: tuple[Listing, ...] = (
     # Venmo: users searched and looked up ({id, username}: mmohades/Venmo venmo_api/apis/user_api.py on
     # api.venmo.com/v1; the web app's GraphQL search {node: {id, handle}} and profile lookups).
     Listing("venmo", ("venmo.com",),
-            _re(r"^/(?:v1/users|api/(?:v\d+/)?(?:users?|people|profiles?|search)|graphql)(?:[/?]|$)"),
+            _re(r"^/(?:v1/users|api/(?:v\d+/)?(?:users?|people|profiles?|search)|graphql)(?:[/?]|$)"
+                r"|^/_next/data/[^/]+/u/[^/?]+\.json"),  # the profile page's data, when the site moves to it
             ids=("id", "external_id", "externalId", "user_id", "userId"), handles=("username", "handle"),
             family="payments"),
     # Discord: a direct-message channel opened or listed {id, type, recipients: [{id, username}]}

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 MAX_JSON_VALUES = 8  # JSON values read from one message in no known framing
 MAX_FRAMES = 64  # frames read from one message
@@ -46,23 +47,34 @@ class Carried:
     stream: int | None = None  # DGW
     ack_id: int | None = None  # DGW: set when the frame asks for an acknowledgement
     established: bool = False  # DGW: the same message opened the stream
+    value: Any = None  # the JSON value of `text` (None: it is no JSON)
 
 
 def carried(message: bytes | str, limit: int) -> list[Carried]:
-    """The JSON texts in one WebSocket message (at most `limit` bytes of it are read)."""
+    """The JSON texts in one WebSocket message (at most `limit` bytes of it are read), each with its value.
+
+    A message whose frames carry no JSON that parses (lengths that do not add up, a framing not known
+    here) is read for every JSON value in it instead.
+    """
     if isinstance(message, str):
         return _loose(message[:limit], "text")
     data = bytes(message[:limit])
     head = data.lstrip()[:1]
     if head in (b"{", b"["):
         return _loose(data.decode("utf-8", "replace"), "text")
-    if data and data[0] >= 0x10:
-        found = _mqtt(data)
-    elif data:
-        found = _dgw(data)
-    else:
-        found = None
-    return found if found is not None else _loose(data.decode("utf-8", "replace"), "raw")
+    found = (_mqtt(data) if data[0] >= 0x10 else _dgw(data)) if data else None
+    for item in found or ():
+        item.value = _parse(item.text)
+    if not found or all(item.value is None for item in found):
+        return _loose(data.decode("utf-8", "replace"), "raw")
+    return found
+
+
+def _parse(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _mqtt(data: bytes) -> list[Carried] | None:
@@ -140,22 +152,21 @@ def _loose(text: str, framing: str) -> list[Carried]:
     """Every JSON value in a text of no known framing, the whole text first."""
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
-        try:
-            json.loads(stripped)
-            return [Carried(stripped, framing)]
-        except (ValueError, RecursionError):
-            pass
-    decoder, found, start = json.JSONDecoder(), [], 0
-    while len(found) < MAX_JSON_VALUES:
+        value = _parse(stripped)
+        if value is not None:
+            return [Carried(stripped, framing, value=value)]
+    decoder, found, start, tries = json.JSONDecoder(), [], 0, 0
+    while len(found) < MAX_JSON_VALUES and tries < MAX_FRAMES * 16:
         start = text.find("{", start)
         if start < 0:
             break
+        tries += 1
         try:
-            _, end = decoder.raw_decode(text, start)
+            value, end = decoder.raw_decode(text, start)
         except (ValueError, RecursionError):
             start += 1
             continue
-        found.append(Carried(text[start:end], framing))
+        found.append(Carried(text[start:end], framing, value=value))
         start = end
     return found
 

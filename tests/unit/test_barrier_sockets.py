@@ -53,6 +53,16 @@ def test_every_send_of_a_socket_is_read_wherever_it_stands():
     assert b.inspect_websocket("edge-chat.facebook.com", "/chat", two).person == "J"
 
 
+def test_frames_whose_lengths_do_not_add_up_are_read_for_the_json_they_hold():
+    payload = SEND.text.encode()
+    frame = bytearray(dgw_frames(payload, params="{}"))
+    data_at = 6 + 2  # after the establish frame and its {}
+    frame[data_at + 3:data_at + 6] = len(payload).to_bytes(3, "little")  # the ack id left out of the length
+    assert barrier().inspect_websocket(*GATEWAY, bytes(frame)).person == "J"
+    assert barrier().inspect_websocket(*GATEWAY, "{}" + SEND.text).person == "J"  # a text frame: {} then the payload
+    assert barrier().inspect_websocket(*GATEWAY, "{}\n" + SEND.text.replace('"type":3', '"type":3,"x":[1')) is None
+
+
 @pytest.mark.parametrize("frame", [
     b"\x09", b"\x0a", b"\x0c\x01\x00\x02\x00\x00\x07\x00", b"\x0e\x03\x00", b"\x0f\x01\x00\x02\x00\x00{}",
     b"\xc0\x00", b"\x10\x1a\x00\x04MQTToT", b"", b"\x0d\xff\xff\xff\xff\xff", b"\x32\xff\xff\xff\xff\xff",

@@ -163,7 +163,7 @@ LISTINGS: tuple[Listing, ...] = (
     Listing("venmo", ("venmo.com",),
             _re(r"^/(?:v1/users|api/(?:v\d+/)?(?:users?|people|profiles?|search)|graphql)(?:[/?]|$)"
                 r"|^/_next/data/[^/]+/u/[^/?]+\.json"),  # the profile page's data, when the site moves to it
-            ids=("id", "external_id", "externalId", "user_id", "userId"), handles=("username", "handle"),
+            ids=("id", "external_id", "externalId", "user_id", "userId"), handles=("username", "handle", "userName"),
             family="payments"),
     # Discord: a direct-message channel opened or listed {id, type, recipients: [{id, username}]}
     # (discord/discord-api-docs, Create DM and Get ... DM channels).

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass
 from agent.barrier import services as barrier_services
 from agent.config import Config, Person
 from agent.engine.identity import Identity, Platform
-from agent.engine.platforms import GENERIC, PLATFORMS, platform_for_host, platform_named
+from agent.engine.platforms import GENERIC, PLATFORMS, Site, platform_for_host, platform_named
 from agent.engine.search import SEARCH_ENGINES, SearchIndex, engine_params, engine_searches, watched_hosts
 from agent.engine.urls import Url, UrlError, host_suffixes, normalise_host, parse, quick_host
-from agent.engine.wrappers import WRAPPER_DOMAINS, inner_urls, is_wrapper
+from agent.engine.wrappers import WRAPPER_DOMAINS, Wrapping, carried_urls, inner_urls, wrapping
 
 MAX_WRAPPING = 5  # wrappers inside wrappers, unwrapped this deep
 HOST_CACHE_SIZE = 50_000  # hosts remembered; browsing revisits few, so this is rarely cleared
@@ -61,7 +61,7 @@ class _HostRules:
     platform: Platform | None
     search_params: tuple[str, ...] | None  # a search engine's query parameters
     prefix_rules: bool  # some URL prefix rule (web profile, block.urls, allow URL) is on this host
-    wrapper: bool
+    wrapper: Wrapping | None  # what kind of wrapper the host is, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +158,7 @@ class Policy:
                 platform=platform_for_host(host),
                 search_params=engine_params(host),
                 prefix_rules=any(s in self._prefix_hosts for s in suffixes),
-                wrapper=is_wrapper(host),
+                wrapper=wrapping(host),
             )
         return rules
 
@@ -189,22 +189,17 @@ class Policy:
             # Most traffic is decided by its host alone: no need to read the rest.
             rules = self._rules_for(host)
             if not rules.watched:
-                return self._unwatched(url, host)
+                return _unwatched(url, host, rules)
             if rules.listed and not (rules.platform or rules.search_params or rules.prefix_rules or rules.wrapper):
                 return self._listed_site(rules, url, [])
         parsed = parse(url)
         return self._decide(parsed.with_form(form) if form else parsed, url, 0)
 
-    def _unwatched(self, given: str, host: str) -> Decision:
-        if self._rules_for(host).allowed:
-            return Decision(given, "allow", "allow_list", rule=f"allow {host}")
-        return Decision(given, "allow", "none")
-
     def _decide(self, url: Url, given: str, depth: int) -> Decision:
         """`given`: the URL as the caller gave it, which the decision carries (also for a wrapped one)."""
         rules = self._rules_for(url.host)
         if not rules.watched:
-            return self._unwatched(given, url.host)
+            return _unwatched(given, url.host, rules)
         prefix_keys = [ident.key for ident in GENERIC.reaches(url)] if rules.prefix_rules else []
         for key in prefix_keys:
             if key in self._allowed_prefixes:
@@ -212,10 +207,18 @@ class Policy:
         blocked = self._person_reached(url, rules, given, prefix_keys) or self._listed_site(rules, given, prefix_keys)
         if blocked:
             return blocked
-        if rules.wrapper and depth < MAX_WRAPPING:
-            for inner in inner_urls(url):
+        if depth < MAX_WRAPPING:
+            carried = carried_urls(url)
+            inner = inner_urls(url, rules.wrapper) + carried if rules.wrapper else carried
+            seen = {given}
+            for target in inner:
+                if target.startswith("/"):  # a path a login page returns to: on the site's own main host
+                    target = _home(url, rules.platform) + target
+                if target in seen:
+                    continue
+                seen.add(target)
                 try:
-                    decision = self._decide(parse(inner), given, depth + 1)
+                    decision = self._decide(parse(target), given, depth + 1)
                 except UrlError:
                     continue
                 if decision.blocked:
@@ -253,6 +256,22 @@ class Policy:
             if key in self._blocked_prefixes:
                 return Decision(given, "block", "site", rule=f"block.urls: {self._blocked_prefixes[key]}", site=key)
         return None
+
+
+def _unwatched(given: str, host: str, rules: _HostRules) -> Decision:
+    if rules.allowed:
+        return Decision(given, "allow", "allow_list", rule=f"allow {host}")
+    return Decision(given, "allow", "none")
+
+
+def _home(url: Url, platform: Platform | None) -> str:
+    """Where a platform's relative links lead: its own domain (accounts.snapchat.com/...?continue=/add/<name>
+    returns to snapchat.com), or this URL's own origin on any other site."""
+    if isinstance(platform, Site):
+        domain, _ = platform.place(url.host)
+        if domain:
+            return f"https://{domain}"
+    return url.origin
 
 
 def _person_decision(given: str, person: Person, platform: str, rule: str) -> Decision:

@@ -1,26 +1,31 @@
-"""Wrappers: URLs that carry another URL (redirectors, archives, caches, translate proxies).
+"""Wrappers: URLs that carry another URL (redirectors, archives, caches, translate and reader proxies, feeds).
 
-`inner_urls` returns the URLs a wrapper leads to; the policy decides each of
-them too (recursively), so a profile cannot be reached by wrapping it.
+`inner_urls` returns the URLs a known wrapper leads to; `carried_urls` the URLs any request carries in its
+query or path (a login page's `next=`, an embed's `url=`). The policy decides each of them too
+(recursively, to a bound), so a profile cannot be reached by wrapping it.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import re
+from dataclasses import dataclass
 
+from agent.engine.mirrors import MIRROR_DOMAINS, mirror_urls
 from agent.engine.platforms import PLATFORMS
 from agent.engine.platforms.base import Redirects
 from agent.engine.search import GOOGLE_DOMAINS
-from agent.engine.urls import Url, by_host, host_suffixes
+from agent.engine.urls import Url, by_host
 
 # Redirectors: host (any subdomain) -> (path prefix, query parameters holding the target; none: the path).
 # The platforms' own redirect pages are declared by each platform.
 _GOOGLE = (("/url", ("q", "url")), ("/imgres", ("imgurl", "imgrefurl")), ("/amp/s/", ()))
+_AMP_CACHE = tuple((prefix, ()) for prefix in ("/c/s/", "/v/s/", "/i/s/", "/c/", "/v/", "/i/"))
 REDIRECTORS: Redirects = {
     **dict.fromkeys(GOOGLE_DOMAINS, _GOOGLE),
     "googleadservices.com": (("/pagead/aclk", ("adurl",)),),
-    "bing.com": (("/ck/a", ("u",)),),
+    "bing.com": (("/ck/a", ("u",)), ("/translator", ("a", "url", "u"))),
     "duckduckgo.com": (("/l/", ("uddg",)),),
     "search.yahoo.com": (("/", ()),),
     "t.umblr.com": (("/redirect", ("z",)),),
@@ -32,85 +37,223 @@ REDIRECTORS: Redirects = {
     "away.vk.com": (("/", ("to",)),),
     "safelinks.protection.outlook.com": (("/", ("url",)),),
     "urldefense.com": (("/", ()),),
+    "cdn.ampproject.org": _AMP_CACHE,  # <host-with-dashes>.cdn.ampproject.org/c/s/<host>/<path>
+    "click.pstmrk.it": tuple((prefix, ()) for prefix in ("/2s/", "/3s/", "/2/", "/3/")),  # /3s/<host%2Fpath>/...
     **{host: rules for platform in PLATFORMS for host, rules in platform.redirects.items()},
 }
 
-# Archives and caches that carry the target in their path (or in q=cache:...).
+# Archives and caches that carry the target in their path (or in q=cache:..., url=, term=).
 ARCHIVES = (
     "web.archive.org", "webcache.googleusercontent.com", "cachedview.nl", "timetravel.mementoweb.org",
     "archive.ph", "archive.is", "archive.li", "archive.vn", "archive.md", "archive.fo", "archive.today",
     "ghostarchive.org", "archive.org", "arquivo.pt", "webarchive.org.uk",
 )
-# Translate proxies: `www-instagram-com.translate.goog` serves www.instagram.com.
+# Services that carry the target anywhere in their path or query: reader and paywall proxies, feed readers
+# and feed makers, email click trackers, image and avatar proxies. Read by `carried_urls` alone.
+CARRIERS = (
+    "12ft.io", "1ft.io", "r.jina.ai", "smry.ai", "removepaywall.com", "removepaywalls.com", "printfriendly.com",
+    "txtify.it", "freedium.cfd", "feedly.com", "inoreader.com", "newsblur.com", "theoldreader.com", "openrss.org",
+    "fetchrss.com", "rss.app", "awstrack.me", "customeriomail.com", "images.weserv.nl", "wsrv.nl",
+    "translated.turbopages.org", "urldefense.proofpoint.com",
+)
+# Translate proxies: `www-instagram-com.translate.goog` serves www.instagram.com; the others take a parameter.
 TRANSLATE_SUFFIX = ".translate.goog"
-TRANSLATORS = {"translate.google.com": ("u",), "translate.yandex.com": ("url",), "translate.yandex.ru": ("url",)}
+TRANSLATORS = {
+    **{f"translate.{domain}": ("u",) for domain in GOOGLE_DOMAINS},  # translate.google.co.uk/translate?u=
+    "translate.googleusercontent.com": ("u",),
+    "translate.yandex.com": ("url",), "translate.yandex.ru": ("url",),
+    "translatetheweb.com": ("a",), "microsofttranslator.com": ("a",),
+    "papago.naver.net": ("url",),
+}
+# Names that are searched on only at these exact hosts, not their subdomains (substack.com/redirect/...).
+EXACT_HOSTS = ("substack.com",)
 
 _ARCHIVE_HOSTS = dict.fromkeys(ARCHIVES, True)
-WRAPPER_DOMAINS = (*REDIRECTORS, *ARCHIVES, "translate.goog", *TRANSLATORS)
+_CARRIER_HOSTS = dict.fromkeys((*CARRIERS, *MIRROR_DOMAINS), True)
+WRAPPER_DOMAINS = (*REDIRECTORS, *ARCHIVES, *CARRIERS, *MIRROR_DOMAINS, "translate.goog", *TRANSLATORS,
+                   *EXACT_HOSTS)
 
 _ABSOLUTE_URL = re.compile(r"(https?):/+(.+)", re.IGNORECASE)
-_BARE_HOST = re.compile(r"^([a-z0-9-]+\.)+[a-z]{2,}(/|$)", re.IGNORECASE)
+_BARE_HOST = re.compile(r"^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}(/|$)", re.IGNORECASE)
+_STARS = re.compile(r"\*+(?=[/?]|$)")  # an archive listing's wildcard: instagram.com/<name>* lists <name> too
+_BASE64_URL = re.compile(r"aHR0c[A-Za-z0-9+_-]{8,}={0,2}")  # "http..." in base64 (within one path segment)
+_BASE64_JSON = re.compile(r"eyJ[A-Za-z0-9+/_-]{8,}={0,2}")  # '{"...' in base64: a tracker's JSON with the link
+_JSON_URL = re.compile(r"https?:(?:\\?/){2}[^\"'\s]+")
+# Query parameters that name a link even without its scheme (url=instagram.com/<name>).
+URL_PARAMS = frozenset("""
+url u href link target dest destination redirect redirect_url redirect_uri return_to returnto return_url
+continue next goto uri term
+""".split())
+MAX_CARRIED = 8  # URLs read out of one request: enough for any real one, bounded for a hostile one
+
+
+@dataclass(frozen=True, slots=True)
+class Wrapping:
+    """The kinds of wrapper one host is, found once per host (the policy keeps it with the host's rules)."""
+
+    redirects: tuple[tuple[str, tuple[str, ...]], ...]  # (path prefix, parameters holding the target)
+    translator: tuple[str, ...]  # the translate page's parameters holding the URL
+    archive: bool
+    carrier: bool  # carries a link anywhere in its path (readers, feeds, trackers) or is a mirror
+    base64_json: bool  # a click tracker that keeps the link in base64 JSON
+    translate_goog: bool
+
+
+def wrapping(host: str) -> Wrapping | None:
+    """What kind of wrapper `host` is; None when it is none."""
+    carrier = bool(by_host(_CARRIER_HOSTS, host))
+    found = Wrapping(
+        redirects=by_host(REDIRECTORS, host) or (),
+        translator=by_host(TRANSLATORS, host) or (),
+        archive=bool(by_host(_ARCHIVE_HOSTS, host)),
+        carrier=carrier,
+        base64_json=carrier or host in EXACT_HOSTS,
+        translate_goog=host.endswith(TRANSLATE_SUFFIX),
+    )
+    return found if found != _NOT_A_WRAPPER else None
+
+
+_NOT_A_WRAPPER = Wrapping((), (), False, False, False, False)
 
 
 def is_wrapper(host: str) -> bool:
-    return host.endswith(TRANSLATE_SUFFIX) or any(
-        s in REDIRECTORS or s in TRANSLATORS or s in _ARCHIVE_HOSTS for s in host_suffixes(host)
-    )
+    return wrapping(host) is not None
+
+
+def _unstar(target: str) -> str:
+    if "*" in target:
+        target = _STARS.sub("", target.removeprefix("*."))
+    return target
 
 
 def _url_inside(text: str) -> str | None:
-    """An absolute URL inside `text` (a path or parameter), or a bare host+path."""
+    """An absolute URL inside `text` (a path or parameter), or a bare host+path at its start."""
     match = _ABSOLUTE_URL.search(text)
     if match:
-        return f"{match.group(1)}://{match.group(2)}"
+        return _unstar(f"{match.group(1)}://{match.group(2)}")
     text = text.lstrip("/")
-    return text if _BARE_HOST.match(text) else None
+    return _unstar(text) if _BARE_HOST.match(text) else None
+
+
+def _base64(text: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("utf-8", "replace")
+    except (ValueError, binascii.Error):
+        return ""
 
 
 def _bing_target(value: str) -> str:
     # Bing's /ck/a?u=a1<base64url of the target>
     if value.startswith("a1"):
-        try:
-            padded = value[2:] + "=" * (-len(value[2:]) % 4)
-            return base64.urlsafe_b64decode(padded).decode("utf-8", "replace")
-        except ValueError:
-            pass
+        return _base64(value[2:]) or value
     return value
 
 
-def inner_urls(url: Url) -> list[str]:
-    """The URLs `url` wraps; empty when it wraps nothing."""
+def _proofpoint_v2(value: str) -> str:
+    # urldefense.proofpoint.com/v2/url?u=https-3A__www.example.com_path: "-XX" is a hex escape, "_" a slash
+    return re.sub(r"-([0-9A-F]{2})", lambda m: chr(int(m[1], 16)), value.replace("_", "/"))
+
+
+def _turbopages(url: Url) -> str | None:
+    # translated.turbopages.org/proxy_u/<languages>/<scheme>/<host>/<path>
+    segs = url.segments
+    if len(segs) > 3 and segs[0] == "proxy_u" and segs[2] in ("http", "https"):
+        return f"{segs[2]}://" + "/".join(segs[3:]) + (f"?{url.raw_query}" if url.raw_query else "")
+    return None
+
+
+def _archived(url: Url) -> str | None:
+    cache_query = url.param("q") or ""
+    if cache_query.startswith("cache:"):
+        return _url_inside(cache_query[len("cache:"):].split(" ", 1)[0])
+    rest = url.path
+    if rest.startswith("/web/"):  # /web/<timestamp>[id_]/<target>, /web/*/<target>*
+        parts = rest.split("/", 3)
+        rest = parts[3] if len(parts) > 3 else ""
+    target = _url_inside(rest)
+    if target and url.raw_query:
+        target = _unstar(target + "?" + url.raw_query)  # the query belongs to the archived URL
+    return target
+
+
+def inner_urls(url: Url, wrap: Wrapping | None = None) -> list[str]:
+    """The URLs a known wrapper `url` leads to; empty when it wraps nothing. `wrap`: `wrapping(url.host)`."""
+    wrap = wrap or wrapping(url.host)
+    if wrap is None:
+        return []
     targets: list[str] = []
     host = url.host
-    if host.endswith(TRANSLATE_SUFFIX):
+    if wrap.translate_goog:
         label = host[: -len(TRANSLATE_SUFFIX)]
         # The translate proxy writes "." as "-" and "-" as "--".
         target = label.replace("--", "\0").replace("-", ".").replace("\0", "-")
         query = "&".join(p for p in url.raw_query.split("&") if p and not p.startswith("_x_tr_"))
         targets.append(f"https://{target}{url.path}" + (f"?{query}" if query else ""))
-    rules = by_host(REDIRECTORS, host)
-    for prefix, target_params in rules or ():
+    for prefix, target_params in wrap.redirects:
         if url.path.startswith(prefix) or url.path + "/" == prefix:
-            values = url.params(*target_params) if target_params else [url.path[len(prefix):], url.raw_query]
-            for value in values:
-                target = _url_inside(_bing_target(value))
-                if target:
-                    targets.append(target)
-    params = by_host(TRANSLATORS, host)  # the translate page's parameters holding the URL
-    if params:
-        targets += [t for t in map(_url_inside, url.params(*params)) if t]
-    if by_host(_ARCHIVE_HOSTS, host):
-        cache_query = url.param("q") or ""
-        if cache_query.startswith("cache:"):
-            target = _url_inside(cache_query[len("cache:"):].split(" ", 1)[0])
-        else:
-            rest = url.path
-            if rest.startswith("/web/"):  # /web/<timestamp>[id_]/<target>
-                parts = rest.split("/", 3)
-                rest = parts[3] if len(parts) > 3 else ""
-            target = _url_inside(rest)
-            if target and url.raw_query:
-                target += "?" + url.raw_query  # the query belongs to the archived URL
+            if target_params:
+                values = url.params(*target_params)
+            else:  # the target is the rest of the path, with this URL's query as its own
+                rest = url.path[len(prefix):]
+                values = [rest + ("?" + url.raw_query if url.raw_query else ""), url.raw_query]
+            targets += [t for t in (_url_inside(_bing_target(v)) for v in values) if t]
+    if wrap.translator:
+        targets += [t for t in map(_url_inside, url.params(*wrap.translator)) if t]
+    if wrap.archive:
+        target = _archived(url)
         if target:
             targets.append(target)
+    if wrap.carrier:
+        if host == "translated.turbopages.org":
+            target = _turbopages(url)
+            if target:
+                targets.append(target)
+        elif host == "urldefense.proofpoint.com":
+            targets += [t for t in (_url_inside(_proofpoint_v2(v)) for v in url.params("u")) if t]
+        targets += mirror_urls(url)
+        bare = _url_inside(url.path)  # openrss.org/<host>/<path>
+        if bare:
+            targets.append(bare + ("?" + url.raw_query if url.raw_query else ""))
+    if wrap.base64_json:  # trackers keeping the link in base64 JSON: substack.com/redirect/2/eyJ...
+        for blob in _BASE64_JSON.findall(url.path + "&" + url.raw_query)[:MAX_CARRIED]:
+            targets += [m.replace("\\/", "/") for m in _JSON_URL.findall(_base64(blob))][:MAX_CARRIED]
     return targets
+
+
+def carried_urls(url: Url) -> list[str]:
+    """The URLs any request carries: query values that are links (plain, percent-encoded, base64), an absolute
+    URL inside the path, and paths ("/<name>/") that a login page returns to, which start with "/"
+    and are for the caller to place on the site's own host.
+    """
+    found: list[str] = []
+    for name, value in url.query:
+        if len(found) >= MAX_CARRIED:
+            break
+        if "/" not in value:
+            if value.startswith("aHR0c"):  # base64 of "http..."
+                decoded = _base64(value)
+                if decoded.startswith("http"):
+                    found.append(decoded)
+            elif "." in value and name.lower() in URL_PARAMS and _BARE_HOST.match(value):
+                found.append(_unstar(value))
+            continue
+        if ":/" in value:
+            target = _url_inside(value)
+        elif value.startswith("//"):
+            target = "https:" + value
+        elif value.startswith("/"):
+            target = _unstar(value) if len(value) > 1 else None
+        elif name.lower() in URL_PARAMS:
+            target = _url_inside(value)
+        else:
+            target = None
+        if target:
+            found.append(target)
+    path = url.path
+    if ":/" in path:
+        target = _url_inside(path)
+        if target:
+            found.append(target)
+    if "aHR0c" in path:
+        found += [d for d in map(_base64, _BASE64_URL.findall(path)[:MAX_CARRIED]) if d.startswith("http")]
+    return found

@@ -6,7 +6,7 @@ import pytest
 
 from agent.engine.platforms import PLATFORMS
 from agent.engine.urls import parse
-from agent.engine.wrappers import inner_urls, is_wrapper
+from agent.engine.wrappers import carried_urls, inner_urls, is_wrapper
 
 TARGET = "https://www.instagram.com/casey.lindqvist/"
 
@@ -31,13 +31,49 @@ CASES = [
     "https://translate.google.com/translate?sl=auto&tl=en&u=https://www.instagram.com/casey.lindqvist/",
     "https://vk.com/away.php?to=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F",
     "https://t.umblr.com/redirect?z=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F&t=x",
+    # the AMP cache's own hosts
+    "https://www-instagram-com.cdn.ampproject.org/c/s/www.instagram.com/casey.lindqvist/",
+    "https://www-instagram-com.cdn.ampproject.org/v/s/www.instagram.com/casey.lindqvist/?amp_js_v=0.1",
+    # translate proxies on country domains, Bing's and Microsoft's, Yandex's and Papago
+    "https://translate.google.co.uk/translate?sl=auto&tl=en&u=https://www.instagram.com/casey.lindqvist/",
+    "https://translate.google.de/translate?hl=de&u=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F",
+    "https://translate.google.com/website?sl=auto&tl=en&u=https://www.instagram.com/casey.lindqvist/",
+    "https://www.bing.com/translator?from=&to=en&a=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F",
+    "https://www.translatetheweb.com/?from=&to=en&a=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F",
+    "https://www.microsofttranslator.com/bv.aspx?from=&to=en&a=https://www.instagram.com/casey.lindqvist/",
+    "https://translated.turbopages.org/proxy_u/en-ru.ru.1a2b3c/https/www.instagram.com/casey.lindqvist/",
+    "https://papago.naver.net/website?locale=ko&source=auto&target=en&url=https://www.instagram.com/casey.lindqvist/",
+    # archives: the submit form, wildcard listings, the availability and CDX APIs
+    "https://archive.ph/?url=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F",
+    "https://archive.ph/submit/?anyway=1&url=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F",
+    "https://web.archive.org/web/*/instagram.com/casey.lindqvist*",
+    "https://web.archive.org/web/2024*/https://www.instagram.com/casey.lindqvist/*",
+    "https://archive.ph/www.instagram.com/casey.lindqvist*",
+    # readers, feeds and click trackers that carry the link in their path
+    "https://12ft.io/https://www.instagram.com/casey.lindqvist/",
+    "https://r.jina.ai/https://www.instagram.com/casey.lindqvist/",
+    "https://openrss.org/www.instagram.com/casey.lindqvist/",
+    "https://feedly.com/i/subscription/feed%2Fhttps%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F",
+    "https://abcd1234.r.us-east-1.awstrack.me/L0/https:%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F/1/0100/abc=345",
+    "https://click.pstmrk.it/3s/www.instagram.com%2Fcasey.lindqvist%2F/AbCd/xyz",
+    "https://substack.com/redirect/2/eyJlIjoiaHR0cHM6Ly93d3cuaW5zdGFncmFtLmNvbS9jYXNleS5saW5kcXZpc3QvIn0.sig",
+    "https://urldefense.proofpoint.com/v2/url?u=https-3A__www.instagram.com_casey.lindqvist_&d=DwMF&c=x",
+    "https://l.threads.net/?u=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F&e=AT0abc",
+    # mirrors: a feed or an avatar of the profile
+    "https://rsshub.app/instagram/user/casey.lindqvist",
+    "https://rsshub.app/picuki/profile/casey.lindqvist",
+    "https://unavatar.io/instagram/casey.lindqvist",
+    "https://unavatar.io/casey.lindqvist",
+    "https://socialblade.com/instagram/user/casey.lindqvist",
+    "https://rss-bridge.org/bridge01/?action=display&bridge=InstagramBridge&context=Username&u=casey.lindqvist",
 ]
 
 
 @pytest.mark.parametrize("url", CASES)
 def test_unwraps_to_the_profile(url):
-    inner = [parse(u) for u in inner_urls(parse(url))]
-    assert any(u.host == "www.instagram.com" and u.path.startswith("/casey.lindqvist") for u in inner), inner
+    parsed = parse(url)
+    inner = [parse(u) for u in inner_urls(parsed) + carried_urls(parsed)]
+    assert any(u.host in ("www.instagram.com", "instagram.com") and u.path.startswith("/casey.lindqvist") for u in inner), inner
 
 
 PLATFORM_REDIRECTS = [
@@ -55,6 +91,61 @@ def test_the_platforms_own_redirect_pages_are_unwrapped(host, prefix, param):
     url = parse(f"https://{host}{prefix}?{param}={quote(TARGET, safe='')}")
     assert is_wrapper(url.host)
     assert [parse(u).path for u in inner_urls(url)] == ["/casey.lindqvist/"]
+
+
+@pytest.mark.parametrize("url", CASES)
+def test_every_wrapper_host_is_watched_through_the_wrapper_domains(url):
+    """The wrapper domains go to the PAC file and the CA's names; each wrapper above must be among them."""
+    from agent.engine.search import watched_hosts
+    from agent.engine.urls import host_suffixes
+    from agent.engine.wrappers import WRAPPER_DOMAINS
+
+    host = parse(url).host
+    hosts = {h for d in WRAPPER_DOMAINS for h in (watched_hosts(d) or ())}
+    domains = {d for d in WRAPPER_DOMAINS if watched_hosts(d) is None}
+    assert host in hosts or any(s in domains for s in host_suffixes(host)), host
+
+
+CARRIED = [  # (a request, the URL it carries; a path starts with "/" and is placed on the site's own host)
+    ("https://www.instagram.com/accounts/login/?next=%2Fcasey.lindqvist%2F%3Fhl%3Den", "/casey.lindqvist/?hl=en"),
+    ("https://x.com/i/flow/login?redirect_after_login=%2Fcaseylindq", "/caseylindq"),
+    ("https://www.facebook.com/login/?next=https%3A%2F%2Fwww.facebook.com%2Fcasey.lindqvist",
+     "https://www.facebook.com/casey.lindqvist"),
+    ("https://www.linkedin.com/authwall?sessionRedirect=https%253A%252F%252Fwww.linkedin.com%252Fin%252Fcasey",
+     "https://www.linkedin.com/in/casey"),
+    ("https://publish.twitter.com/oembed?url=https://twitter.com/caseylindq", "https://twitter.com/caseylindq"),
+    ("https://www.tiktok.com/oembed?url=//www.tiktok.com/@casey", "https://www.tiktok.com/@casey"),
+    ("https://archive.org/wayback/available?url=instagram.com/casey.lindqvist", "instagram.com/casey.lindqvist"),
+    ("https://web.archive.org/cdx/search/cdx?url=twitter.com/caseylindq/status/*&output=json",
+     "twitter.com/caseylindq/status/"),
+    ("https://ghostarchive.org/search?term=x.com%2Fcaseylindq", "x.com/caseylindq"),
+    ("https://archive.org/wayback/available?url=tinder.com", "tinder.com"),
+    ("https://www.google.com/url?q=aHR0cHM6Ly94LmNvbS9jYXNleWxpbmRx", "https://x.com/caseylindq"),
+    ("https://12ft.io/https://x.com/caseylindq", "https://x.com/caseylindq"),
+    ("https://mail.example/track/aHR0cHM6Ly94LmNvbS9jYXNleWxpbmRx/open", "https://x.com/caseylindq"),
+]
+
+
+@pytest.mark.parametrize(("url", "carried"), CARRIED)
+def test_a_request_carries_the_links_in_its_query_and_path(url, carried):
+    assert carried in carried_urls(parse(url))
+
+
+@pytest.mark.parametrize("url", [
+    "https://www.instagram.com/casey.lindqvist/?hl=en&igsh=MWx0bmV4c2Q1",
+    "https://www.google.com/search?q=instagram+casey+lindqvist",
+    "https://www.google.com/search?q=tinder.com",  # a search for a site names no link to it
+    "https://www.facebook.com/?sk=h_chr",
+    "https://x.com/?next=/",
+    "https://rss-bridge.org/bridge01/?bridge=InstagramBridge&u=casey.lindqvist",  # a handle is no link
+])
+def test_nothing_is_carried_where_no_value_is_a_link(url):
+    assert [u for u in carried_urls(parse(url)) if u.startswith(("http", "/"))] == []
+
+
+def test_carried_links_are_bounded():
+    url = parse("https://x.com/?" + "&".join(f"u{i}=https://x.com/a{i}" for i in range(500)))
+    assert len(carried_urls(url)) <= 8
 
 
 def test_translate_host_keeps_real_dashes():

@@ -249,9 +249,12 @@ def outside_reach(agent, names: Iterable[str]) -> str | None:
         return None
     try:
         signing = _signing(tlsconfig.certstore)
-        found = [name for name in names if agent.policy.watches(name) and not signing.vouches(name)]
+        watched = [name for name in names if agent.policy.watches(name)]
+        found = [name for name in watched if not signing.vouches(name)]
         blocked = [d for d in (agent.policy.decide(f"https://{name}/") for name in found) if d.blocked]
-        opened = bool(blocked) and all(agent.is_open(d) for d in blocked)
+        # Untouched only when a waited-for window is open on every watched name of the connection: another
+        # name (the CONNECT target behind an outside SNI, say) must not ride through on that window.
+        opened = len(blocked) == len(watched) and all(agent.is_open(d) for d in blocked)
     except Exception as err:  # our own mistake: intercepted as before
         log.warning("nocontact could not compare a connection with its CA (%s).", type(err).__name__)
         return None

@@ -40,6 +40,16 @@ def urges_for(proxy, site: str) -> int:
     return sum(1 for urge in proxy.agent.urges.urges() if urge.site == site)
 
 
+def open_window(proxy, site: str) -> None:
+    """Wait out the cooldown for `site` on the injected clock, then open its window."""
+    async def request_and_open() -> None:
+        hold = proxy.agent.cooldowns.request("site", site)
+        proxy.clock.advance(hold.remaining)
+        proxy.agent.cooldowns.open(hold.id)
+
+    asyncio.run_coroutine_threadsafe(request_and_open(), proxy.loop).result(10)
+
+
 def test_a_blocked_site_outside_the_ca_is_refused_and_the_urge_noted(widened):
     start = len(widened.route.contacted)
     with pytest.raises((ssl.SSLEOFError, ConnectionResetError)):  # closed at once, not left to time out
@@ -60,11 +70,16 @@ def test_inside_the_ca_nothing_changes(widened):
 
 
 def test_with_a_window_open_it_passes_untouched(widened):
-    async def open_window() -> None:
-        hold = widened.agent.cooldowns.request("site", "later.test")
-        widened.clock.advance(hold.remaining)
-        widened.agent.cooldowns.open(hold.id)
-
-    asyncio.run_coroutine_threadsafe(open_window(), widened.loop).result(10)
+    open_window(widened, "later.test")
     reply = widened.fetch("https://later.test/")
     assert (reply.status, reply.issuer) == (200, ORIGIN_CN)  # the origin's own certificate: not intercepted
+
+
+def test_a_window_outside_the_ca_never_carries_another_name_through(widened):
+    open_window(widened, "later.test")
+    start = len(widened.route.contacted)
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    with pytest.raises((ssl.SSLError, ConnectionResetError)):  # CONNECT names a blocked site, the SNI the open one
+        context.wrap_socket(tunnel(widened, "blocked-site.test:443"), server_hostname="later.test")
+    assert "blocked-site.test" not in widened.route.contacted[start:]

@@ -169,6 +169,16 @@ def data_home(tmp_path_factory, monkeypatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def mitmproxy_context():
+    """A test that builds a mitmproxy master in process (taddons) leaves `ctx.master` pointing at it, and the
+    shared proxy would then hand its next connections to that dead master: every test gets the context back."""
+    before = {name: getattr(ctx, name) for name in ("master", "options", "log") if hasattr(ctx, name)}
+    yield
+    for name, value in before.items():
+        setattr(ctx, name, value)
+
+
 @pytest.fixture(scope="session")
 def origin(tmp_path_factory):
     origin, servers = start_origin(tmp_path_factory.mktemp("origin"))

@@ -256,3 +256,10 @@ def test_a_proxy_that_stops_answering_is_back_within_two_seconds(proxy):
     proxy.agent.settle()
     assert ("proxy", "the proxy stopped answering and was started again") in [
         (kind, detail) for _, kind, detail in proxy.agent.urges.events()]
+
+
+def test_instagram_graphql_form_posts_are_read(proxy):
+    reply = proxy.fetch("https://www.instagram.com/graphql/query", method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Mode": "cors", "Accept": "*/*"},
+        body=b'doc_id=123&variables=%7B%22username%22%3A%22casey.lindqvist%22%7D')
+    assert reply.status == 403 and reply.headers["content-type"] == "application/json"

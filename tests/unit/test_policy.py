@@ -253,13 +253,6 @@ def test_reddit_messages_and_chat_reach_the_person():
     assert not policy.decide("https://www.reddit.com/message/compose/?to=casey_lq2").blocked
 
 
-def test_instagram_graphql_form_posts_are_read(proxy):
-    reply = proxy.fetch("https://www.instagram.com/graphql/query", method="POST", headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Mode": "cors", "Accept": "*/*"},
-        body=b'doc_id=123&variables=%7B%22username%22%3A%22casey.lindqvist%22%7D')
-    assert reply.status == 403 and reply.headers["content-type"] == "application/json"
-
-
 GRAPHQL_FORMS = [
     ("https://www.instagram.com/graphql/query", "doc_id=123&variables=%7B%22username%22%3A%22casey.lindqvist%22%7D"),
     ("https://www.instagram.com/api/graphql",

@@ -82,7 +82,8 @@ async def flush_repeats(agent: Agent) -> None:
         await agent.flush()
 
 
-WATCHDOG_SECONDS = 0.5
+WATCHDOG_SECONDS = 0.5  # a listener that stopped shows in its state: a look costs nothing
+PROBE_SECONDS = 15.0  # a connection to the proxy costs it a little work, so it is tried less often
 
 
 async def _answers(host: str, port: int) -> bool:
@@ -95,16 +96,21 @@ async def _answers(host: str, port: int) -> bool:
 
 
 async def watch_proxy(agent: Agent, master) -> None:
-    """Guard the guard: if the proxy stops answering, note it and bring it back (within about 2 s)."""
+    """Guard the guard: if the proxy stops, note it and bring it back (within about 2 s; within about
+    PROBE_SECONDS when its listener is still there but no longer answers)."""
     while agent.address is None:
         await asyncio.sleep(WATCHDOG_SECONDS)
     host, port = agent.address["proxy"].rsplit(":", 1)
     # A restart must come back on the same port, also when the first start chose a free one.
     master.options.update(listen_port=int(port))
     proxyserver = master.addons.get("proxyserver")
+    probed = asyncio.get_running_loop().time()
     while True:
         await asyncio.sleep(WATCHDOG_SECONDS)
         running = all(instance.is_running for instance in proxyserver.servers) and len(proxyserver.servers)
+        if running and asyncio.get_running_loop().time() - probed < PROBE_SECONDS:
+            continue
+        probed = asyncio.get_running_loop().time()
         if running and await _answers(host, int(port)):
             continue
         log.warning("The proxy stopped answering; starting it again.")
@@ -126,8 +132,15 @@ async def keep_running(job, agent: Agent) -> None:
             await asyncio.sleep(1)
 
 
+BYPASS_ONLY_SECONDS = 5.0
+
+
 async def watch_processes(agent: Agent) -> None:
-    """Each period, look at the processes that appeared; bar what the person chose to bar."""
+    """Each period, look at the processes that appeared; bar what the person chose to bar.
+
+    With no app barred, only browsers started around the proxy are looked for: they run for long, so
+    a look every few seconds notices them, and far fewer short-lived processes are read meanwhile.
+    """
     agent.watcher = Watcher(agent.matcher, lambda host: agent.policy.watches(host), own_pid=os.getpid())
     reported: set[int] = set()
     while True:
@@ -139,7 +152,8 @@ async def watch_processes(agent: Agent) -> None:
             if process.pid not in reported:
                 reported.add(process.pid)
                 agent.guard_event("bypass", f"{process.name} was {what}")
-        await asyncio.sleep(agent.config.watcher.period)
+        period = agent.config.watcher.period
+        await asyncio.sleep(period if agent.matcher.rules else max(period, BYPASS_ONLY_SECONDS))
 
 
 SYSTEM_PROXY_SECONDS = 30.0

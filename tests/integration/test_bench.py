@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("bench.log", "sanity: a damaged log was set aside and a fresh one started each time."),
     ("bench.flood", "sanity: every fresh request was answered"),
     ("bench.ca", "sanity: the constrained CA refused bank.test"),
+    ("bench.footprint", "sanity: the PAC service served its file"),
     ("bench.rollback", "sanity: every rollback or deletion kept the looser config waiting"),
     ("bench.lists", "sanity: every sampled listed domain is blocked after the swap"),
 ])

@@ -53,6 +53,7 @@ TABLES["youtube"] = [
             f"https://WWW.YOUTUBE.COM/channel/{CHANNEL}",
             f"https://www.youtube.com/feeds/videos.xml?channel_id={CHANNEL}",
             f"https://www.youtube.com/youtubei/v1/browse?browseId={CHANNEL}",
+            f"https://www.youtube.com/subscribe_embed?usegapi=1&channelid={CHANNEL}&layout=full",
         ],
         [
             f"https://www.youtube.com/channel/{CHANNEL.upper()}",
@@ -60,6 +61,7 @@ TABLES["youtube"] = [
             f"https://www.youtube.com/channel/{CHANNEL[:-1]}",
             f"https://www.youtube.com/channel/{CHANNEL}x",
             f"https://www.youtube.com/@{CHANNEL}",
+            f"https://www.youtube.com/subscribe_embed?channelid={CHANNEL[:-1]}x",
         ],
     ),
     (
@@ -81,9 +83,11 @@ TABLES["youtube"] = [
             "https://www.youtube.com/user/CaseyL1985/videos",
             "https://www.youtube.com/caseyl1985",
             "https://www.youtube.com/feeds/videos.xml?user=caseyl1985",
+            "https://www.youtube.com/subscribe_embed?usegapi=1&channel=caseyl1985",
         ],
         [
             "https://www.youtube.com/user/caseyl1986",
+            "https://www.youtube.com/subscribe_embed?channel=caseyl1986",
             "https://www.youtube.com/c/caseyl1985",
         ],
     ),

@@ -50,6 +50,9 @@ TABLES["instagram"] = [
             "https://ig.me/casey.lindqvist",
             "https://www.threads.net/@casey.lindqvist",
             "https://www.threads.com/@casey.lindqvist/post/C9aBcDeFgHi",
+            # any widget, badge or avatar that names the person in a parameter
+            "https://www.instagram.com/embed/badge?username=casey.lindqvist&size=small",
+            "https://www.threads.net/embed/follow_button?username=Casey.Lindqvist",
         ],
         [
             "https://www.instagram.com/casey.lindqvist2/",
@@ -76,6 +79,9 @@ TABLES["instagram"] = [
             "https://www.tiktok.com/@casey.lindqvist",
             "https://www.threads.net/@casey.lindqvist2",
             "https://www.facebook.com/casey.lindqvist",
+            "https://www.instagram.com/embed/badge?username=casey.lindqvist2",
+            "https://www.instagram.com/accounts/login/?username=casey.lindqvist",  # a login form names its own user
+            "https://www.instagram.com/embed.js",
         ],
     ),
 ]
@@ -217,6 +223,9 @@ TABLES["facebook"] = [
             "https://graph.facebook.com/100098765432101/picture?type=large",
             "https://graph.facebook.com/v18.0/100098765432101/picture",
             "https://0.facebook.com/profile.php?id=100098765432101",
+            "https://www.facebook.com/ajax/pagelet/generic.php/AllFriendsAppCollectionPagelet"
+            "?data=%7B%22collection_token%22%3A%22x%22%2C%22profile_id%22%3A100098765432101%7D",
+            "https://www.facebook.com/plugins/profile_pic.php?user=100098765432101",
             "https://business.facebook.com/100098765432101",
         ],
         [
@@ -237,6 +246,7 @@ TABLES["facebook"] = [
             "https://www.facebook.com/media/set/?set=a.100098765432109&type=3",
             "https://www.facebook.com/photo/?fbid=100098765432101&set=a.123456789",
             "https://graph.facebook.com/100098765432102/picture",
+            "https://www.facebook.com/ajax/pagelet/generic.php/x?data=%7B%22profile_id%22%3A100098765432102%7D",
         ],
     ),
 ]

@@ -20,6 +20,11 @@ MIRROR_LABELS = frozenset("www m mobile web touch mbasic old new np i amp free l
 # de-de.facebook.com, uk.linkedin.com, br.pinterest.com: stripped only where a platform has them.
 REGIONAL_LABEL = re.compile(r"[a-z]{2}(?:[-_][a-z]{2})?")
 DIGITS = re.compile(r"[0-9]{1,25}")
+# Embeds, widgets, badges, buttons and avatars name the person in a parameter: on any platform, a URL whose
+# host or path says it is one of them is read for these parameters too.
+WIDGET_PATH = re.compile(r"embed|widget|plugin|badge|button|snapcode|avatar|profile_pic", re.IGNORECASE)
+WIDGET_PARAMS = ("username", "user_name", "screen_name", "screenname", "name", "user", "handle", "unique_id",
+                 "uniqueid", "vanityname")
 MAX_PLACES = 4096  # hosts whose place on a platform is remembered, per platform
 MAX_JSON_NODES = 20_000  # nodes (objects, lists and values) read of one JSON text: a hostile blob stays cheap
 # Redirect pages: host (any subdomain) -> (path prefix, query parameters holding the target; none: the path).
@@ -148,6 +153,11 @@ class Site(Platform):
         for identity in self.identities(url, domain, labels):
             if identity is not None:
                 yield identity
+        if url.query and WIDGET_PATH.search(url.host + url.path):  # a badge, button or avatar of ?username=<name>
+            for raw in url.params(*WIDGET_PARAMS):
+                identity = self.handle(raw)
+                if identity is not None:
+                    yield identity
 
     def why_unreadable(self, url: Url) -> str | None:
         """Why a pasted short link cannot be read, or None when it is not one."""

@@ -59,7 +59,9 @@ class YouTube(Site):
             return  # youtu.be and youtube-nocookie.com carry videos only
         segs = url.segments
         low = [s.lower() for s in segs]
-        yield from map(self.channel, url.params("channel_id", "browseId"))  # RSS feed, youtubei/v1/browse
+        yield from map(self.channel, url.params("channel_id", "browseId", "channelid"))  # RSS feed, youtubei/v1/browse
+        if low[:1] == ["subscribe_embed"]:  # the subscribe button: ?channelid=<id> or ?channel=<legacy name>
+            yield from (self.channel_name("user", v) for v in url.params("channel"))
         if low[:2] == ["feeds", "videos.xml"]:
             yield from (self.channel_name("user", v) for v in url.params("user"))
         if labels not in ([], ["music"]) or not segs:

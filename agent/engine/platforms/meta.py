@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from agent.engine.identity import Identity
-from agent.engine.platforms.base import DIGITS, MIRROR_LABELS, Site, nth, word_set
+from agent.engine.platforms.base import DIGITS, MIRROR_LABELS, Site, json_values, nth, word_set
 from agent.engine.urls import Url
 
 
@@ -135,11 +135,14 @@ class Facebook(Site):
                 yield self.handle(nth(segs, 0))
             return
         if low[:2] == ["ajax", "hovercard"] or low[:1] in (["profile.php"], ["story.php"], ["permalink.php"],
-                                                            ["photo.php"]):
+                                                            ["photo.php"], ["browse"]):  # browse/friends/?id=
             yield from map(self.handle, url.params("id"))  # the profile, or the owner of the story
         yield from map(self.numeric_id, url.params(*self.id_params))
         for album in url.params("set"):  # photo sets: set=a.<id>, set=pb.<id>.-2207520000, set=t.<id>
             yield from map(self.numeric_id, re.findall(r"[0-9]{5,25}", album))
+        if low[:1] == ["ajax"]:  # partial renders: /ajax/pagelet/generic.php/...?data={"profile_id":<id>}
+            for data in url.params("data"):
+                yield from map(self.numeric_id, json_values(data, self.id_params + ("profileid", "userid", "ownerid")))
         if labels == ["graph"]:  # graph.facebook.com[/v18.0]/<id or name>/picture: avatars and objects
             nodes = segs[1:] if segs and self.graph_version.fullmatch(low[0]) else segs
             yield self.handle(nth(nodes, 0))

@@ -49,6 +49,7 @@ SEARXNG_INSTANCES = (
 SEARCH_ENGINES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(GOOGLE_DOMAINS, ("q", "as_q", "as_epq", "oq")),
     "bing.com": ("q",),
+    "cc.bingj.com": ("q",),  # Bing's cache of a result keeps the search in q=
     "duckduckgo.com": ("q",),
     "search.yahoo.com": ("p", "q"),
     "search.yahoo.co.jp": ("p",),

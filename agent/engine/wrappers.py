@@ -54,7 +54,8 @@ CARRIERS = (
     "12ft.io", "1ft.io", "r.jina.ai", "smry.ai", "removepaywall.com", "removepaywalls.com", "printfriendly.com",
     "txtify.it", "freedium.cfd", "feedly.com", "inoreader.com", "newsblur.com", "theoldreader.com", "openrss.org",
     "fetchrss.com", "rss.app", "awstrack.me", "customeriomail.com", "images.weserv.nl", "wsrv.nl",
-    "translated.turbopages.org", "urldefense.proofpoint.com",
+    "translated.turbopages.org", "urldefense.proofpoint.com", "yandexwebcache.net", "paywallbuster.com",
+    "feedbin.com", "netvibes.com",
 )
 # Translate proxies: `www-instagram-com.translate.goog` serves www.instagram.com; the others take a parameter.
 TRANSLATE_SUFFIX = ".translate.goog"
@@ -84,6 +85,7 @@ URL_PARAMS = frozenset("""
 url u href link target dest destination redirect redirect_url redirect_uri return_to returnto return_url
 continue next goto uri term
 """.split())
+ARCHIVE_SEARCH_PARAMS = ("q", "query", "term", "search")  # an archive's search form, when it names a link
 MAX_CARRIED = 8  # URLs read out of one request: enough for any real one, bounded for a hostile one
 
 
@@ -166,6 +168,11 @@ def _archived(url: Url) -> str | None:
     cache_query = url.param("q") or ""
     if cache_query.startswith("cache:"):
         return _url_inside(cache_query[len("cache:"):].split(" ", 1)[0])
+    for value in url.params(*ARCHIVE_SEARCH_PARAMS):  # a search form: archive.ph/search/?q=<host>/<path>
+        if "/" in value and " " not in value.strip():
+            target = _url_inside(value)
+            if target:
+                return target
     rest = url.path
     if rest.startswith("/web/"):  # /web/<timestamp>[id_]/<target>, /web/*/<target>*
         parts = rest.split("/", 3)

@@ -47,6 +47,8 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://www.youtube.com/oembed?url=https%3A%2F%2Fwww.youtube.com%2F%40caseylq&format=json",
         "https://unavatar.io/x/caseylindq?fallback=false",
         "https://images.weserv.nl/?url=https://unavatar.io/instagram/casey.lindqvist",
+        "https://wsrv.nl/?url=unavatar.io/instagram/casey.lindqvist",
+        "https://www.instagram.com/embed/badge?username=casey.lindqvist",
     ], [
         "https://publish.twitter.com/oembed?url=https%3A%2F%2Ftwitter.com%2Fcaseylindq_fan",
         "https://graph.facebook.com/100098765432102/picture?type=large",

@@ -80,6 +80,7 @@ def test_no_look_alikes(index, text):
     ("https://priv.au/search?q=casey", "casey"),
     ("https://search.sapti.me/search?q=casey", "casey"),
     ("https://searx.tiekoetter.com/search?q=casey", "casey"),
+    ("https://cc.bingj.com/cache.aspx?q=casey+lindqvist&d=4711&mkt=en-GB&w=abc", "casey lindqvist"),
     # the Internet Archive's own search
     ("https://web.archive.org/search?query=casey+lindqvist", "casey lindqvist"),
     ("https://archive.org/search?query=casey", "casey"),

@@ -59,6 +59,9 @@ CASES = [
     "https://substack.com/redirect/2/eyJlIjoiaHR0cHM6Ly93d3cuaW5zdGFncmFtLmNvbS9jYXNleS5saW5kcXZpc3QvIn0.sig",
     "https://urldefense.proofpoint.com/v2/url?u=https-3A__www.instagram.com_casey.lindqvist_&d=DwMF&c=x",
     "https://l.threads.net/?u=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F&e=AT0abc",
+    "https://yandexwebcache.net/yandbtm?fmode=inject&tm=1&url=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F",
+    "https://paywallbuster.com/articles/?article=https://www.instagram.com/casey.lindqvist/",
+    "https://archive.ph/search/?q=instagram.com%2Fcasey.lindqvist",
     # mirrors: a feed or an avatar of the profile
     "https://rsshub.app/instagram/user/casey.lindqvist",
     "https://rsshub.app/picuki/profile/casey.lindqvist",

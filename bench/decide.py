@@ -18,7 +18,8 @@ What is measured, in one process, with no I/O and no mitmproxy:
   (a) hosts without any rule, (b) allowed URLs on watched hosts, (c) blocked
   profile forms, (d) category/site blocks on (deep) subdomains, (e) search
   engine queries (some name a person), (f) wrapped URLs (redirectors, archives,
-  caches, translate proxies).
+  caches, translate proxies), (g) links carried in a login page's or an embed's parameters, archive
+  listings with wildcards, feeds and mirrors of a profile (half of them someone else's).
 - sanity: every URL is generated with the decision it must get; the count of
   blocks per class and any mismatch are printed (exit status 1 on a mismatch),
   so a broken engine cannot look fast. Nothing timed is asserted.
@@ -59,6 +60,7 @@ CLASSES = {  # class -> (description, share of the mix)
     "d": ("category/site blocks, subdomains", 0.10),
     "e": ("search-engine queries", 0.20),
     "f": ("wrapped URLs", 0.05),
+    "g": ("carried links, feeds, mirrors", 0.05),
 }
 SYNTHETIC = {"dating": "dating-site", "people_search": "people-search", "viewers": "profile-viewer"}
 BLOCKED_SITES = [f"blocked-site-{k}.test" for k in range(5)]
@@ -225,7 +227,33 @@ def gen_wrapped(rng: random.Random, n: int, people: list[Person], domains: list[
     return url, blocked
 
 
-GENERATORS = {"a": gen_none, "b": gen_allowed, "c": gen_profile, "d": gen_site, "e": gen_search, "f": gen_wrapped}
+def gen_carried(rng: random.Random, n: int, people: list[Person], _: list[str]) -> tuple[str, bool]:
+    p = rng.choice(people)
+    if rng.random() < 0.5:
+        forms = [
+            f"https://www.instagram.com/accounts/login/?next=%2F{p.ig}%2F&source=desktop_nav",
+            f"https://x.com/i/flow/login?redirect_after_login=%2F{p.x}",
+            f"https://publish.twitter.com/oembed?url=https%3A%2F%2Ftwitter.com%2F{p.x}",
+            f"https://web.archive.org/web/*/instagram.com/{p.ig}*",
+            f"https://archive.org/wayback/available?url=twitter.com/{p.x}",
+            f"https://rsshub.app/instagram/user/{p.ig}",
+            f"https://unavatar.io/tiktok/{p.tt}",
+            f"https://www.facebook.com/friends/suggestions/?profile_id={p.fb}",
+        ]
+        return rng.choice(forms), True
+    forms = [
+        f"https://www.instagram.com/accounts/login/?next=%2F{p.ig}2%2F",
+        f"https://x.com/i/flow/login?redirect_after_login=%2Fsomeone{n}",
+        f"https://web.archive.org/web/*/instagram.com/other.handle{n}*",
+        f"https://rsshub.app/instagram/user/other.handle{n}",
+        f"https://12ft.io/https://www.nytimes.com/2025/story-{n}.html",
+        f"https://www.facebook.com/friends/suggestions/?profile_id={200000000000000 + n}",
+    ]
+    return rng.choice(forms), False
+
+
+GENERATORS = {"a": gen_none, "b": gen_allowed, "c": gen_profile, "d": gen_site, "e": gen_search, "f": gen_wrapped,
+              "g": gen_carried}
 
 
 def make_urls(count: int, people: list[Person], domains: list[str], seed: int) -> list[tuple[str, str, bool]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from agent.barrier import services as barrier_services
 from agent.config import Config, Person
@@ -109,14 +110,9 @@ class Policy:
             self._watched.update(barrier_services.hosts(config.barrier.families))
         self._watched.update(key.split("/", 1)[0] for key in self._blocked_prefixes)
         if self._people or self._search.names or self._search.emails or self._search.phones:
-            for platform in PLATFORMS:  # short links and embeds land on a watched host, judged then
-                self._watched.update(platform.readable_domains)
-            for domain in (*SEARCH_ENGINES, *WRAPPER_DOMAINS):
-                hosts = watched_hosts(domain)
-                if hosts is None:
-                    self._watched.add(domain)
-                else:
-                    self._watched_hosts.update(hosts)
+            domains, hosts = _read_for_people()
+            self._watched.update(domains)
+            self._watched_hosts.update(hosts)
         prefix_keys = [ident.key for ident in self._people if ident.platform == GENERIC.name]
         prefix_keys += [*self._blocked_prefixes, *self._allowed_prefixes]
         self._prefix_hosts = {key.split("/", 1)[0] for key in prefix_keys}
@@ -256,6 +252,21 @@ class Policy:
             if key in self._blocked_prefixes:
                 return Decision(given, "block", "site", rule=f"block.urls: {self._blocked_prefixes[key]}", site=key)
         return None
+
+
+@lru_cache(maxsize=1)
+def _read_for_people() -> tuple[frozenset[str], frozenset[str]]:
+    """(domains, exact hosts) watched whenever someone is configured: the platforms' readable domains,
+    the search engines and the wrappers. The same for every config, so found once."""
+    domains = {d for platform in PLATFORMS for d in platform.readable_domains}  # short links land here, judged then
+    hosts: set[str] = set()
+    for domain in (*SEARCH_ENGINES, *WRAPPER_DOMAINS):
+        exact = watched_hosts(domain)
+        if exact is None:
+            domains.add(domain)
+        else:
+            hosts.update(exact)
+    return frozenset(domains), frozenset(hosts)
 
 
 def _unwatched(given: str, host: str, rules: _HostRules) -> Decision:

@@ -227,11 +227,10 @@ def test_doctor_before_any_install_says_how_to_install(tmp_path):
 
     found = doctor.checks(data_dir, tmp_path, system="Darwin", uid=501, run=mac, env={}, state={},
                           read_settings=lambda: [])
-    text = doctor.render(found, columns=200)
-    assert "install` again" not in text
     assert next(c for c in found if c.name == "CA trusted: login keychain").fix == INSTALL_FIX
     assert "Run `nocontact install` (`nocontact install --dry-run`" in next(
         c for c in found if c.name == "System proxy").fix
+    assert "install` again" not in doctor.render(found, columns=200)
     (data_dir / "install.json").write_text(json.dumps({"pac_url": "http://127.0.0.1:1/proxy.pac", "steps": []}))
     found = doctor.checks(data_dir, tmp_path, system="Darwin", uid=501, run=mac, env={}, state={},
                           read_settings=lambda: [])

@@ -54,8 +54,17 @@ PHOTON: Routes = {"u/{}": (REDDIT,), "user/{}": (REDDIT,), "?author": (REDDIT,)}
 TIKTOK_APIS: Routes = {"?unique_id": (TIKTOK,), "?uniqueid": (TIKTOK,)}
 TIKTOK_STATS: Routes = {"tiktok-analytics/user/{}": (TIKTOK,), "api/exist/{}": (TIKTOK,), "user/{}": (TIKTOK,)}
 
+RSSHUB_HOSTS = (  # rsshub.app and public instances of it
+    "rsshub.app", "rsshub.rssforever.com", "hub.slarker.me", "rsshub.pseudoyu.com", "rsshub.ktachibana.party",
+    "rsshub.woodland.cafe", "rss.owo.nz", "rsshub.henry.wang", "rsshub.rss.tips", "rsshub.umzzz.com",
+    "rsshub.isrss.com", "rsshub.email-once.com", "rsshub.asailor.org", "rsshub2.asailor.org", "yangzhi.app",
+    "rss.datuan.dev", "rss.littlebaby.life", "rss.wudifeixue.com", "rss.4040940.xyz", "holoxx.f5.si",
+)
 _TABLES: dict[str, Routes] = {
-    **dict.fromkeys(("rsshub.app", "rsshub.rssforever.com", "hub.slarker.me", "rsshub.pseudoyu.com"), RSSHUB),
+    **dict.fromkeys(RSSHUB_HOSTS, RSSHUB),
+    "twitrss.me": {"?user": (X,)},  # twitrss.me/twitter_user_to_rss/?user=<name>
+    "queryfeed.net": {"tw?q": (X,)},  # queryfeed.net/tw?q=@<name>
+    "tg.i-c-a.su": {"rss/{}": (TELEGRAM,), "json/{}": (TELEGRAM,)},  # a public Telegram channel as a feed
     "unavatar.io": UNAVATAR,
     "socialblade.com": SOCIALBLADE,
     "api.pullpush.io": REDDIT_ARCHIVES,
@@ -73,7 +82,7 @@ BRIDGES = {
     "instagram": INSTAGRAM, "twitter": X, "x": X, "tiktok": TIKTOK, "threads": THREADS, "bluesky": BLUESKY,
     "reddit": REDDIT, "youtube": YOUTUBE, "facebook": FACEBOOK, "pinterest": PINTEREST, "telegram": TELEGRAM,
 }
-BRIDGE_PARAMS = ("u", "username", "user", "screen_name", "handle", "h")
+BRIDGE_PARAMS = ("u", "username", "user", "screen_name", "handle")  # not h=: a hashtag
 
 Route = tuple[tuple[str, ...], str | None, tuple[str, ...]]  # (path prefix, parameter or None, targets)
 

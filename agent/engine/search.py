@@ -45,6 +45,9 @@ SEARXNG_INSTANCES = (
     "search.demoniak.ch", "searx.zhenyapav.com", "search.smnz.de", "searx.si", "searx.dresden.network",
     "search.disroot.org", "searx.prvcy.eu", "searx.xyz", "search.unlocked.link", "searx.divided-by-zero.eu",
     "searx.rhscz.eu", "search.indst.eu", "search.canine.tools", "searx.stream", "searxng.online",
+    "search.nerdvpn.de", "searx.garudalinux.org", "search.privacyguides.net", "searx.sethforprivacy.com",
+    "searxng.nicfab.eu", "search.ethibox.fr", "searx.sev.monster", "s.mble.dk", "search.blitzw.in",
+    "searx.juancord.xyz", "search.neet.works", "searx.kutay.dev", "searx.lavatech.top",
 )
 SEARCH_ENGINES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(GOOGLE_DOMAINS, ("q", "as_q", "as_epq", "oq")),

@@ -55,7 +55,7 @@ CARRIERS = (
     "txtify.it", "freedium.cfd", "feedly.com", "inoreader.com", "newsblur.com", "theoldreader.com", "openrss.org",
     "fetchrss.com", "rss.app", "awstrack.me", "customeriomail.com", "images.weserv.nl", "wsrv.nl",
     "translated.turbopages.org", "urldefense.proofpoint.com", "yandexwebcache.net", "paywallbuster.com",
-    "feedbin.com", "netvibes.com",
+    "feedbin.com", "netvibes.com", "mandrillapp.com", "convertkit-mail.com", "convertkit-mail2.com",
 )
 # Translate proxies: `www-instagram-com.translate.goog` serves www.instagram.com; the others take a parameter.
 TRANSLATE_SUFFIX = ".translate.goog"
@@ -79,7 +79,7 @@ _BARE_HOST = re.compile(r"^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}(/|$)", re.IGNORECASE)
 _STARS = re.compile(r"\*+(?=[/?]|$)")  # an archive listing's wildcard: instagram.com/<name>* lists <name> too
 _BASE64_URL = re.compile(r"aHR0c[A-Za-z0-9+_-]{8,}={0,2}")  # "http..." in base64 (within one path segment)
 _BASE64_JSON = re.compile(r"eyJ[A-Za-z0-9+/_-]{8,}={0,2}")  # '{"...' in base64: a tracker's JSON with the link
-_JSON_URL = re.compile(r"https?:(?:\\?/){2}[^\"'\s]+")
+_JSON_URL = re.compile(r"https?://[^\"'\s<>]+")  # a link in decoded text (JSON with its backslashes taken out)
 # Query parameters that name a link even without its scheme (url=instagram.com/<name>).
 URL_PARAMS = frozenset("""
 url u href link target dest destination redirect redirect_url redirect_uri return_to returnto return_url
@@ -223,7 +223,7 @@ def inner_urls(url: Url, wrap: Wrapping | None = None) -> list[str]:
             targets.append(bare + ("?" + url.raw_query if url.raw_query else ""))
     if wrap.base64_json:  # trackers keeping the link in base64 JSON: substack.com/redirect/2/eyJ...
         for blob in _BASE64_JSON.findall(url.path + "&" + url.raw_query)[:MAX_CARRIED]:
-            targets += [m.replace("\\/", "/") for m in _JSON_URL.findall(_base64(blob))][:MAX_CARRIED]
+            targets += _JSON_URL.findall(_base64(blob).replace("\\", ""))[:MAX_CARRIED]
     return targets
 
 
@@ -238,9 +238,7 @@ def carried_urls(url: Url) -> list[str]:
             break
         if "/" not in value:
             if value.startswith("aHR0c"):  # base64 of "http..."
-                decoded = _base64(value)
-                if decoded.startswith("http"):
-                    found.append(decoded)
+                found += _JSON_URL.findall(_base64(value))[:1]
             elif "." in value and name.lower() in URL_PARAMS and _BARE_HOST.match(value):
                 found.append(_unstar(value))
             continue
@@ -262,5 +260,5 @@ def carried_urls(url: Url) -> list[str]:
         if target:
             found.append(target)
     if "aHR0c" in path:
-        found += [d for d in map(_base64, _BASE64_URL.findall(path)[:MAX_CARRIED]) if d.startswith("http")]
+        found += [u for d in map(_base64, _BASE64_URL.findall(path)[:MAX_CARRIED]) for u in _JSON_URL.findall(d)[:1]]
     return found

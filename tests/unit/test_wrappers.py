@@ -69,6 +69,12 @@ CASES = [
     "https://unavatar.io/casey.lindqvist",
     "https://socialblade.com/instagram/user/casey.lindqvist",
     "https://rss-bridge.org/bridge01/?action=display&bridge=InstagramBridge&context=Username&u=casey.lindqvist",
+    "https://rss-bridge.org/bridge01/?action=display&bridge=Instagram&media_type=all&format=Atom&u=casey.lindqvist",
+    "https://rsshub.ktachibana.party/instagram/user/casey.lindqvist",
+    "https://mandrillapp.com/track/click/30000000/www.instagram.com?p=eyJzIjoiYWJjIiwidiI6MSwicCI6IntcInVcIjozMDAw"
+    "MDAwMCxcInZcIjoxLFwidXJsXCI6XCJodHRwczpcXFwvXFxcL3d3dy5pbnN0YWdyYW0uY29tXFxcL2Nhc2V5LmxpbmRxdmlzdFxcXC9cIixcI"
+    "mlkXCI6XCJhYmNcIn0ifQ",
+    "https://click.convertkit-mail.com/abc123/def456/aHR0cHM6Ly93d3cuaW5zdGFncmFtLmNvbS9jYXNleS5saW5kcXZpc3Qv",
 ]
 
 
@@ -144,6 +150,30 @@ def test_a_request_carries_the_links_in_its_query_and_path(url, carried):
 ])
 def test_nothing_is_carried_where_no_value_is_a_link(url):
     assert [u for u in carried_urls(parse(url)) if u.startswith(("http", "/"))] == []
+
+
+@pytest.mark.parametrize(("url", "target"), [
+    ("https://twitrss.me/twitter_user_to_rss/?user=caseylindq", "https://x.com/caseylindq"),
+    ("https://queryfeed.net/tw?q=%40caseylindq", "https://x.com/caseylindq"),
+    ("https://tg.i-c-a.su/rss/caseylindq", "https://t.me/caseylindq"),
+    ("https://rss-bridge.org/bridge01/?action=display&bridge=Telegram&username=%40caseylindq", "https://t.me/caseylindq"),
+    ("https://rss-bridge.org/bridge01/?action=display&bridge=TikTokBridge&context=By+user&username=casey.l",
+     "https://www.tiktok.com/@casey.l"),
+    ("https://unavatar.io/x/caseylindq", "https://x.com/caseylindq"),
+    ("https://socialblade.com/youtube/handle/caseyl", "https://www.youtube.com/@caseyl"),
+    ("https://api.pullpush.io/reddit/search/comment/?author=casey_lq", "https://www.reddit.com/user/casey_lq/"),
+])
+def test_mirrors_name_the_platform_url_of_the_profile(url, target):
+    assert target in inner_urls(parse(url))
+
+
+@pytest.mark.parametrize("url", [
+    "https://rsshub.app/", "https://rsshub.app/instagram/user/", "https://queryfeed.net/tw?q=casey+lindqvist",
+    "https://rss-bridge.org/bridge01/?action=display&bridge=Instagram&h=caseylindq",  # h= is a hashtag
+    "https://rss-bridge.org/bridge01/?action=display&bridge=Unknown&u=caseylindq", "https://socialblade.com/",
+])
+def test_mirrors_name_nothing_else(url):
+    assert inner_urls(parse(url)) == []
 
 
 def test_carried_links_are_bounded():

@@ -23,6 +23,8 @@ from agent.errors import UserError
 DECODE_ROUNDS = 3
 # Longer URLs are cut before parsing; no real profile or search needs more.
 MAX_URL_CHARS = 16_384
+# A host name has at most 253 characters (DNS); longer ones are refused, so that no host costs more to look up.
+MAX_HOST_CHARS = 253
 # A form body (a GraphQL POST) is read this far; its variables come first in practice.
 MAX_FORM_CHARS = 65_536
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -186,7 +188,8 @@ def parse(text: str) -> Url:
         scheme = scheme.lower()
         host = normalise_host(host.lower())
         port = int(port_text) if port_text else None
-        if host and not host.startswith(".") and ".." not in host and (port is None or 0 < port < 65536):
+        if (host and len(host) <= MAX_HOST_CHARS and not host.startswith(".") and ".." not in host
+                and (port is None or 0 < port < 65536)):
             if port == DEFAULT_PORTS[scheme]:
                 port = None
             raw_query = raw_query or ""
@@ -212,9 +215,13 @@ def _parse_unusual(text: str) -> Url:
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise UrlError(f"only http and https addresses can be checked, not {scheme}:")
+    if len(parts.hostname or "") > 3 * MAX_HOST_CHARS:  # even percent-encoded: refused before any decoding
+        raise UrlError("the host name is longer than any on the internet")
     host = normalise_host(parts.hostname or "")
     if not host or " " in host:
         raise UrlError("the URL has no host name")
+    if len(host) > MAX_HOST_CHARS:
+        raise UrlError("the host name is longer than any on the internet")
     if port == DEFAULT_PORTS[scheme]:
         port = None
     return Url(scheme, host, port, _normalise_path(parts.path or "/"), _query(parts.query), parts.query)

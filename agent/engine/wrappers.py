@@ -49,7 +49,8 @@ ARCHIVES = (
     "ghostarchive.org", "archive.org", "arquivo.pt", "webarchive.org.uk",
 )
 # Services that carry the target anywhere in their path or query: reader and paywall proxies, feed readers
-# and feed makers, email click trackers, image and avatar proxies. Read by `carried_urls` alone.
+# and feed makers, email click trackers, image and avatar proxies. `carried_urls` reads their links like any
+# request's; `inner_urls` adds a bare <host>/<path> at the start of the path and links kept in base64 JSON.
 CARRIERS = (
     "12ft.io", "1ft.io", "r.jina.ai", "smry.ai", "removepaywall.com", "removepaywalls.com", "printfriendly.com",
     "txtify.it", "freedium.cfd", "feedly.com", "inoreader.com", "newsblur.com", "theoldreader.com", "openrss.org",
@@ -66,7 +67,7 @@ TRANSLATORS = {
     "translatetheweb.com": ("a",), "microsofttranslator.com": ("a",),
     "papago.naver.net": ("url",),
 }
-# Names that are searched on only at these exact hosts, not their subdomains (substack.com/redirect/...).
+# Wrappers watched at this host alone, never their subdomains (substack.com/redirect/..., not the newsletters).
 EXACT_HOSTS = ("substack.com",)
 
 _ARCHIVE_HOSTS = dict.fromkeys(ARCHIVES, True)
@@ -76,7 +77,7 @@ WRAPPER_DOMAINS = (*REDIRECTORS, *ARCHIVES, *CARRIERS, *MIRROR_DOMAINS, "transla
 
 _ABSOLUTE_URL = re.compile(r"(https?):/+(.+)", re.IGNORECASE)
 _BARE_HOST = re.compile(r"^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}(/|$)", re.IGNORECASE)
-_STARS = re.compile(r"\*+(?=[/?]|$)")  # an archive listing's wildcard: instagram.com/<name>* lists <name> too
+_STARS = re.compile(r"\*+")  # an archive listing's wildcard: instagram.com/<name>* lists <name> too
 _BASE64_URL = re.compile(r"aHR0c[A-Za-z0-9+_-]{8,}={0,2}")  # "http..." in base64 (within one path segment)
 _BASE64_JSON = re.compile(r"eyJ[A-Za-z0-9+/_-]{8,}={0,2}")  # '{"...' in base64: a tracker's JSON with the link
 _JSON_URL = re.compile(r"https?://[^\"'\s<>]+")  # a link in decoded text (JSON with its backslashes taken out)
@@ -123,8 +124,10 @@ def is_wrapper(host: str) -> bool:
 
 
 def _unstar(target: str) -> str:
+    """`target` without the wildcards that end a segment (no lookahead: linear on any run of stars)."""
     if "*" in target:
-        target = _STARS.sub("", target.removeprefix("*."))
+        target = target.removeprefix("*.")
+        target = _STARS.sub(lambda m: "" if m.end() == len(target) or target[m.end()] in "/?" else m[0], target)
     return target
 
 

@@ -84,3 +84,15 @@ def test_the_query_reads_as_parse_qsl_then_decode_reads_it(raw):
     from agent.engine.urls import decode
     expected = tuple((decode(k), decode(v)) for k, v in parse_qsl(raw, keep_blank_values=True, errors="replace"))
     assert parse(f"https://example.com/?{raw}").query == expected
+
+
+@pytest.mark.parametrize("host", ["a" * 254, "a." * 127 + "com", "%61" * 300, "a" * 4000 + "\u2014"])
+def test_a_host_longer_than_dns_allows_is_refused(host):
+    """A link carried in a query can name any host; one no DNS name can be is refused before any lookup."""
+    with pytest.raises(UrlError):
+        parse(f"https://{host}/x")
+
+
+def test_the_longest_dns_host_is_read():
+    host = ".".join(["a" * 63] * 3 + ["b" * 61])
+    assert parse(f"https://{host}/x").host == host

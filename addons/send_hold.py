@@ -12,7 +12,7 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from mitmproxy import http
+from mitmproxy import ctx, http
 
 from addons.names import request_names
 from addons.request_url import request_url
@@ -91,7 +91,10 @@ class SendHold:
     async def websocket_message(self, flow: http.HTTPFlow) -> None:
         barrier = self.agent.barrier
         message = flow.websocket.messages[-1] if flow.websocket else None
-        if barrier is None or message is None or not message.from_client:
+        if barrier is None or message is None:
+            return
+        if not message.from_client:
+            await self._learn_from_socket(flow, barrier, message.content)
             return
         try:
             send = None
@@ -102,6 +105,21 @@ class SendHold:
                     break
             if send is not None and await self.agent.message_to_person(send, request_url(flow).without_query()):
                 message.drop()
+                if send.answer is not None:  # the app shows the message as not sent, not as sending for ever
+                    is_text = isinstance(send.answer, str)
+                    data = send.answer.encode() if is_text else send.answer
+                    ctx.master.commands.call("inject.websocket", flow, True, data, is_text)
         except Exception as err:  # fail closed on our own mistake: the frame is not sent
             log.warning("nocontact could not read a message (%s); it was held to be safe.", type(err).__name__)
             message.drop()
+
+    async def _learn_from_socket(self, flow: http.HTTPFlow, barrier, content: bytes) -> None:
+        """A chat socket's sync from the server (Instagram's web inbox comes this way): ids are learnt, the
+        message goes on untouched."""
+        host = flow.request.pretty_host
+        if not barrier.is_chat_socket(host):
+            return
+        try:
+            await self._read(content, False, barrier.learn_from_websocket, host, flow.request.path, content)
+        except Exception as err:  # our own mistake: nothing is learnt, and the message still arrives
+            log.warning("nocontact could not read a chat update (%s).", type(err).__name__)

@@ -185,8 +185,11 @@ def fetch(proxy: tuple[str, int], url: str, method: str = "GET", headers: dict |
         conn.close()
 
 
-def websocket_send(proxy: tuple[str, int], url: str, messages: list[bytes | str]) -> int:
-    """Open a WebSocket through the proxy (CONNECT, TLS, upgrade), send `messages`, close; the upgrade status."""
+def websocket_send(proxy: tuple[str, int], url: str, messages: list[bytes | str],
+                   replies: list[bytes] | None = None) -> int:
+    """Open a WebSocket through the proxy (CONNECT, TLS, upgrade), send `messages`, close; the upgrade status.
+
+    With `replies`, the data frames the client is sent back within a second are added to it before closing."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
@@ -210,9 +213,37 @@ def websocket_send(proxy: tuple[str, int], url: str, messages: list[bytes | str]
                                         bytes([0x80 | 126]) + size.to_bytes(2, "big") if size < 65536 else
                                         bytes([0x80 | 127]) + size.to_bytes(8, "big"))
         sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+    if replies is not None:
+        replies.extend(_read_frames(sock, seconds=1.0))
     sock.sendall(bytes([0x88, 0x80]) + os.urandom(4))  # close
     sock.close()
     return status
+
+
+def _read_frames(sock, seconds: float) -> list[bytes]:
+    """The unmasked data frames a server sends, until it pauses for `seconds`."""
+    sock.settimeout(seconds)
+    data, frames = b"", []
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            while len(data) >= 2:
+                size, start = data[1] & 0x7F, 2
+                if size == 126:
+                    size, start = int.from_bytes(data[2:4], "big"), 4
+                elif size == 127:
+                    size, start = int.from_bytes(data[2:10], "big"), 10
+                if len(data) < start + size:
+                    break
+                if data[0] & 0x0F in (0x1, 0x2):
+                    frames.append(data[start:start + size])
+                data = data[start + size:]
+    except (TimeoutError, ssl.SSLError, OSError):
+        pass
+    return frames
 
 
 def _read_head(sock) -> bytes:

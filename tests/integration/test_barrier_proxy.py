@@ -223,3 +223,19 @@ def test_the_gateway_socket_of_messenger_com_too(guarded):
     other = load_fixture(FIXTURES / "facebook_dgw_other.yaml").wire()
     assert websocket_send(guarded.address, url, [to_them.wire(), other]) == 101
     assert _received_ws(guarded, "gateway.messenger.com", 1) == [other]
+
+
+def test_a_held_gateway_message_is_answered_as_not_sent(guarded):
+    """The app is told the message did not go (the socket's own answer), not left showing it as sending."""
+    from urllib.parse import urlsplit
+
+    from tests.origins import websocket_send
+
+    to_them = load_fixture(FIXTURES / "facebook_dgw_send.yaml")
+    parts = urlsplit(to_them.url)
+    expected = guarded.agent.barrier.inspect_websocket(parts.hostname, parts.path, to_them.wire()).answer
+    assert expected is not None
+    replies: list[bytes] = []
+    assert websocket_send(guarded.address, to_them.url, [to_them.wire()], replies) == 101
+    wanted = expected.encode() if isinstance(expected, str) else expected
+    assert wanted in replies

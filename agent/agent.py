@@ -28,9 +28,9 @@ from agent.engine.platforms import GENERIC, PLATFORMS
 from agent.engine.policy import Decision, Policy
 from agent.engine.urls import normalise_host
 from agent.ledger import Ledger
+from agent.lists.subscriptions import Subscriptions
 from agent.notifier import Notifier
 from agent.store import Pending, UrgeLog
-from agent.subscriptions import Subscriptions
 from agent.watcher import Watcher
 from agent.web import answer, pages
 from agent.web.answer import Answer

@@ -52,8 +52,8 @@ from agent.engine.policy import Policy
 from agent.engine.search import SEARCH_ENGINES, watched_hosts
 from agent.engine.urls import host_suffixes, normalise_host
 from agent.engine.wrappers import WRAPPER_DOMAINS
+from agent.lists.builtin import builtin
 from agent.paths import secure_ca
-from agent.sitelists import builtin
 
 log = logging.getLogger("nocontact")
 

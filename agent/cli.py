@@ -18,14 +18,14 @@ from agent.errors import UsageError, UserError
 # The modules that add commands, with the commands each adds, in the order `nocontact --help` lists them.
 # Only the module of the command given is imported: the always-on `nocontact pac-server` stays small.
 COMMANDS = {
-    "agent.serve_commands": ("run", "pac-server"),
-    "agent.config_commands": ("check", "explain"),
-    "agent.send_commands": ("explain-send",),
-    "agent.log_commands": ("urges", "review", "letters", "export", "wipe"),
-    "agent.control_commands": ("status", "override", "stop"),
-    "agent.list_commands": ("lists",),
+    "agent.commands.serve": ("run", "pac-server"),
+    "agent.commands.config": ("check", "explain"),
+    "agent.commands.send": ("explain-send",),
+    "agent.commands.log": ("urges", "review", "letters", "export", "wipe"),
+    "agent.commands.control": ("status", "override", "stop"),
+    "agent.commands.lists": ("lists",),
     "agent.system.commands": ("install", "uninstall", "doctor"),
-    "agent.ca_commands": ("ca",),
+    "agent.commands.ca": ("ca",),
 }
 CLOSED_PIPE = 128 + 13  # as a process ended by SIGPIPE reports it (git log | head -1)
 
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nocontact: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # before the agent's own handler was in place
-        from agent.serve_commands import as_service
+        from agent.commands.serve import as_service
 
         return 130 if as_service(args) else 0
 

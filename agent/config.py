@@ -280,7 +280,7 @@ def _list_period(value: float) -> float:
 
 class Subscription(Strict):
     """A list of domains fetched from `url` that feeds `category` (a built-in one, or a name of the person's own,
-    which blocks like block.sites). The address and the category are what the entry is; agent/subscriptions.py
+    which blocks like block.sites). The address and the category are what the entry is; agent/lists/subscriptions.py
     keeps the copies."""
 
     url: Annotated[str, AfterValidator(_list_url)]

@@ -12,39 +12,19 @@ crash the files may lag behind it, never run ahead of it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import platformdirs
-
 from agent import secret
+from agent.paths import guard_dir
 
 FILE = "commitment.json"
 BESIDE, OUTSIDE = "beside the log", "outside the data directory"
 NOTES_KEPT = 20  # the latest guard notes travel with the record
 OPENED_KEPT = 200  # windows opened in the last day: far above any daily limit
-
-
-def guard_dir(data_dir: Path) -> Path:
-    """The folder outside the data directory that keeps the second copies, one per data directory (the log's).
-
-    `$NOCONTACT_GUARD_HOME` if set, else the user state folder from platformdirs (Linux:
-    ~/.local/state/nocontact); where that is the data directory itself (macOS, Windows), a
-    folder beside it named nocontact-guard. It stays inside the person's own account.
-    """
-    env = os.environ.get("NOCONTACT_GUARD_HOME")
-    data_dir = Path(data_dir).resolve()
-    if env:
-        base = Path(env).expanduser()
-    else:
-        base = Path(platformdirs.user_state_dir("nocontact", appauthor=False)).resolve()
-        if base == data_dir or data_dir in base.parents:
-            base = base.with_name("nocontact-guard")
-    return base / f"home-{hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]}"
 
 
 def places(log_folder: Path) -> dict[str, Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -88,3 +89,21 @@ def write_whole(path: Path, data: bytes, mode: int = 0o644) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def guard_dir(data_dir: Path) -> Path:
+    """The folder outside the data directory that keeps the second copies, one per data directory (the log's).
+
+    `$NOCONTACT_GUARD_HOME` if set, else the user state folder from platformdirs (Linux:
+    ~/.local/state/nocontact); where that is the data directory itself (macOS, Windows), a
+    folder beside it named nocontact-guard. It stays inside the person's own account.
+    """
+    env = os.environ.get("NOCONTACT_GUARD_HOME")
+    data_dir = Path(data_dir).resolve()
+    if env:
+        base = Path(env).expanduser()
+    else:
+        base = Path(platformdirs.user_state_dir("nocontact", appauthor=False)).resolve()
+        if base == data_dir or data_dir in base.parents:
+            base = base.with_name("nocontact-guard")
+    return base / f"home-{hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]}"

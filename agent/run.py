@@ -19,7 +19,7 @@ from addons.nocontact import NoContact
 from agent import ca, paths, state
 from agent.agent import Agent
 from agent.config import ConfigError
-from agent.subscriptions import keep_lists
+from agent.lists.subscriptions import keep_lists
 from agent.system.install import fetch_local, repoint
 from agent.system.record import installed_pac_url
 from agent.system.sysproxy import ProxyWatch

@@ -17,6 +17,8 @@ import secrets
 from pathlib import Path
 from typing import NamedTuple
 
+from agent.paths import guard_dir
+
 MAC_CHARS = 32  # 128 bits of HMAC-SHA256, as hex
 _STAMP = re.compile(r"[0-9a-f]{1,12}")
 
@@ -40,7 +42,6 @@ def _write(path: Path, value: bytes) -> None:
 
 def load_or_create(path: Path) -> bytes:
     """The secret at `path`; where it is missing, its copy outside the data directory, else a new one."""
-    from agent.highwater import guard_dir  # it signs with this module
 
     value = load(path)
     if value is None:

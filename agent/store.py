@@ -26,6 +26,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from agent import logfile
 from agent.logfile import LogDamaged  # noqa: F401 (what a reader of a damaged log meets)
@@ -498,12 +499,11 @@ class UrgeLog:
             lambda db: db.execute(f"SELECT DISTINCT person, category, source FROM urges{condition}", args).fetchall())
         return {name: sorted({row[i] for row in rows if row[i]}) for i, name in enumerate(("person", "category", "source"))}
 
-    def tally(self, since: datetime, until: datetime):
-        """The review's figures for [since, until), counted by SQLite (agent/tally.py)."""
-        from agent.tally import from_db
+    def counted(self, count: Callable[[sqlite3.Connection], Any]) -> Any:
+        """`count(db)` on the log with every repeat written first (agent/tally.py counts the review's figures)."""
 
         def work(db: sqlite3.Connection):
             self._flush(db)
-            return from_db(db, since, until)
+            return count(db)
 
         return self._file.run(work)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from agent.store import Urge, target_of, where
+from agent.store import Urge, UrgeLog, target_of, where
 
 QUARTER = 900  # seconds
 # An urge's time in whole seconds since the epoch. julianday() is several times faster than strftime('%s'),
@@ -96,6 +96,11 @@ def _moment(text: str | None) -> datetime | None:
 
 def _at(seconds: int | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def of_log(log: UrgeLog, since: datetime, until: datetime) -> Tally:
+    """The review's figures for [since, until) from the urge log, counted by SQLite."""
+    return log.counted(lambda db: from_db(db, since, until))
 
 
 def from_db(db: sqlite3.Connection, since: datetime, until: datetime) -> Tally:

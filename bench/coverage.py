@@ -18,7 +18,7 @@ from pathlib import Path
 
 from agent.config import parse_config
 from agent.engine.policy import Policy
-from agent.sitelists import builtin
+from agent.lists.builtin import builtin
 
 DEFAULT_REFERENCE = Path("/work/shared/data/dating_domains_union.txt")
 

@@ -47,7 +47,7 @@ from tabulate import tabulate
 
 from agent.config import Config, parse_config
 from agent.engine.policy import Policy
-from agent.sitelists import builtin
+from agent.lists.builtin import builtin
 
 PEOPLE = [
     "Casey Lindqvist", "Jordan Okafor", "Riley Marchetti", "Avery Nakamura", "Morgan Delacroix",

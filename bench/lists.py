@@ -8,7 +8,7 @@ with a header of comments and a hosts file's own lines) subscribed under `dating
   with tracemalloc's peak and the RSS growth (psutil) of reading and compiling once, measured apart.
 - start: `Subscriptions` reading the kept copy back from disk (what a start does before it fetches).
 - PAC: the PAC file made from the grown policy (on a worker thread in the agent).
-- swap: the real refresh (`agent.subscriptions.refresh`: fetch the file on a worker thread, read it, keep it,
+- swap: the real refresh (`agent.lists.subscriptions.refresh`: fetch the file on a worker thread, read it, keep it,
   compile the policy on a worker thread, swap it in with one assignment), then the PAC file of the new policy
   on a worker thread, each run on an event loop on which a task decides URLs without pause, as the proxy does. Shown: the longest gap between two decisions on the
   loop and the longest single decision, during the refresh and over as long a time with no refresh, and
@@ -33,9 +33,9 @@ import psutil
 from tabulate import tabulate
 
 from agent.config import parse_config
-from agent.domainlists import read_domain_list
 from agent.engine.policy import Policy
-from agent.subscriptions import Subscriptions, refresh
+from agent.lists.parse import read_domain_list
+from agent.lists.subscriptions import Subscriptions, refresh
 from agent.web.pac import pac_file
 
 TARGETS = {"parse + compile": "1 s", "memory": "100 MB", "longest gap while swapping": "a few ms"}

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from agent import tally
 from agent.engine.policy import Decision
 from agent.store import UrgeLog
 
@@ -87,7 +88,7 @@ def terminal_now(path: Path) -> str:
     tz = now.astimezone().tzinfo
     since, until = last_days(30, now=now, tz=tz)
     with UrgeLog(path) as log:
-        return render_terminal(review_of(log.tally(since, until), log.events(since, until), since=since,
+        return render_terminal(review_of(tally.of_log(log, since, until), log.events(since, until), since=since,
                                          until=until, tz=tz))
 
 

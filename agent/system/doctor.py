@@ -31,8 +31,8 @@ from agent import ca
 from agent import state as agent_state
 from agent.config import ConfigError, load_config
 from agent.engine.policy import Policy
+from agent.lists.builtin import builtin_lists
 from agent.review import plural
-from agent.sitelists import builtin_lists
 from agent.state import State
 from agent.system import sysproxy
 from agent.system.account import Account, Runner, run_command

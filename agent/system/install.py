@@ -31,8 +31,8 @@ from agent import ca as agent_ca
 from agent import state
 from agent.config import ConfigError, load_config
 from agent.engine.policy import Policy
+from agent.lists.builtin import builtin_lists
 from agent.paths import default_config, pac_path
-from agent.sitelists import builtin_lists
 from agent.system.account import Account, Runner, run_command
 from agent.system.ca import CA_CERT, CreateCA, ensure_ca
 from agent.system.oses import SYSTEMS, for_system

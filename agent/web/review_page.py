@@ -15,6 +15,7 @@ from datetime import datetime, tzinfo
 from html import escape
 from urllib.parse import urlencode
 
+from agent import tally
 from agent.review import WEEKDAYS, Review, detail_lines, event_words, headline_lines, last_days, review_of
 from agent.store import FILTERS, OUTCOMES, TRIGGERS, Urge, UrgeLog
 from agent.web.forms import form_int
@@ -281,7 +282,7 @@ def review_page(log: UrgeLog, query: Mapping[str, str], *, now: datetime, tz: tz
     """The page for the last DAYS days, read from the log: the charts from its counts (SQL), one page of
     the urges the query's filters choose (`page`, 1 the newest; `note`: the page of that urge, its form open)."""
     since, until = last_days(DAYS, now=now, tz=tz)
-    review = review_of(log.tally(since, until), log.events(since, until), since=since, until=until, tz=tz)
+    review = review_of(tally.of_log(log, since, until), log.events(since, until), since=since, until=until, tz=tz)
     chosen = {key: query[key] for key in FILTERS if query.get(key)}
     total = log.count(since, until, **chosen)
     pages = max(1, math.ceil(total / PAGE_SIZE))

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from agent import secret
 from agent.cooldown import CooldownError, Hold
-from agent.subscriptions import UPDATE_WAIT, refresh
+from agent.lists.subscriptions import UPDATE_WAIT, refresh
 from agent.web.forms import form_int, same_origin
 from agent.web.loopback import LocalHandler, LoopbackServer, connection_bound
 from agent.web.pac import PAC_HEADERS, PAC_PATH, PAC_TYPE, pac_file

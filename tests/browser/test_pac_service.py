@@ -133,8 +133,8 @@ def test_cli_pac_server_refuses_a_port_in_use_plainly(tmp_path, served):
 
 
 def test_restarting_starts_again_until_a_stop_that_waited():
+    from agent.commands.serve import restarting
     from agent.config import ConfigError
-    from agent.serve_commands import restarting
 
     ends = [OSError("port 8082 is in use"), ConfigError("a mistake"), RuntimeError("ours"), SystemExit(1), 1, 0]
     slept = []

@@ -265,8 +265,8 @@ def test_the_pac_service_imports_only_what_serving_a_file_needs(home):
         _, imports = process.communicate(timeout=15)
     imported = {line.rsplit("|", 1)[1].strip() for line in imports.splitlines() if line.startswith("import time:")}
     ours = {name for name in imported if name.startswith("agent")}
-    assert ours <= {"agent", "agent.cli", "agent.errors", "agent.paths", "agent.config_commands",
-                    "agent.serve_commands", "agent.web", "agent.web.pac", "agent.web.pac_server",
+    assert ours <= {"agent", "agent.cli", "agent.errors", "agent.paths", "agent.commands.config",
+                    "agent.commands.serve", "agent.web", "agent.web.pac", "agent.web.pac_server",
                     "agent.web.loopback"}, ours
     # OpenSSL is asked for (by http.client and asyncio) and refused: `ssl` shows, its compiled `_ssl` does not.
     assert not imported & {"mitmproxy", "pydantic", "psutil", "yaml", "cryptography", "phonenumbers", "_ssl",

@@ -12,9 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from agent import listfetch
 from agent.config import parse_config
-from agent.subscriptions import refresh
+from agent.lists import fetch as listfetch
+from agent.lists.subscriptions import refresh
 from tests.conftest import Clock, own_proxy
 from tests.integration.test_cli import nocontact
 

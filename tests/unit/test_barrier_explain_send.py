@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agent import send_commands
+from agent.commands import send as send_commands
 from agent.config import parse_config
 from tests.unit.test_barrier import ALL as SENDS
 from tests.unit.test_barrier_learn import ALL as RESPONSES

@@ -15,7 +15,7 @@ from agent.config import parse_config
 from agent.engine.categories import CATEGORY_KEYS
 from agent.engine.policy import Policy
 from agent.engine.urls import host_suffixes
-from agent.sitelists import builtin_lists
+from agent.lists.builtin import builtin_lists
 from tests.conftest import TEST_CONFIG
 
 EVERYTHING_ON = (

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from agent import tally
 from agent.engine.policy import Decision
 from agent.review import EVENT_WORDS, Review, last_days, render_terminal, summarise
 from agent.store import TRIGGERS, Urge, UrgeLog
@@ -358,7 +359,7 @@ def test_the_logs_own_counts_give_the_same_review_as_its_urges(month):
     from agent.review import review_of as from_counts
 
     log, _ = month
-    counted = from_counts(log.tally(SINCE, UNTIL), log.events(), since=SINCE, until=UNTIL, tz=TZ)
+    counted = from_counts(tally.of_log(log, SINCE, UNTIL), log.events(), since=SINCE, until=UNTIL, tz=TZ)
     assert counted.as_json() == EXPECTED
     assert counted == review_of(log)
 
@@ -390,8 +391,8 @@ def test_counted_by_quarter_hour_every_urge_falls_on_its_own_local_day_and_hour(
         if new and rng.random() < 0.3:
             log.add_note(urge_id, trigger=rng.choice(TRIGGERS))
     urges = log.urges()
-    assert log.tally(since, until) == from_urges(urges, since, until)
-    review = from_counts(log.tally(since, until), [], since=since, until=until, tz=tz)
+    assert tally.of_log(log, since, until) == from_urges(urges, since, until)
+    review = from_counts(tally.of_log(log, since, until), [], since=since, until=until, tz=tz)
     inside = [u.time.astimezone(tz) for u in urges if since <= u.time < until]
     per_day = {}
     for moment in inside:

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from agent import domainlists
 from agent.commitment import loosens, stricter
 from agent.config import ConfigError, parse_config
-from agent.domainlists import problem, read_domain_list
 from agent.engine.policy import Policy
-from agent.subscriptions import FAILING_DAYS, RETRY_SECONDS, Subscriptions, list_key
+from agent.lists import parse as domainlists
+from agent.lists.parse import problem, read_domain_list
+from agent.lists.subscriptions import FAILING_DAYS, RETRY_SECONDS, Subscriptions, list_key
 from tests.conftest import Clock
 
 # --- reading a list -------------------------------------------------------------------
@@ -343,7 +343,7 @@ def test_the_refresh_job_fetches_every_list_at_start_only(tmp_path, listed, cloc
     import asyncio
     from types import SimpleNamespace
 
-    from agent.subscriptions import keep_lists
+    from agent.lists.subscriptions import keep_lists
 
     path, config = listed
     store = Subscriptions(tmp_path / "lists", wall=clock)

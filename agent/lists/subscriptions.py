@@ -1,7 +1,7 @@
 """Subscribed domain lists (`lists:` in the config): the copies kept, what is known of each, keeping them fresh.
 
 Each address is fetched at start and then every `every` (24 hours unless said), off the event loop
-(agent/listfetch.py), read (agent/domainlists.py), and kept in the data directory: `lists/<key>.txt` (its
+(agent/lists/fetch.py), read (agent/lists/parse.py), and kept in the data directory: `lists/<key>.txt` (its
 domains, one a line) and `lists/<key>.json` (when it was fetched and tried, its ETag, the last error). A new
 copy replaces the last good one only when it is good; a failed fetch, an error answer, an empty, binary or
 cut-short copy leaves the last good copy in force, says so in the log and in `nocontact lists`, and after
@@ -33,12 +33,12 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from agent import listfetch
 from agent.config import Config, Subscription
-from agent.domainlists import problem, read_domain_list
 from agent.engine.policy import Policy
+from agent.lists import fetch as listfetch
+from agent.lists.builtin import builtin_lists
+from agent.lists.parse import problem, read_domain_list
 from agent.paths import write_whole
-from agent.sitelists import builtin_lists
 
 log = logging.getLogger("nocontact")
 
@@ -212,7 +212,7 @@ class Subscriptions:
         changed = copy.domains != current
         if changed:
             new: set[str] = set()
-            for start in range(0, len(copy.domains), 16384):  # a part at a time: see domainlists.read_domain_list
+            for start in range(0, len(copy.domains), 16384):  # a part at a time: see parse.read_domain_list
                 new.update(copy.domains[start:start + 16384])
             gone = {d: since for d, since in gone.items() if d not in new}
             gone.update((d, now) for d in current if d not in new and d not in gone)

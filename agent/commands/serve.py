@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 # Only what `pac-server` needs is imported here: the PAC service is always on, so it stays small.
 from agent import paths
-from agent.config_commands import add_the_person, config_path, with_config
+from agent.commands.config import add_the_person, config_path, with_config
 from agent.errors import UserError
 from agent.web.pac import SERVICE_PORT as DEFAULT_PAC_PORT
 

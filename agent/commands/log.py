@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from tabulate import tabulate
 
-from agent import logfile, paths
+from agent import logfile, paths, tally
 from agent.errors import UsageError, UserError
 from agent.review import plural
 from agent.store import FILTERS, OUTCOMES, TRIGGERS, UrgeLog
@@ -124,8 +124,8 @@ def cmd_review(args) -> int:
     else:
         since, until = args.since, now
     with _log() as log:  # the log counts its urges (SQL); none is loaded
-        tally, events = log.tally(since, until), log.events(since, until)
-    review = review_of(tally, events, since=since, until=until, tz=local)
+        counts, events = tally.of_log(log, since, until), log.events(since, until)
+    review = review_of(counts, events, since=since, until=until, tz=local)
     print(json.dumps(review.as_json(), indent=2, ensure_ascii=False) if args.json else render_terminal(review))
     return 0
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from agent.commands.config import config_path, with_config
 from agent.config import load_config
-from agent.config_commands import config_path, with_config
 from agent.errors import UserError
 
 if TYPE_CHECKING:  # the barrier is imported when a line is judged, not for every command

@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from agent import paths
-from agent.config_commands import config_path, with_config
+from agent.commands.config import config_path, with_config
 from agent.errors import UserError
 
 # The config, the engine and the fetching are imported by the commands that use them: every command loads
 # this module, and the PAC service must not load them.
 if TYPE_CHECKING:
     from agent.config import Config
-    from agent.subscriptions import Subscriptions
+    from agent.lists.subscriptions import Subscriptions
 
 
 def plural(count: int, one: str) -> str:
@@ -25,7 +25,7 @@ def plural(count: int, one: str) -> str:
 
 
 def _store() -> Subscriptions:
-    from agent.subscriptions import Subscriptions
+    from agent.lists.subscriptions import Subscriptions
 
     return Subscriptions(paths.home() / "lists")
 
@@ -87,8 +87,8 @@ def _print(rows: list[dict], as_json_lines: bool) -> None:
 def update(config: Config) -> list[dict]:
     """Fetch every list now: by the running agent when it runs (it then blocks what they hold at once), else
     here, keeping the copies where the agent reads them at its next start."""
-    from agent.control_commands import _api, _running
-    from agent.subscriptions import UPDATE_WAIT
+    from agent.commands.control import _api, _running
+    from agent.lists.subscriptions import UPDATE_WAIT
 
     info = _running()
     if info is not None and info.pages:

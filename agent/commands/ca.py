@@ -9,8 +9,8 @@ from pathlib import Path
 from agent import ca, paths
 from agent.config import Config, ConfigError, load_config
 from agent.engine.policy import Policy
+from agent.lists.builtin import builtin_lists
 from agent.review import plural
-from agent.sitelists import builtin_lists
 from agent.system.ca import fingerprint
 
 OTHER = "other"  # a name the CA holds that the config and lists no longer need

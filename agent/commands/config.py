@@ -35,7 +35,7 @@ def add_the_person(path: Path) -> str:
 
 def _policy(config: Config):
     from agent.engine.policy import Policy
-    from agent.subscriptions import Subscriptions
+    from agent.lists.subscriptions import Subscriptions
 
     return Policy(config, Subscriptions(paths.home() / "lists").for_policy(config))  # with the copies kept
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agent import paths
 from agent import state as agent_state
-from agent.config_commands import add_the_person
+from agent.commands.config import add_the_person
 from agent.errors import UserError
 from agent.review import plural
 from agent.system.record import installed_pac_url

@@ -25,18 +25,6 @@ def nocontact(*args: str, home, stdin: str | None = None, timeout: float = 60) -
                           env=env, timeout=timeout)
 
 
-@pytest.fixture
-def home(tmp_path):
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def config(tmp_path):
-    path = tmp_path / "config.yaml"
-    path.write_text(TEST_CONFIG)
-    return path
-
-
 def test_explain_json_one_object_per_line(home, config):
     result = nocontact("explain", "--config", str(config), "--json",
                        "https://m.instagram.com/Casey.Lindqvist/reels/", "https://www.bbc.co.uk/news", home=home)

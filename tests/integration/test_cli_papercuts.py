@@ -27,18 +27,6 @@ from tests.integration.test_cli import nocontact, said_until_running, start_agen
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def home(tmp_path):
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def config(tmp_path):
-    path = tmp_path / "config.yaml"
-    path.write_text(TEST_CONFIG)
-    return path
-
-
 def listening() -> socket.socket:
     """Another program on a free loopback port."""
     holder = socket.socket()

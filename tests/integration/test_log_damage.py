@@ -13,7 +13,7 @@ from agent import logfile
 from agent.store import UrgeLog
 from agent.system.doctor import checks
 from tests.conftest import Clock
-from tests.integration.test_cli import config, home, nocontact, said_until_running, start_agent  # noqa: F401
+from tests.integration.test_cli import nocontact, said_until_running, start_agent
 from tests.origins import fetch
 from tests.unit.test_store import damage, filled
 

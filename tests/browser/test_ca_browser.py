@@ -22,19 +22,23 @@ from tests.conftest import TEST_CONFIG, own_proxy
 from tests.integration.test_doctor import _need_certutil, _need_chromium, chromium_load
 
 
+def home_trusting(home: Path, ca_cert: str, monkeypatch) -> Path:
+    """HOME with a Chrome NSS database that trusts `ca_cert` for sites, as install leaves it."""
+    database = home / ".pki" / "nssdb"
+    database.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    subprocess.run(["certutil", "-N", "-d", f"sql:{database}", "--empty-password"], check=True)
+    subprocess.run(["certutil", "-d", f"sql:{database}", "-A", "-t", "C,,", "-n", "nocontact CA", "-i", ca_cert],
+                   check=True)
+    return home
+
+
 @pytest.fixture
 def trusting_home(proxy, tmp_path, monkeypatch) -> Path:
     """A HOME whose Chrome NSS database trusts the running proxy's CA for sites, as install leaves it."""
     _need_certutil()
     _need_chromium()
-    home = tmp_path / "home"
-    database = home / ".pki" / "nssdb"
-    database.mkdir(parents=True)
-    monkeypatch.setenv("HOME", str(home))
-    subprocess.run(["certutil", "-N", "-d", f"sql:{database}", "--empty-password"], check=True)
-    subprocess.run(["certutil", "-d", f"sql:{database}", "-A", "-t", "C,,", "-n", "nocontact CA", "-i",
-                    proxy.agent.address["ca_cert"]], check=True)
-    return home
+    return home_trusting(tmp_path / "home", proxy.agent.address["ca_cert"], monkeypatch)
 
 
 @pytest.fixture
@@ -113,13 +117,7 @@ def test_a_blocked_site_outside_the_ca_is_refused_without_a_certificate_error(or
             return proxy.agent.adopt(parse_config(later), later)
 
         assert asyncio.run_coroutine_threadsafe(adopt(), proxy.loop).result(10) == "applied"
-        home = tmp_path / "home"
-        database = home / ".pki" / "nssdb"
-        database.mkdir(parents=True)
-        monkeypatch.setenv("HOME", str(home))
-        subprocess.run(["certutil", "-N", "-d", f"sql:{database}", "--empty-password"], check=True)
-        subprocess.run(["certutil", "-d", f"sql:{database}", "-A", "-t", "C,,", "-n", "nocontact CA", "-i",
-                        proxy.agent.address["ca_cert"]], check=True)
+        home_trusting(tmp_path / "home", proxy.agent.address["ca_cert"], monkeypatch)
         flags = f"--proxy-server=http://{proxy.address[0]}:{proxy.address[1]}"
         refused = chromium_load("https://later.test/", tmp_path / "p1", flags)
         assert "ERR_CONNECTION_CLOSED" in refused and "ERR_CERT" not in refused, refused[-2000:]

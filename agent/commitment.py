@@ -70,6 +70,14 @@ def _stronger_action(old: list, new: list) -> list:
     return merged + list(before.values())
 
 
+def _close(old: str, new: str) -> str:
+    return "close" if "close" in (old, new) else new
+
+
+def _close_each(old: dict, new: dict) -> dict:
+    return {key: _close(old.get(key, new.get(key)), new.get(key, old.get(key))) for key in {**old, **new}}
+
+
 RULES: dict[Stricter, Callable[[Any, Any], Any]] = {
     Stricter.EITHER: lambda old, new: old or new,
     Stricter.ALL: _all,
@@ -81,6 +89,8 @@ RULES: dict[Stricter, Callable[[Any, Any], Any]] = {
     Stricter.BY_ALIAS: _by_alias,
     Stricter.STRONGER_ACTION: _stronger_action,
     Stricter.BY_LIST: _by_list,
+    Stricter.CLOSE: _close,
+    Stricter.CLOSE_EACH: _close_each,
 }
 
 

@@ -12,7 +12,7 @@ import re
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -52,6 +52,8 @@ class Stricter(Enum):
     BY_ALIAS = "every person of either (one removed stays), their entries compared one by one"
     STRONGER_ACTION = "every app of either, with the stronger action"
     BY_LIST = "every list of either (one removed stays), by address and category, their fields compared"
+    CLOSE = "close over let_through"
+    CLOSE_EACH = "every key of either, each with close over let_through"
 
 
 class ConfigError(UserError):
@@ -296,6 +298,23 @@ class Watcher(Strict):
     period: Duration = 1.0  # how often new processes are looked at
 
 
+PinnedApps = Literal["let_through", "close"]
+
+
+class Devices(Strict):
+    """Phones and other devices joined through WireGuard (`nocontact devices add`)."""
+
+    # Apps that pin their certificates (most social and messaging apps) cannot be read through the tunnel.
+    # let_through: they work, and a person's profile is blocked in the device's browser only.
+    # close: their connections to a watched site are closed; use the device's browser for that site.
+    pinned_apps: Annotated[PinnedApps, Stricter.CLOSE] = "let_through"
+    pinned_apps_for: Annotated[dict[Annotated[str, Field(max_length=32)], PinnedApps], Stricter.CLOSE_EACH] = {}
+    quiet_after: Duration = 1800.0  # a device seen before and silent this long is noted, calmly
+
+    def pinned_apps_on(self, device: str) -> str:
+        return self.pinned_apps_for.get(device, self.pinned_apps)
+
+
 class Config(Strict):
     people: Annotated[list[Person], Stricter.BY_ALIAS] = []
     block: Block = Block()
@@ -310,6 +329,7 @@ class Config(Strict):
     barrier: BarrierFamilies = BarrierFamilies()
     # domain lists fetched from where the person chose; off unless written
     lists: Annotated[list[Subscription], Stricter.BY_LIST] = []
+    devices: Devices = Devices()
 
     def app_rules(self) -> list[AppRule]:
         return rules_from_config(self.apps, _presets())

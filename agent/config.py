@@ -357,8 +357,29 @@ _EXPECTED = {
 }
 
 
+def _not_as_meant(kind: str, value: Any, key: Any) -> str | None:
+    """What to write when the YAML read, but not as the person meant: `dating:true`, `dating true`, `-alias: J`."""
+    if kind == "extra_forbidden" and isinstance(key, str) and key.startswith("-"):
+        return f"unknown key; a list item needs a space after its dash: - {key[1:]}"
+    if kind == "list_type" and isinstance(value, dict) and any(str(k).startswith("-") for k in value):
+        first = next(str(k) for k in value if str(k).startswith("-"))
+        return f"expected a list; a list item needs a space after its dash: - {first[1:]}"
+    if kind in ("model_type", "dict_type") and isinstance(value, str):
+        key, colon, rest = value.partition(":")
+        if colon and re.fullmatch(r"\w+", key) and rest and not rest[0].isspace():
+            return f"expected a section of keys, not the text {value!r}; write a space after the colon: {key}: {rest}"
+        key, space, rest = value.partition(" ")
+        if space and re.fullmatch(r"\w+", key):
+            return (f"expected a section of keys, not the text {value!r}; a key needs a colon and a space after "
+                    f"it: {key}: {rest.strip()}")
+    return None
+
+
 def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:
     kind = err["type"]
+    meant = _not_as_meant(kind, err.get("input"), err["loc"][-1] if err["loc"] else None)
+    if meant:
+        return meant
     if kind == "extra_forbidden":
         return f"unknown key (expected one of: {', '.join(_siblings(err['loc'], model))})"
     if kind == "missing":

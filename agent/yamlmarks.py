@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from agent import yamlwords
+
 Path = tuple[Any, ...]
 MAX_DEPTH = 32
 MAX_CHARS = 1_000_000
@@ -78,11 +80,9 @@ def load(text: str) -> tuple[Any, dict[Path, int]]:
     try:
         node = compose(text)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
-        raise YamlError(line, f"not valid YAML: {err.problem or err}") from None
-    except yaml.YAMLError as err:
-        raise YamlError(None, f"not valid YAML: {err}") from None
+        raise YamlError(*yamlwords.in_words(err, text)) from None
+    except yaml.YAMLError:
+        raise YamlError(None, yamlwords.NOT_READ.replace("this line", "the file")) from None
     lines: dict[Path, int] = {}
     if node is None:
         return {}, lines
@@ -110,5 +110,6 @@ def _convert(node: yaml.Node, path: Path, lines: dict[Path, int], loader: yaml.S
         return [_convert(item, path + (i,), lines, loader) for i, item in enumerate(node.value)]
     try:
         return loader.construct_object(node, deep=True)
-    except yaml.YAMLError as err:
-        raise YamlError(node.start_mark.line + 1, f"cannot read this value: {err}") from None
+    except (yaml.YAMLError, ValueError, TypeError):  # a tag YAML does not know, a date like 2026-13-01, ...
+        raise YamlError(node.start_mark.line + 1, "this value cannot be read; if it is meant as text, "
+                                                  "put it in quotes") from None

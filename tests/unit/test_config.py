@@ -47,13 +47,13 @@ def test_cooldown_spans():
     ("people:\n  - alias: ''\n", "my.yaml:2: people[0].alias: must not be empty"),
     ("block:\n  sites: [not a domain]\n", "my.yaml:2: block.sites[0]: 'not a domain' is not a domain name"),
     ("allow: [ftp://x.example/a]\n", "my.yaml:1: allow[0]: 'ftp://x.example/a' is not a web address: only http and https"),
-    ("colour: blue\n", "my.yaml:1: colour: unknown key (expected one of: people, block, allow, messages, cooldown, notify, apps, watcher, barrier, lists)"),
+    ("colour: blue\n", "my.yaml:1: colour: unknown key (expected one of: people, block, allow, messages, cooldown, notify, apps, watcher, barrier, lists, devices)"),
     ("cooldown:\n  delay: 20\n", "my.yaml:2: cooldown.delay: 20 is not a length of time; write it like 20m, 1h or 1h30m"),
     ("cooldown:\n  escalate: {factor: 0.5}\n", "my.yaml:2: cooldown.escalate.factor: is too small"),
     ("cooldown:\n  daily_limit: many\n", "my.yaml:2: cooldown.daily_limit: expected a whole number"),
     ("cooldown:\n  delays:\n    K: 5m\n", "my.yaml:3: cooldown.delays.K: neither a person's alias, a category nor a barred app"),
     ("a: 1\na: 2\n", "my.yaml:2: the key 'a' is given twice"),
-    ("block: [\n", "my.yaml:2: not valid YAML"),
+    ("block: [\n", "my.yaml:1: a [ opens here and is not closed"),
     ("- just a list\n", "my.yaml:1: expected a section of keys"),
 ])
 def test_errors_are_precise(text, expected):

@@ -35,8 +35,9 @@ class Block:
             blocked = self._blocked(flow)
             if blocked:
                 decision, url = blocked
+                source = self.agent.tunnels.name_for(flow.client_conn.proxy_mode) or "proxy"
                 reply = await self.agent.block_answer(decision, url.without_query(), flow.request.path,
-                                                      wants_page(flow.request))
+                                                      wants_page(flow.request), source=source)
                 flow.response = response(reply)
 
     def _blocked(self, flow: http.HTTPFlow) -> tuple[Decision, Url] | None:

@@ -9,7 +9,7 @@ is under some rule are decrypted, and a stream that is neither TLS nor HTTP to s
 closed), PageActions (the block page's own actions), Block (the gentle page or a JSON 403, after
 the urge is committed; a blocked request never reaches the origin) and SendHold (messages to the
 person are held back). They answer in that order; one that answers ends the request's way for the
-others. Every decision is made on each name a connection involves (the CONNECT target, the TLS
+others. DeviceGuard has the last word on connections from the person's phones (devices.py). Every decision is made on each name a connection involves (the CONNECT target, the TLS
 SNI, the URL, every Host header): see names.py.
 """
 
@@ -26,6 +26,7 @@ except ImportError:  # run from a checkout that is not installed
 from mitmproxy import ctx, exceptions
 
 from addons.block import Block
+from addons.devices import DeviceGuard
 from addons.page_actions import PageActions
 from addons.passthrough import Passthrough
 from addons.send_hold import SendHold
@@ -43,7 +44,7 @@ class NoContact:
     def __init__(self, agent: Agent | None = None):
         self.agent = agent
         self.standalone = agent is None
-        self.addons = [Passthrough(agent), PageActions(agent), Block(agent), SendHold(agent)]
+        self.addons = [Passthrough(agent), DeviceGuard(agent), PageActions(agent), Block(agent), SendHold(agent)]
 
     def load(self, loader) -> None:
         loader.add_option(

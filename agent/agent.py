@@ -31,6 +31,7 @@ from agent.ledger import Ledger
 from agent.lists.subscriptions import Subscriptions
 from agent.notifier import Notifier
 from agent.store import Pending, UrgeLog
+from agent.tunnels import Tunnels
 from agent.watcher import Watcher
 from agent.web import answer, pages
 from agent.web.answer import Answer
@@ -88,6 +89,7 @@ class Agent:
         self._app_pids: dict[str, set[int]] = {}  # barred app -> processes seen (to resume, or look at again)
         self._suspended: set[int] = set()
         self.watcher: Watcher | None = None
+        self.tunnels = Tunnels(database.parent, clock=wall)  # the person's phones; the runner starts them
         begun = self.ledger.start(kept.copy_existed)
         in_force = begun.in_force
         # A config file with a mistake at start: the last good config (signed, in the log) stays in
@@ -191,12 +193,22 @@ class Agent:
                 except ConfigError:
                     pass  # it was valid when asked for; a later edit has taken its place
                 self.cooldowns.finish(hold.id)
+            elif hold.kind == "device":
+                self.cooldowns.finish(hold.id)
+                self.tunnels.remove(hold.name)
+                self.note_event("device", f"device {hold.name} was removed after waiting out its cooldown")
             elif hold.kind == "stop":
                 self.cooldowns.finish(hold.id)
                 self.note_event("stopped", "stopped after waiting out its cooldown")
                 self._writer.submit(self.ledger.note_stop, True)  # what `nocontact uninstall` asks for
                 if self.shutdown:
                     self.shutdown()
+
+    def remove_device(self, name: str) -> Hold:
+        """Removing a device is a loosening: it waits, then its listener stops and its key no longer joins."""
+        if name not in self.tunnels.devices:
+            raise CooldownError(f"there is no device called {name!r}")
+        return self.cooldowns.request("device", name)
 
     def note_event(self, kind: str, detail: str) -> None:
         """A guard event: something that weakened the protection, noted calmly in the log."""
@@ -311,12 +323,14 @@ class Agent:
 
     # --- the pages shown in place of a blocked one ---------------------------
 
-    async def block_answer(self, decision: Decision, url: str, back: str, wants_page: bool) -> Answer:
+    async def block_answer(self, decision: Decision, url: str, back: str, wants_page: bool,
+                           source: str = "proxy") -> Answer:
         """Record the urge, then what to show: the gentle page, or a small JSON body for a background call.
 
-        `url` is what the log keeps (no query string); `back` is the path to return to once a window opens.
+        `url` is what the log keeps (no query string); `back` is the path to return to once a window opens;
+        `source` is "proxy" for the computer, or the device's name.
         """
-        urge_id, waiting = await self._record(decision, url)
+        urge_id, waiting = await self._record(decision, url, source)
         what = target_words(decision)
         if not wants_page:
             return Answer(403, pages.block_json(what), "json")
@@ -404,6 +418,8 @@ class Agent:
             return next((r.label for r in self.app_rules if r.key == name), name)
         if kind == "barrier":
             return f"messages to {name}"
+        if kind == "device":
+            return f"removing the device {name}"
         return {"person": name, "site": name, "config": "the looser config", "stop": "stopping nocontact"}[kind]
 
     def _plan(self, alias: str | None) -> str | None:

@@ -26,6 +26,7 @@ COMMANDS = {
     "agent.commands.lists": ("lists",),
     "agent.system.commands": ("install", "uninstall", "doctor"),
     "agent.commands.ca": ("ca",),
+    "agent.commands.devices": ("devices",),
 }
 CLOSED_PIPE = 128 + 13  # as a process ended by SIGPIPE reports it (git log | head -1)
 

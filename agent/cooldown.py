@@ -22,8 +22,8 @@ from agent.errors import UserError
 from agent.review import plural
 
 DAY = 86_400.0
-KINDS = ("person", "category", "site", "app", "barrier", "config", "stop")
-AUTOMATIC = ("config", "stop")  # holds that apply themselves once the wait is over
+KINDS = ("person", "category", "site", "app", "barrier", "config", "stop", "device")
+AUTOMATIC = ("config", "stop", "device")  # holds that apply themselves once the wait is over
 
 
 class CooldownError(UserError):

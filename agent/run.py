@@ -15,10 +15,12 @@ import psutil
 from mitmproxy import ctx, exceptions, options
 from mitmproxy.tools.dump import DumpMaster
 
+from addons.devices import ResolverAfterUs
 from addons.nocontact import NoContact
 from agent import ca, paths, state
 from agent.agent import Agent
 from agent.config import ConfigError
+from agent.device_runner import run_devices
 from agent.lists.subscriptions import keep_lists
 from agent.system.install import fetch_local, repoint
 from agent.system.record import installed_pac_url
@@ -46,7 +48,8 @@ class Ready:
 def build_master(agent: Agent, host: str, port: int, sets: list[str], confdir: Path) -> DumpMaster:
     opts = options.Options(listen_host=host, listen_port=port, confdir=str(confdir))
     master = DumpMaster(opts, with_termlog=True, with_dumper=False)
-    master.addons.add(NoContact(agent))
+    master.addons.remove(master.addons.get("dnsresolver"))
+    master.addons.add(NoContact(agent), ResolverAfterUs())  # our DNS answers for devices come first
     # lazy: a blocked host is never contacted upstream (no DNS, no TCP). No names copied from the upstream
     # certificate: a leaf carries only the name asked for, which the CA's name constraints allow.
     opts.update(connection_strategy="lazy", upstream_cert=False, termlog_verbosity="warn")
@@ -107,7 +110,9 @@ async def watch_proxy(agent: Agent, master) -> None:
     probed = asyncio.get_running_loop().time()
     while True:
         await asyncio.sleep(WATCHDOG_SECONDS)
-        running = all(instance.is_running for instance in proxyserver.servers) and len(proxyserver.servers)
+        # The computer's own proxy: a device's listener that cannot start is said apart (run_devices).
+        own = [instance for instance in proxyserver.servers if instance.mode.type_name != "wireguard"]
+        running = all(instance.is_running for instance in own) and len(own)
         if running and asyncio.get_running_loop().time() - probed < PROBE_SECONDS:
             continue
         probed = asyncio.get_running_loop().time()
@@ -361,6 +366,7 @@ async def serve(
     jobs = [lambda agent: keep_pac_file(agent, pac_path, pointer), watch_config, flush_repeats, keep_time,
             lambda agent: watch_system_proxy(agent, pac_path.parent), watch_processes,
             lambda agent: watch_proxy(agent, master), lambda agent: watch_ca(master, confdir), keep_lists]
+    jobs.append(lambda agent: run_devices(agent, master))
     background = [asyncio.create_task(keep_running(job, agent)) for job in jobs]
     try:
         await master.run()

@@ -140,6 +140,15 @@ class Policy:
         """Does any rule need to see requests to `host`? (PAC routing and TLS interception.)"""
         return self._rules_for(normalise_host(host)).watched
 
+    def whole_site(self, host: str) -> Decision | None:
+        """The block of every address on `host` when its whole site is blocked (a listed site, with no path
+        allowed or blocked apart on it), else None: what a connection can be refused on by its name alone."""
+        host = normalise_host(host)
+        rules = self._rules_for(host)
+        if not rules.watched or rules.prefix_rules:
+            return None
+        return self._listed_site(rules, f"https://{host}/", [])
+
     def _rules_for(self, host: str) -> _HostRules:
         rules = self._host_rules.get(host)
         if rules is None:

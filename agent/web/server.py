@@ -70,6 +70,8 @@ class PagesServer:
                 elif path == REVIEW_PATH:
                     self._send(200, "text/html; charset=utf-8", server.review(self.path).encode(),
                                page_headers=True)
+                elif path == "/api/devices" and self._authorised():
+                    self._json(200, server.on_loop(server.agent.tunnels.summary))
                 elif path == "/api/holds" and self._authorised():
                     self._json(200, [hold_json(h) for h in server.on_loop(server.agent.cooldowns.active)])
                 else:
@@ -155,6 +157,9 @@ class PagesServer:
                     .result(UPDATE_WAIT)}
         if path == "/api/stop":
             return hold_json(self.on_loop(agent.cooldowns.request, "stop", "nocontact"))
+        match = re.fullmatch(r"/api/devices/([A-Za-z0-9_-]{1,32})/remove", path)
+        if match:
+            return hold_json(self.on_loop(agent.remove_device, match.group(1)))
         match = re.fullmatch(r"/api/holds/(\d+)/(cancel|open)", path)
         if match:
             hold_id, action = int(match.group(1)), match.group(2)

@@ -1,0 +1,139 @@
+"""Connections from the person's devices (phones joined through WireGuard): decided by name, before anything else.
+
+The privacy rule is the computer's: a host no rule can touch passes untouched (Passthrough decides that on the
+SNI or the Host). On top of it, for a device:
+- a whole blocked site (dating, people-search, a listed or chosen site) is refused by its SNI without contacting
+  it, so apps are stopped as well as browsers, and its DNS name gets no address, so apps fail fast;
+- QUIC to a watched host is refused, so the client falls back to TCP, where the policy can read it;
+- where an app refused our certificate on a watched host (it pins its own), the device's setting applies from then
+  on for that host: let it through, or close it;
+- the page to trust our CA is served at http://nocontact.home.arpa/ (and http://10.0.0.53/).
+This addon runs after Passthrough, so its word on a device's connection is the last one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from pathlib import Path
+
+from mitmproxy import connection, dns, http, tls
+from mitmproxy.addons.dns_resolver import DnsResolver
+from mitmproxy.connection import ConnectionState
+
+from addons.names import hello_names
+from agent import ca, paths
+from agent.agent import Agent
+from agent.devices import TUNNEL_DNS
+from agent.web import device_page
+
+log = logging.getLogger("nocontact")
+
+PAGE_ADDRESS = ipaddress.IPv4Address(TUNNEL_DNS)
+
+
+def refuse(data: tls.ClientHelloData) -> None:
+    """Read no further: mitmproxy takes the connection as closed early, with no handshake and nothing upstream."""
+    data.ignore_connection = False
+    data.context.client.state = ConnectionState.CAN_WRITE
+
+
+class DeviceGuard:
+    name = "nocontact-devices"
+
+    def __init__(self, agent: Agent | None = None):
+        self.agent = agent  # standalone, set once the config is read
+
+    def _device(self, client: connection.Client) -> str | None:
+        return self.agent.tunnels.name_for(client.proxy_mode)
+
+    def client_connected(self, client: connection.Client) -> None:
+        name = self._device(client)
+        if name:
+            self.agent.tunnels.seen(name)
+
+    async def tls_clienthello(self, data: tls.ClientHelloData) -> None:
+        name = self._device(data.context.client)
+        if not name:
+            return
+        agent, names = self.agent, hello_names(data)
+        for host in names:
+            decision = agent.policy.whole_site(host)
+            if decision and not agent.is_open(decision):
+                refuse(data)
+                await agent.record(decision, f"https://{host}/", source=name)
+                return
+        watched = [host for host in names if agent.policy.watches(host)]
+        if not watched:
+            return
+        if data.context.client.transport_protocol == "udp":
+            refuse(data)  # QUIC: the client falls back to TCP, where the policy reads it
+        elif any(agent.tunnels.pinned(name, host) for host in watched):
+            if agent.config.devices.pinned_apps_on(name) == "close":
+                refuse(data)
+            else:
+                data.ignore_connection = True
+
+    def tls_failed_client(self, data: tls.TlsData) -> None:
+        """The device refused our certificate (an app pinning its own, or a browser not trusting our CA yet)."""
+        name = self._device(data.context.client)
+        error = str(data.conn.error or "")
+        if not name or "closed early" in error:  # closed early: our own refusal
+            return
+        host = data.conn.sni or (data.context.server.address or ("",))[0]
+        if host and self.agent.tunnels.mark_pinned(name, host):
+            what = self.agent.config.devices.pinned_apps_on(name)
+            log.info("An app on %s does not trust nocontact's certificate for a watched site; its connections "
+                     "there are %s from now on.", name, "closed" if what == "close" else "let through")
+
+    def dns_request(self, flow: dns.DNSFlow) -> None:
+        name = self._device(flow.client_conn)
+        question = flow.request.question
+        if not name or question is None or not flow.request.query:
+            return
+        asked = question.name.rstrip(".").lower()
+        if asked == device_page.PAGE_HOST:
+            answers = [dns.ResourceRecord.A(question.name, PAGE_ADDRESS)] if question.type == dns.types.A else []
+            flow.response = flow.request.succeed(answers)
+        elif self.agent.policy.whole_site(asked):
+            flow.response = flow.request.succeed([])  # no address: apps fail fast, and nothing is looked up
+
+    async def dns_response(self, flow: dns.DNSFlow) -> None:
+        """An urge is noted where the name was asked for: an app that gets no address never connects."""
+        name = self._device(flow.client_conn)
+        question = flow.request.question
+        if not name or question is None or question.type not in (dns.types.A, dns.types.AAAA):
+            return
+        decision = self.agent.policy.whole_site(question.name.rstrip("."))
+        if decision and not self.agent.is_open(decision):
+            await self.agent.record(decision, f"https://{question.name.rstrip('.').lower()}/", source=name)
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        name = self._device(flow.client_conn)
+        if not name or flow.response or flow.request.pretty_host.lower() not in device_page.PAGE_HOSTS:
+            return
+        path = flow.request.path.split("?", 1)[0]
+        if path in device_page.FILES:
+            address = self.agent.address
+            cert = ca.load_cert(Path(address["ca_cert"]).parent if address else paths.ca_dir())
+            if cert is None:
+                flow.response = http.Response.make(503, b"nocontact has no certificate yet.")
+                return
+            kind, form = device_page.FILES[path]
+            self.agent.tunnels.trust_again(name)
+            flow.response = http.Response.make(200, device_page.ca_file(cert, form), {
+                "Content-Type": kind, "Content-Disposition": f'attachment; filename="{path.lstrip("/")}"',
+                "Cache-Control": "no-store"})
+        else:
+            flow.response = http.Response.make(200, device_page.page_html(name).encode(), {
+                "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"})
+
+
+class ResolverAfterUs(DnsResolver):
+    """mitmproxy's own resolver, asked only where DeviceGuard has not answered: a blocked name is never looked up.
+
+    `nocontact run` puts it after our addons in place of mitmproxy's (which would answer first)."""
+
+    async def dns_request(self, flow: dns.DNSFlow) -> None:
+        if flow.response is None:
+            await super().dns_request(flow)

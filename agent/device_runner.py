@@ -1,0 +1,83 @@
+"""The running agent's side of devices: a WireGuard listener for each, kept in step with the device files.
+
+A device added by `nocontact devices add` is listening within DEVICES_POLL_SECONDS, with no restart. A device
+whose listener cannot start (its port taken by another program) is said once, in the log and a notification,
+and the computer's proxy and the other devices go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from pathlib import Path
+
+from agent.agent import Agent
+from agent.paths import write_whole
+
+log = logging.getLogger("nocontact")
+
+DEVICES_POLL_SECONDS = 2.0
+SEEN_SAVE_SECONDS = 60.0
+
+
+def seen_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "devices-seen.json"
+
+
+def read_seen(data_dir: Path) -> dict[str, float]:
+    """When each device was last seen, as the agent last saved it (empty when never, or unreadable)."""
+    try:
+        data = json.loads(seen_path(data_dir).read_text(encoding="utf-8"))
+        return {str(k): float(v) for k, v in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+async def apply_modes(agent: Agent, master) -> None:
+    """Give mitmproxy one WireGuard listener per device, then note any that could not start."""
+    tunnels = agent.tunnels
+    wanted = tunnels.modes()
+    current = list(master.options.mode)
+    if [m for m in current if m.startswith("wireguard:")] != wanted:
+        master.options.update(mode=[m for m in current if not m.startswith("wireguard:")] + wanted)
+        proxyserver = master.addons.get("proxyserver")
+        if proxyserver._update_task is not None:  # mitmproxy starts and stops listeners in this task
+            await proxyserver._update_task
+    proxyserver = master.addons.get("proxyserver")
+    for device in tunnels.devices.values():
+        instance = next((i for i in proxyserver.servers
+                         if i.mode.type_name == "wireguard" and i.mode.custom_listen_port == device.port), None)
+        problem = None
+        if instance is None or not instance.is_running:
+            error = getattr(instance, "last_exception", None)
+            problem = f"UDP port {device.port} could not be opened ({error or 'not started'})"
+        if problem and tunnels.problems.get(device.name) != problem:
+            log.error("The device %s cannot connect: %s. `nocontact doctor` says what to check.", device.name, problem)
+            agent.guard_event("device", f"the device {device.name} cannot connect: {problem}")
+        if problem:
+            tunnels.problems[device.name] = problem
+        else:
+            tunnels.problems.pop(device.name, None)
+
+
+async def run_devices(agent: Agent, master) -> None:
+    while agent.address is None:
+        await asyncio.sleep(0.2)
+    tunnels = agent.tunnels
+    tunnels.last_seen.update(await asyncio.to_thread(read_seen, tunnels.data_dir))
+    saved: dict[str, float] = dict(tunnels.last_seen)
+    saved_at = 0.0
+    while True:
+        for line in await asyncio.to_thread(tunnels.refresh):
+            log.warning("Devices: %s.", line)
+        await apply_modes(agent, master)
+        for name, when in tunnels.newly_quiet(agent.config.devices.quiet_after):
+            # Calm: a phone out of reach or switched off is life, not a failure.
+            agent.note_event("device", f"{name} not connected since {time.strftime('%H:%M', time.localtime(when))}")
+        if tunnels.last_seen != saved and time.monotonic() - saved_at >= SEEN_SAVE_SECONDS:
+            saved, saved_at = dict(tunnels.last_seen), time.monotonic()
+            data = json.dumps(saved).encode()
+            await asyncio.to_thread(write_whole, seen_path(tunnels.data_dir), data)
+        await asyncio.sleep(DEVICES_POLL_SECONDS)

@@ -51,6 +51,7 @@ class Origin:
     http_port: int = 0
     https_port: int = 0
     seen: list[tuple[str, str, str, bytes]] = field(default_factory=list)  # (method, host, path, body)
+    peers: list[str] = field(default_factory=list)  # the address each HTTP request came from
     # path (without its query) -> (headers, body): answered instead of the default page, as a service would
     responses: dict[str, tuple[dict, bytes]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -64,7 +65,8 @@ class Origin:
             return [r for r in self.seen if r[1].split(":")[0] == host]
 
 
-def start_origin(folder: Path) -> tuple[Origin, list[ThreadingHTTPServer]]:
+def start_origin(folder: Path, host: str = "127.0.0.1") -> tuple[Origin, list[ThreadingHTTPServer]]:
+    """An HTTP and an HTTPS origin on `host` (another local address, such as a phone's origin address)."""
     origin = Origin()
 
     class Handler(BaseHTTPRequestHandler):
@@ -79,6 +81,7 @@ def start_origin(folder: Path) -> tuple[Origin, list[ThreadingHTTPServer]]:
             host = self.headers.get("host", "")
             with origin.lock:
                 origin.seen.append((self.command, host, self.path, body))
+                origin.peers.append(self.client_address[0])
             headers = {}
             if self.path.split("?", 1)[0] in origin.responses:
                 headers, payload = origin.responses[self.path.split("?", 1)[0]]
@@ -126,8 +129,8 @@ def start_origin(folder: Path) -> tuple[Origin, list[ThreadingHTTPServer]]:
         def log_message(self, *args) -> None:
             pass
 
-    plain = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    secure = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    plain = ThreadingHTTPServer((host, 0), Handler)
+    secure = ThreadingHTTPServer((host, 0), Handler)
     cert, key = make_cert(folder)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)

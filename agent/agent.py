@@ -20,7 +20,7 @@ from agent import highwater, paths, secret, watcher
 from agent.apps import AppMatcher, AppRule, Process, is_child_process
 from agent.barrier.barrier import Barrier, Send
 from agent.bounded import within
-from agent.commitment import loosens, stricter
+from agent.commitment import loosenings, loosens, stricter
 from agent.config import Config, ConfigError, load_config, parse_config
 from agent.cooldown import AUTOMATIC, CooldownError, Cooldowns, Hold
 from agent.engine import categories
@@ -146,9 +146,20 @@ class Agent:
             self._apply(new)
             return "applied"
         self._apply(stricter(in_force, new))
-        if not (pending and pending.payload == text):
-            self.cooldowns.request("config", "a looser config", payload=text)
+        what = "; ".join(loosenings(in_force, new)) or "a looser config"  # what the wait is for, in words
+        if pending and (pending.payload == text or self._no_looser_than(pending, new)):
+            if (pending.payload, pending.name) != (text, what):  # a later save that loosens nothing more
+                self.cooldowns.revise(pending.id, what, text)  # waits on, with the time already waited
+        else:
+            self.cooldowns.request("config", what, payload=text)
         return "pending"
+
+    def _no_looser_than(self, pending: Hold, new: Config) -> bool:
+        """Does `new` loosen nothing beyond what the waiting config `pending` loosens?"""
+        try:
+            return not loosens(parse_config(pending.payload or "", str(self.config_path)), new)
+        except ConfigError:
+            return False
 
     def _apply(self, config: Config) -> None:
         self.config, self.policy = config, Policy(config, self.lists.for_policy(config))

@@ -168,6 +168,14 @@ class Cooldowns:
             raise CooldownError("Today's windows are used up. Stepping away is still open to you, any time.")
         return self._set(replace(hold, state="open", opened=self._wall(), window_used=0.0), "opened")
 
+    def revise(self, hold_id: int, name: str, payload: str) -> Hold:
+        """A waiting looser config saved again, no looser than before: the new text waits on in its place, with
+        the time already waited (an unrelated save does not start the wait over)."""
+        hold = self._get(hold_id)
+        if hold.kind != "config" or hold.state not in ("waiting", "ready"):
+            raise CooldownError(f"request {hold_id} is not a looser config waiting")
+        return self._set(replace(hold, name=name, payload=payload), "revised")
+
     def finish(self, hold_id: int) -> Hold:
         """An automatic hold (config, stop) has been applied."""
         return self._set(replace(self._get(hold_id), state="expired"), "applied")

@@ -135,17 +135,22 @@ class Agent:
         text, config = self.read_config()
         return self.adopt(config, text)
 
-    def adopt(self, config: Config, text: str) -> str:
-        return self._adopt(config, text, self.config)
+    def adopt(self, config: Config, text: str, policy: Policy | None = None) -> str:
+        """`policy`: compiled off the loop for `config_after(config)`, used if that is still what applies."""
+        return self._adopt(config, text, self.config, policy)
 
-    def _adopt(self, new: Config, text: str, in_force: Config | None) -> str:
+    def config_after(self, new: Config) -> Config:
+        """What adopting `new` puts in force at once: all of it, or only what it tightens."""
+        return new if self.config is None or not loosens(self.config, new) else stricter(self.config, new)
+
+    def _adopt(self, new: Config, text: str, in_force: Config | None, policy: Policy | None = None) -> str:
         pending = next((h for h in self.cooldowns.active() if h.kind == "config"), None)
         if in_force is None or not loosens(in_force, new):
             if pending:
                 self.cooldowns.cancel(pending.id)  # the looser change was taken back
-            self._apply(new)
+            self._apply(new, policy)
             return "applied"
-        self._apply(stricter(in_force, new))
+        self._apply(stricter(in_force, new), policy)
         what = "; ".join(loosenings(in_force, new)) or "a looser config"  # what the wait is for, in words
         if pending and (pending.payload == text or self._no_looser_than(pending, new)):
             if (pending.payload, pending.name) != (text, what):  # a later save that loosens nothing more
@@ -161,8 +166,10 @@ class Agent:
         except ConfigError:
             return False
 
-    def _apply(self, config: Config) -> None:
-        self.config, self.policy = config, Policy(config, self.lists.for_policy(config))
+    def _apply(self, config: Config, policy: Policy | None = None) -> None:
+        if policy is None or policy.config != config:  # none compiled, or for a config no longer the one
+            policy = Policy(config, self.lists.for_policy(config))
+        self.config, self.policy = config, policy
         self.app_rules = config.app_rules()
         self.matcher = AppMatcher(self.app_rules)
         families = config.barrier.families

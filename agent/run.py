@@ -21,6 +21,7 @@ from agent import ca, paths, state
 from agent.agent import Agent
 from agent.config import ConfigError
 from agent.device_runner import run_devices
+from agent.engine.policy import Policy
 from agent.lists.subscriptions import keep_lists
 from agent.system.install import fetch_local, repoint
 from agent.system.record import installed_pac_url
@@ -248,9 +249,13 @@ async def watch_config(agent: Agent) -> None:
             continue
         seen = now
         try:
-            # Reading and checking the file happens off the loop; adopting it on the loop, beside the proxy.
+            # Reading and checking the file, and compiling the policy it puts in force (long with big lists),
+            # happen off the loop; adopting it on the loop, beside the proxy. A list that changed meanwhile
+            # makes adopt compile again, with the lists as they are now.
             text, config = await asyncio.to_thread(agent.read_config)
-            outcome = agent.adopt(config, text)
+            planned, lists_seen = agent.config_after(config), agent.lists.changes
+            policy = await asyncio.to_thread(Policy, planned, agent.lists.for_policy(planned))
+            outcome = agent.adopt(config, text, policy if agent.lists.changes == lists_seen else None)
             if outcome == "pending":
                 log.warning("The config was changed to loosen a rule. The stricter part applies now; the looser part "
                             "waits out the cooldown (`nocontact status` shows when).")

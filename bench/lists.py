@@ -13,6 +13,10 @@ with a header of comments and a hosts file's own lines) subscribed under `dating
   on a worker thread, each run on an event loop on which a task decides URLs without pause, as the proxy does. Shown: the longest gap between two decisions on the
   loop and the longest single decision, during the refresh and over as long a time with no refresh, and
   what compiling on the loop itself would have held it up (the compile time).
+- reload: a real Agent keeping the same list adopts a changed config (one more site) through its own config
+  watcher (`agent.run.watch_config`: the policy compiled on a worker thread, swapped in on the loop), then
+  another change adopted by `Agent.adopt` on the loop itself, as a reload did before; the longest gap between
+  decisions on the loop during each.
 - sanity: after the swap every sampled listed domain is blocked and unlisted ones are not; the exit status
   is 1 otherwise. Nothing timed is asserted.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import statistics
 import sys
 import tempfile
@@ -32,10 +37,13 @@ from pathlib import Path
 import psutil
 from tabulate import tabulate
 
+from agent import run as agent_run
+from agent.agent import Agent
 from agent.config import parse_config
 from agent.engine.policy import Policy
 from agent.lists.parse import read_domain_list
 from agent.lists.subscriptions import Subscriptions, refresh
+from agent.notifier import Notifier
 from agent.web.pac import pac_file
 
 TARGETS = {"parse + compile": "1 s", "memory": "100 MB", "longest gap while swapping": "a few ms"}
@@ -116,6 +124,40 @@ async def swap_scenario(agent: BenchAgent, urls: list[str]) -> dict:
             "pac_slowest": pac_slowest, "pac_count": pac_count}
 
 
+async def reload_scenario(agent: Agent, urls: list[str], head: str) -> dict:
+    """One config change adopted by the agent's own config watcher, then one adopted on the loop (as before)."""
+    async def during(change) -> tuple[float, float]:
+        stop = asyncio.Event()
+        decider = asyncio.create_task(decide_without_pause(agent, urls, stop))
+        await asyncio.sleep(0.05)
+        start = time.perf_counter()
+        await change()
+        span = time.perf_counter() - start
+        await asyncio.sleep(0.02)  # the decider's next decision measures the gap the change left
+        stop.set()
+        gap, _, _ = await decider
+        return span, gap
+
+    async def by_the_watcher() -> None:
+        agent_run.CONFIG_POLL_SECONDS = 0.01
+        watcher = asyncio.create_task(agent_run.watch_config(agent))
+        await asyncio.sleep(0.02)
+        agent.config_path.write_text(head + "block: {dating: true, sites: [reload-a.example]}\n")
+        os.utime(agent.config_path, ns=(1_000_000_000, 1_000_000_000))  # a distinct mtime within one tick
+        while not agent.config.block.sites:
+            await asyncio.sleep(0.001)
+        watcher.cancel()
+
+    async def on_the_loop() -> None:
+        text = head + "block: {dating: true, sites: [reload-a.example, reload-b.example]}\n"
+        agent.adopt(parse_config(text), text)
+
+    watcher_s, watcher_gap = await during(by_the_watcher)
+    loop_s, loop_gap = await during(on_the_loop)
+    return {"watcher_s": watcher_s, "watcher_gap": watcher_gap, "loop_s": loop_s, "loop_gap": loop_gap,
+            "blocked": [agent.policy.decide(f"https://reload-{x}.example/").blocked for x in "ab"]}
+
+
 def run(count: int) -> int:
     folder = Path(tempfile.mkdtemp(prefix="nocontact-bench-lists-"))
     path = folder / "dating-hosts.txt"
@@ -181,11 +223,30 @@ def run(count: int) -> int:
     ], headers=["decisions on the event loop", "span", "longest gap", "longest decision", "decisions"],
         disable_numparse=True))
 
+    # A config reload with the same list kept, in a real Agent whose data directory is the bench's folder.
+    os.environ["NOCONTACT_HOME"], os.environ["NOCONTACT_GUARD_HOME"] = str(folder / "home"), str(folder / "guard")
+    head = f"lists:\n  - url: {path.as_uri()}\n    category: dating\n"
+    (folder / "config.yaml").write_text(head + "block: {dating: true}\n")
+    real = Agent(folder / "config.yaml", notifier=Notifier(enabled=False), database=folder / "urges.sqlite3")
+    try:
+        reload = asyncio.run(reload_scenario(real, urls, head))
+    finally:
+        real.close()
+    print()
+    print(tabulate([
+        ["a reload by the config watcher (compiled on a worker thread)", f"{reload['watcher_s'] * ms:.0f} ms",
+         f"{reload['watcher_gap'] * ms:.1f} ms"],
+        ["a reload adopted on the loop (as before)", f"{reload['loop_s'] * ms:.0f} ms",
+         f"{reload['loop_gap'] * ms:.1f} ms"],
+    ], headers=["a config reload", "span", "longest gap"], disable_numparse=True))
+    print(f"longest gap, on the loop / by the watcher: {reload['loop_gap'] / max(reload['watcher_gap'], 1e-9):.1f}x")
+
     added = [f"https://dating-sub-{k:07d}.example/" for k in range(count, count + count // 100, max(1, count // 5000))]
     kept = [f"https://dating-sub-{k:07d}.example/" for k in range(0, count - count // 100, max(1, count // 5000))]
     wrong = [url for url in added + kept if not agent.policy.decide(url).blocked]
     wrong += [url for url in ("https://news.example.org/", "https://dating-sub-x.example/")
               if agent.policy.decide(url).blocked]
+    wrong += [f"https://reload-{x}.example/" for x, blocked in zip("ab", reload["blocked"], strict=True) if not blocked]
     print()
     if wrong:
         print(f"sanity: {len(wrong)} decisions were not the expected ones, e.g. {wrong[:3]}")

@@ -108,6 +108,7 @@ class Subscriptions:
         self._domains: dict[str, tuple[str, ...]] = {}
         self.lock = asyncio.Lock()  # one refresh at a time: the periodic one, or `nocontact lists update`
         self.started = False  # the running agent fetched every list once at its start
+        self.changes = 0  # counts changes of the copies in memory: a policy compiled meanwhile is out of date
 
     # --- the copies ------------------------------------------------------------
 
@@ -248,6 +249,7 @@ class Subscriptions:
         self._kept[outcome.kept.url] = outcome.kept
         if outcome.domains is not None:
             self._domains[outcome.kept.url] = outcome.domains
+        self.changes += outcome.changed
         return outcome.changed
 
     def expire(self, config: Config) -> bool:
@@ -259,6 +261,7 @@ class Subscriptions:
             if len(held) != len(kept.gone):
                 self._kept[url] = self._save(replace(kept, gone=held))
                 changed = True
+        self.changes += changed
         return changed
 
     # --- what `nocontact lists` shows ----------------------------------------------

@@ -59,7 +59,9 @@ class PageActions:
                 if path == pages.CANCEL_PATH:
                     agent.cooldowns.cancel(hold_id)
                     return answer.page(200, pages.closed_page(hold_id))
-                return answer.see(agent.cooldowns.open(hold_id).back or "/")
+                agent.cooldowns.open(hold_id)
+                # The wait page of an open window is a short page first ("You chose to look"), then on.
+                return answer.see(f"{pages.WAIT_PATH}?id={hold_id}&t={form['token']}")
             except CooldownError as err:
                 return agent.wait_answer(form["id"], form["token"], host, note=str(err))
         return answer.refused()

@@ -370,12 +370,15 @@ class Agent:
         hold = self.cooldowns.holds[int(hold_id)]
         if not hold.active:
             return answer.notice("This request is no longer waiting.")
-        if hold.state == "open":
-            return answer.see(hold.back or "/")
+        if hold.state == "open":  # a short page first, then on to where it was paused
+            return answer.page(200, pages.looked_page(
+                hold_id=hold.id, token=token, back=hold.back or "/", urge_id=hold.urge_id,
+                note_url=self._note_url(hold.urge_id) if hold.urge_id else None))
         return answer.page(200, pages.wait_page(
             hold_id=hold.id, token=token, what=self.describe_target(hold.kind, hold.name),
             remaining=hold.remaining, ready=hold.state == "ready", window_minutes=max(1, round(hold.window / 60)),
             plan=self._plan(hold.name if hold.kind == "person" else None), help_lines=self._help_lines(), note=note,
+            reason=hold.reason, longer=self.cooldowns.longer_because(hold.kind, hold.name, hold.needed),
         ))
 
     def _note_url(self, urge_id: int) -> str | None:
@@ -411,9 +414,10 @@ class Agent:
             self._backs.clear()
         self._backs[urge_id] = back if back.startswith("/") and not back.startswith("//") else "/"
         waiting = next((h for h in self.cooldowns.active() if h.target == (kind, name)), None)
+        delay = self.cooldowns.delay_for(kind, name)
         return pages.Ask(
             kind, name, self.token(f"ask:{urge_id}:{kind}:{name}", host),
-            minutes=max(1, round(self.cooldowns.delay_for(kind, name) / 60)),
+            minutes=max(1, round(delay / 60)), longer=self.cooldowns.longer_because(kind, name, delay),
             limit_reached=self.cooldowns.windows_left_today() == 0,
             waiting_id=waiting.id if waiting else None,
             waiting_token=self.hold_token(waiting.id, host) if waiting else "",

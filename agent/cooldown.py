@@ -111,11 +111,16 @@ class Cooldowns:
     def delay_for(self, kind: str, name: str) -> float:
         """The wait for a new request: the base delay, grown by the windows opened in the last day."""
         s = self.settings
-        base = s.delays.get(name, s.delay) if kind in ("person", "category", "app", "barrier") else s.delay
+        base = base_delay(s, kind, name)
         if kind in AUTOMATIC:
             return base
         opened = self.opened_since(self._wall() - DAY)
         return min(max(base, s.escalate.max), base * s.escalate.factor ** opened) if opened else base
+
+    def longer_because(self, kind: str, name: str, wait: float) -> str | None:
+        """Why `wait` is longer than the one configured for this target, in words for the person; None when it
+        is not (only the windows opened in the last day make it so)."""
+        return longer_because(self.settings, kind, name, wait)
 
     def opened_since(self, since: float) -> int:
         from_holds = [h.opened for h in self.holds.values() if h.opened is not None]
@@ -198,3 +203,18 @@ class Cooldowns:
         self.holds[hold.id] = hold
         self._on_change(hold, step)
         return hold
+
+
+def base_delay(settings: Cooldown, kind: str, name: str) -> float:
+    """The wait configured for a target: its own (`delays`) where it has one, else the general one."""
+    return settings.delays.get(name, settings.delay) if kind in ("person", "category", "app", "barrier") \
+        else settings.delay
+
+
+def longer_because(settings: Cooldown, kind: str, name: str, wait: float) -> str | None:
+    """Why `wait` is longer than the one configured, in words; None when it is not."""
+    usual = base_delay(settings, kind, name)
+    if wait < usual + 30:  # what rounds to the same minute is the same wait
+        return None
+    return (f"It is longer than your usual {plural(max(1, round(usual / 60)), 'minute')}: the wait grows with "
+            "each window opened in the last 24 hours.")

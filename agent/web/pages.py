@@ -89,6 +89,7 @@ class Ask:
     limit_reached: bool = False
     waiting_id: int | None = None  # a request for this target is already waiting
     waiting_token: str = ""
+    longer: str | None = None  # why the wait is longer than the one configured
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,7 @@ def _ask_html(urge_id: int, ask: Ask | None) -> str:
         return f"<p class='soft'>{escape(LIMIT_LINE)}</p>"
     return f"""
 <details class='ask'><summary class='soft'>Ask to open it after a {ask.minutes}-minute wait</summary>
+{f"<p class='soft'>{escape(ask.longer)}</p>" if ask.longer else ""}
 <form method='post' action='{ASK_PATH}'>
   <input type='hidden' name='urge' value='{urge_id}'><input type='hidden' name='kind' value='{escape(ask.kind)}'>
   <input type='hidden' name='name' value='{escape(ask.name)}'><input type='hidden' name='token' value='{escape(ask.token)}'>
@@ -177,16 +179,19 @@ show();
 
 
 def wait_page(*, hold_id: int, token: str, what: str, remaining: float, ready: bool, window_minutes: int,
-              plan: str | None, help_lines: list[Help], note: str | None = None) -> str:
-    """The calm countdown while a request waits; once ready, one more question."""
+              plan: str | None, help_lines: list[Help], note: str | None = None, reason: str | None = None,
+              longer: str | None = None) -> str:
+    """The calm countdown while a request waits; once ready, one more question. `reason` is the person's own
+    answer to "what do I hope to find?", given back to them; `longer` says why the wait grew."""
     ids = f"<input type='hidden' name='id' value='{hold_id}'><input type='hidden' name='token' value='{escape(token)}'>"
     plan_html = f"<p class='plan'>Your plan: {escape(plan)}</p>" if plan else ""
     note_html = f"<p class='soft'>{escape(note)}</p>" if note else ""
     if ready:
+        hoped = f"<p class='plan'>What you hoped to find: {escape(reason)}</p>" if reason else ""
         body = f"""
 <h1>Still want to open it?</h1>
 <p>The wait is over. If the pull has eased, you can simply let this go.</p>
-<p class='soft'>Opening shows {escape(what)} for {plural(window_minutes, 'minute')}, then it closes by itself.</p>
+{hoped}<p class='soft'>Opening shows {escape(what)} for {plural(window_minutes, 'minute')}, then it closes by itself.</p>
 {plan_html}{note_html}
 <div class='actions'>
   <form method='post' action='{CANCEL_PATH}'>{ids}<button class='primary' type='submit' autofocus>Close - I'm OK</button></form>
@@ -197,6 +202,8 @@ def wait_page(*, hold_id: int, token: str, what: str, remaining: float, ready: b
 <h1>Waiting it out: <span id='left'></span></h1>
 <p>Urges crest and fade. Stay with this for a while; you can stop waiting at any moment.</p>
 <p class='soft'>When the wait is over you'll be asked once more before {escape(what)} opens.</p>
+{f"<p class='soft'>{escape(longer)}</p>" if longer else ""}
+{f"<p class='plan'>What you hope to find: {escape(reason)}</p>" if reason else ""}
 {plan_html}{note_html}
 <div id='breath'></div><p id='breath-text' class='soft' aria-live='polite'></p>
 <div class='actions'>
@@ -204,6 +211,25 @@ def wait_page(*, hold_id: int, token: str, what: str, remaining: float, ready: b
   <button class='secondary' type='button' id='breathe'>Breathe for a minute</button>
 </div>{_help_footer(help_lines)}"""
     return _page("Waiting it out", body, COUNTDOWN_SCRIPT % int(remaining) + BREATHE_SCRIPT)
+
+
+def looked_page(*, hold_id: int, token: str, back: str, note_url: str | None, urge_id: int | None) -> str:
+    """Right after a window opens, before going on: no judgement, a note offered, and still a way out."""
+    ids = f"<input type='hidden' name='id' value='{hold_id}'><input type='hidden' name='token' value='{escape(token)}'>"
+    if note_url:
+        note_html = f"<p>Want to note what led here? <a href='{escape(note_url)}'>Add a note</a></p>"
+    else:  # no pages server (the addon on its own in mitmdump): the command does the same
+        note_html = (f"<p>Want to note what led here? <code>nocontact urges note {urge_id}</code> keeps it with "
+                     "this moment.</p>") if urge_id else ""
+    body = f"""
+<h1>You chose to look.</h1>
+<p>That's information, not failure.</p>
+{note_html}
+<p><a href='{escape(back)}' id='go-on'>Go on to the page</a></p>
+<div class='actions'>
+  <form method='post' action='{CANCEL_PATH}'>{ids}<button class='secondary' type='submit'>Close it again - I'm OK</button></form>
+</div>"""
+    return _page("You chose to look", body)
 
 
 def closed_page(urge_id: int, note: str | None = None) -> str:

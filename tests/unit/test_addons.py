@@ -255,7 +255,10 @@ def test_ask_wait_and_open_then_the_target_goes_through(agent, clock):
     hold_id, token = re.search(r"name='id' value='(\d+)'><input type='hidden' name='token' value='(\w+)'",
                                ready).groups()
     opened = act(agent, "https://blocked-site.test/.well-known/nocontact/open", {"id": hold_id, "token": token})
-    assert opened.status_code == 303 and opened.headers["location"] == "/a/page?x=1"  # back where it was
+    assert opened.status_code == 303 and opened.headers["location"] == wait_url.removeprefix("https://blocked-site.test")
+    looked = through(PageActions(agent), make_flow(wait_url, headers=PAGE)).response.text
+    assert "You chose to look." in looked and "That's information, not failure." in looked
+    assert "href='/a/page?x=1'" in looked  # then on, back where it was
     assert through(Block(agent), make_flow("https://blocked-site.test/a/page", headers=PAGE)).response is None
 
 

@@ -180,3 +180,31 @@ def test_config_holds_apply_by_themselves_and_replace_each_other(clocks):
     clocks.pass_(20 * MINUTE)
     (ready,) = cooldowns.tick()
     assert ready.payload == "b" and ready.state == "ready"
+
+
+def test_a_grown_wait_says_why_and_a_configured_one_does_not(clocks):
+    cooldowns = make(clocks, Cooldown(delay=20 * MINUTE, delays={"J": 45 * MINUTE}, daily_limit=None))
+    assert cooldowns.longer_because("person", "J", cooldowns.delay_for("person", "J")) is None  # its own wait
+    assert cooldowns.longer_because("site", "a.test", cooldowns.delay_for("site", "a.test")) is None
+    hold = cooldowns.request("site", "a.test")
+    clocks.pass_(hold.needed)
+    cooldowns.open(hold.id)
+    grown = cooldowns.delay_for("site", "b.test")
+    assert grown == 40 * MINUTE
+    assert cooldowns.longer_because("site", "b.test", grown) == (
+        "It is longer than your usual 20 minutes: the wait grows with each window opened in the last 24 hours.")
+    assert "usual 45 minutes" in cooldowns.longer_because("person", "J", cooldowns.delay_for("person", "J"))
+
+
+def test_a_waiting_config_revised_keeps_the_time_waited(clocks):
+    steps = []
+    cooldowns = make(clocks, steps=steps)
+    hold = cooldowns.request("config", "the wait 20m -> 1m", payload="a")
+    clocks.pass_(5 * MINUTE)
+    cooldowns.tick()
+    revised = cooldowns.revise(hold.id, "the wait 20m -> 2m", "b")
+    assert (revised.id, revised.waited, revised.payload, revised.name) == (hold.id, 5 * MINUTE, "b",
+                                                                         "the wait 20m -> 2m")
+    assert steps[-1] == (hold.id, "revised")
+    with pytest.raises(CooldownError):
+        cooldowns.revise(cooldowns.request("person", "J").id, "x", "y")

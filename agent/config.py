@@ -33,6 +33,7 @@ from agent.engine.identity import Identity, ProfileError, email_key, phone_key
 from agent.engine.platforms import GENERIC, recognise
 from agent.engine.urls import UrlError, normalise_host, parse
 from agent.errors import UserError
+from agent.pasted import profile_identity
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -64,7 +65,10 @@ class ConfigError(UserError):
         return "; ".join(": ".join(line.split(": ")[:2]) for line in str(self).splitlines())
 
 
-def _profile(value: str) -> str:
+def _profile(value: str, info: ValidationInfo) -> str:
+    if (info.context or {}).get("file"):  # as the person wrote it: a link that reaches nobody is a mistake
+        profile_identity(value)
+        return value
     try:
         recognise(value)
     except ProfileError as err:  # also says when the text is no link at all

@@ -40,6 +40,61 @@ def _policy(config: Config):
     return Policy(config, Subscriptions(paths.home() / "lists").for_policy(config))  # with the copies kept
 
 
+def _entry(identity, in_full: bool) -> str:
+    """One profile as `check` lists it: its platform, then its handle or id (or only which of the two it is)."""
+    from agent.engine.platforms import platform_named
+
+    site = platform_named(identity.platform)
+    where = site.label if site else {"web": "a website", "phone": "a phone number's chats"}.get(identity.platform,
+                                                                                             identity.platform)
+    key = identity.key
+    is_id = key.startswith(("id:", "channel/")) or key.isdigit()
+    if identity.platform == "web":
+        return f"{where}: {key}" if in_full else f"{where}: one page and what is under it"
+    if identity.platform == "phone":
+        return f"{where}: +{key}" if in_full else f"{where}: a number"
+    if in_full:
+        return f"{where}: {key.replace('id:', 'id ', 1)}"
+    return f"{where}: {'an id' if is_id else 'a handle'}"
+
+
+def _person(person, in_full: bool) -> list[str]:
+    """What `check` says of one person: each profile, then what searches and messages are watched for."""
+    from agent.engine.platforms import recognise
+    from agent.review import plural
+
+    lines = [f"  {person.alias}, with {plural(len(person.profiles), 'profile')}" + (":" if person.profiles else "")]
+    lines += [f"    {_entry(recognise(profile), in_full)}" for profile in person.profiles]
+    searched = [("name", person.names), ("email", person.emails), ("phone number", person.phones)]
+    if in_full:
+        lines += [f"    {kind}: {value}" for kind, values in searched for value in values]
+    else:
+        counted = [plural(len(values), kind) for kind, values in searched if values]
+        if counted:
+            lines.append(f"    and searches for {_and(counted)}")
+    return lines
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _lists_in_force(config: Config) -> list[str]:
+    """One line per subscribed list: the sites of the copy in force (none before the first good fetch)."""
+    from agent.engine.categories import BY_KEY
+    from agent.lists.subscriptions import Subscriptions
+    from agent.review import plural
+
+    lines = []
+    for row in Subscriptions(paths.home() / "lists").rows(config):
+        name = BY_KEY[row["category"]].plural if row["category"] in BY_KEY else row["category"]
+        held = row["domains"] + row["held"]
+        state = (f"{plural(held, 'site')} in force" if row["last_fetch"] or held
+                 else "not fetched yet, so it blocks nothing yet")
+        lines.append(f"  List of {name} from {row['url']}: {state}")
+    return lines
+
+
 def cmd_check(args) -> int:
     from agent.config import load_config
     from agent.engine.categories import BY_KEY
@@ -51,10 +106,10 @@ def cmd_check(args) -> int:
     print(f"{path}: the config is valid.")
     if config.people:
         for person in config.people:
-            platforms = sorted({i.platform for i in person.identities})
-            extra = [plural(len(v), k) for k, v in (("name", person.names), ("email", person.emails), ("phone", person.phones)) if v]
-            print(f"  {person.alias}: profiles on {', '.join(platforms) or 'no platform'}"
-                  + (f"; searches for {', '.join(extra)}" if extra else ""))
+            print("\n".join(_person(person, args.in_full)))
+        if not args.in_full:
+            print("  Their handles, ids, names, emails and phone numbers are left out here; "
+                  "`nocontact check --in-full` shows each one.")
     else:
         print("  No person is set up yet: add one under 'people:' to block their profiles.")
     categories = [BY_KEY[key].plural for key in config.block.categories]
@@ -62,11 +117,30 @@ def cmd_check(args) -> int:
     if config.block.sites or config.block.urls:
         print(f"  Your own blocks: {plural(len(config.block.sites), 'site')}, "
               f"{plural(len(config.block.urls), 'URL')}")
+    for line in _lists_in_force(config):
+        print(line)
     if config.allow:
         print(f"  Never blocked: {', '.join(config.allow)}")
     print(f"  Hosts watched by the proxy: {plural(len(policy.watched_domains), 'domain')} (everything else goes "
           "direct)")
+    loosened = _loosens_in_force(path, config)
+    if loosened:
+        print(f"  It differs from what is in force: it loosens {'; '.join(loosened)}. That waits out the cooldown "
+              "before it applies (`nocontact status` shows when); the rest applies at once.")
     return 0
+
+
+def _loosens_in_force(path: Path, config: Config) -> list[str]:
+    """What the config in use loosens compared with the config in force (its signed record); [] for another file."""
+    from agent import state
+    from agent.commitment import loosenings, on_record
+
+    running = state.running(paths.home())
+    in_use = {paths.home() / "config.yaml", *([Path(running.config)] if running and running.config else [])}
+    if path.resolve() not in {p.resolve() for p in in_use}:
+        return []
+    in_force = on_record(paths.home())
+    return loosenings(in_force, config) if in_force else []
 
 
 def cmd_explain(args) -> int:
@@ -100,6 +174,8 @@ def cmd_explain(args) -> int:
 def add_commands(sub) -> None:
     """Add `check` and `explain` to the subparsers."""
     check = with_config(sub.add_parser("check", help="validate the config and say what it blocks"))
+    check.add_argument("--in-full", action="store_true",
+                       help="also show each handle, id, name, email and phone number (they appear on screen)")
     check.set_defaults(func=cmd_check)
 
     explain = with_config(sub.add_parser("explain", help="say whether URLs would be blocked, and why"))

@@ -57,11 +57,50 @@ def test_explain_works_on_the_shipped_default(home):
     assert oct((home).stat().st_mode & 0o777) == "0o700"
 
 
-def test_check_summarises(home, config):
+def test_check_lists_each_profile_by_platform_and_their_details_only_when_asked(home, config):
     result = nocontact("check", "--config", str(config), home=home)
     assert result.returncode == 0
-    assert "J: profiles on facebook, instagram, phone, x; searches for 1 name, 1 email, 1 phone" in result.stdout
-    assert "Casey" not in result.stdout
+    assert ("  J, with 3 profiles:\n    Instagram: a handle\n    Facebook: an id\n    X (Twitter): a handle\n"
+            "    and searches for 1 name, 1 email and 1 phone number\n") in result.stdout
+    assert "casey" not in result.stdout.lower() and "7700" not in result.stdout  # over a shoulder: the alias only
+    assert "`nocontact check --in-full` shows each one" in result.stdout
+    full = nocontact("check", "--in-full", "--config", str(config), home=home).stdout
+    assert ("  J, with 3 profiles:\n    Instagram: casey.lindqvist\n    Facebook: id 100098765432101\n"
+            "    X (Twitter): caseylindq\n    name: Casey Lindqvist\n    email: casey.l@example.org\n"
+            "    phone number: +44 7700 900123\n") in full
+    other = config.parent / "other.yaml"
+    other.write_text("people:\n  - alias: K\n    profiles:\n      - https://flickr.com/photos/kr\n"
+                     "      - https://wa.me/447700900123\n")
+    assert ("  K, with 2 profiles:\n    a website: flickr.com/photos/kr\n    a phone number's chats: +447700900123\n"
+            in nocontact("check", "--in-full", "--config", str(other), home=home).stdout)
+
+
+def test_check_refuses_a_profile_that_reaches_nobody(home, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('people:\n  - alias: J\n    profiles:\n      - "@jordan_rivers"\n      - htps//x.com/jordan_rivers\n')
+    result = nocontact("check", "--config", str(bad), home=home)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"nocontact: {bad}:4: people[0].profiles[0]: '@jordan_rivers' is not a link: which platform is "
+        "@jordan_rivers on? Write the link of their profile there, like https://x.com/jordan_rivers or "
+        "https://www.instagram.com/jordan_rivers/",
+        f"{bad}:5: people[0].profiles[1]: 'htps//x.com/jordan_rivers' is not a link nocontact can read; "
+        "did you mean https://x.com/jordan_rivers?",
+    ]
+
+
+def test_check_says_each_subscribed_list_in_force(home, tmp_path):
+    mine = tmp_path / "mine.txt"
+    mine.write_text("one.test\ntwo.test\n")
+    config = tmp_path / "config.yaml"
+    gone = (tmp_path / "gone.txt").as_uri()
+    config.write_text(f"lists:\n  - url: {mine.as_uri()}\n    category: mine\n  - url: {gone}\n    category: dating\n")
+    before = nocontact("check", "--config", str(config), home=home).stdout
+    assert f"  List of mine from {mine.as_uri()}: not fetched yet, so it blocks nothing yet\n" in before
+    nocontact("lists", "--config", str(config), "update", home=home)  # one file is read, the other is not there
+    after = nocontact("check", "--config", str(config), home=home).stdout
+    assert f"  List of mine from {mine.as_uri()}: 2 sites in force\n" in after
+    assert f"  List of dating sites from {gone}: not fetched yet, so it blocks nothing yet\n" in after
 
 
 @pytest.mark.parametrize("command", ["check", "run", "explain"])

@@ -16,6 +16,7 @@ from addons.request_url import request_url
 from addons.responses import fail_closed, response
 from agent.agent import Agent
 from agent.engine.policy import Decision
+from agent.engine.search import searches_in_form
 from agent.engine.urls import Url
 
 # Background calls that send their query (GraphQL variables) as a form body.
@@ -47,7 +48,8 @@ class Block:
         query, after it. Nearly always the names agree and this is one decision.
         """
         agent, policy = self.agent, self.agent.policy
-        url, form = request_url(flow), graphql_form(flow.request)
+        url = request_url(flow)
+        form = form_body(flow.request, url)
         decision = policy.decide(url, form=form)
         if decision.blocked and not agent.is_open(decision):
             return decision, url
@@ -60,9 +62,13 @@ class Block:
         return None
 
 
-def graphql_form(request: http.Request) -> str | None:
-    """The urlencoded body of a GraphQL POST, which the decision reads like the query."""
-    if request.method != "POST" or not request.path.split("?", 1)[0].rstrip("/").endswith(FORM_BODY_PATHS):
+def form_body(request: http.Request, url: Url) -> str | None:
+    """The urlencoded body of a GraphQL POST, or of a search posted as a form (SearXNG's POST /search), which
+    the decision reads like the query."""
+    if request.method != "POST":
+        return None
+    path = request.path.split("?", 1)[0]
+    if not (path.rstrip("/").endswith(FORM_BODY_PATHS) or searches_in_form(url.host, path)):
         return None
     if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
         return None

@@ -134,6 +134,13 @@ def is_search(url: Url) -> bool:
     return not url.path.startswith(NOT_SEARCHES)
 
 
+def searches_in_form(host: str, path: str) -> bool:
+    """Can a form POST to `path` on `host` carry a search? On a search engine, yes: SearXNG instances post
+    their search form to /search, DuckDuckGo's plain page and Startpage post theirs too. The body is then
+    read like the query; the host is watched, or not, as for a search in the URL."""
+    return engine_params(host) is not None and not path.startswith(NOT_SEARCHES)
+
+
 def engine_searches(url: Url, params: tuple[str, ...] | None = None) -> list[str]:
     """The search texts in `url`; `params` when the caller already knows the host's (see engine_params)."""
     params = params if params is not None else engine_params(url.host)

@@ -20,8 +20,10 @@ from pathlib import Path
 from mitmproxy import connection, dns, http, tls
 from mitmproxy.addons.dns_resolver import DnsResolver
 from mitmproxy.connection import ConnectionState
+from mitmproxy.proxy import layer, layers
+from mitmproxy.proxy.layers.quic import ServerQuicLayer, quic_parse_client_hello_from_datagrams
 
-from addons.names import hello_names
+from addons.names import any_watched, hello_names, sni_and_address
 from agent import ca, paths
 from agent.agent import Agent
 from agent.devices import TUNNEL_DNS
@@ -30,6 +32,8 @@ from agent.web import device_page
 log = logging.getLogger("nocontact")
 
 PAGE_ADDRESS = ipaddress.IPv4Address(TUNNEL_DNS)
+QUIC_REFUSED = "nocontact refused QUIC to a watched host; the client falls back to TCP"
+MAX_QUIC_HELLO = 6000  # bytes: a ClientHello longer than a few Initials is not waited for
 
 
 def refuse(data: tls.ClientHelloData) -> None:
@@ -64,15 +68,30 @@ class DeviceGuard:
                 await agent.record(decision, f"https://{host}/", source=name)
                 return
         watched = [host for host in names if agent.policy.watches(host)]
-        if not watched:
-            return
-        if data.context.client.transport_protocol == "udp":
-            refuse(data)  # QUIC: the client falls back to TCP, where the policy reads it
-        elif any(agent.tunnels.pinned(name, host) for host in watched):
+        if any(agent.tunnels.pinned(name, host) for host in watched):
             if agent.config.devices.pinned_apps_on(name) == "close":
                 refuse(data)
             else:
                 data.ignore_connection = True
+
+    def next_layer(self, nextlayer: layer.NextLayer) -> None:
+        """QUIC from a device is never read: to a watched host it is refused (the client falls back to TCP, where
+        the policy reads it), anything else passes as it came. Decided here, on the Initial's SNI, before
+        mitmproxy would start a QUIC layer of its own."""
+        context = nextlayer.context
+        if not isinstance(nextlayer.layer, ServerQuicLayer) or not self._device(context.client):
+            return
+        data = nextlayer.data_client()
+        try:
+            hello = quic_parse_client_hello_from_datagrams([data])
+        except ValueError:
+            hello = None  # not a QUIC Initial we can read: decided on the address alone
+        if hello is None and len(data) < MAX_QUIC_HELLO:
+            nextlayer.layer = None  # the ClientHello goes on in the next datagram: asked again then
+            return
+        if any_watched(self.agent.policy, sni_and_address(hello.sni if hello else None, context.server.address)):
+            context.server.error = QUIC_REFUSED  # mitmproxy then never opens it, and closes the client's side
+        nextlayer.layer = layers.UDPLayer(context, ignore=True)
 
     def tls_failed_client(self, data: tls.TlsData) -> None:
         """The device refused our certificate (an app pinning its own, or a browser not trusting our CA yet)."""

@@ -44,8 +44,12 @@ def request_names(flow: http.HTTPFlow) -> list[str]:
 
 def hello_names(data: tls.ClientHelloData) -> list[str]:
     """The names a TLS connection involves: the SNI and the address the client asked the proxy for."""
-    address = data.context.server.address
-    return _names((data.client_hello.sni, address[0] if address else None))
+    return sni_and_address(data.client_hello.sni, data.context.server.address)
+
+
+def sni_and_address(sni: str | None, address: tuple | None) -> list[str]:
+    """The names a connection involves before it is read: its SNI (TLS or QUIC) and the address asked for."""
+    return _names((sni, address[0] if address else None))
 
 
 def stream_names(flow: tcp.TCPFlow) -> list[str]:

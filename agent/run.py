@@ -16,6 +16,7 @@ from mitmproxy import ctx, exceptions, options
 from mitmproxy.tools.dump import DumpMaster
 
 from addons.devices import ResolverAfterUs
+from addons.leaf_names import NamesOnly
 from addons.nocontact import NoContact
 from agent import ca, paths, state
 from agent.agent import Agent
@@ -50,7 +51,9 @@ def build_master(agent: Agent, host: str, port: int, sets: list[str], confdir: P
     opts = options.Options(listen_host=host, listen_port=port, confdir=str(confdir))
     master = DumpMaster(opts, with_termlog=True, with_dumper=False)
     master.addons.remove(master.addons.get("dnsresolver"))
-    master.addons.add(NoContact(agent), ResolverAfterUs())  # our DNS answers for devices come first
+    master.addons.remove(master.addons.get("tlsconfig"))
+    # Our DNS answers for devices come first; leaves carry names only, as the CA's constraints want.
+    master.addons.add(NoContact(agent), ResolverAfterUs(), NamesOnly())
     # lazy: a blocked host is never contacted upstream (no DNS, no TCP). No names copied from the upstream
     # certificate: a leaf carries only the name asked for, which the CA's name constraints allow.
     opts.update(connection_strategy="lazy", upstream_cert=False, termlog_verbosity="warn")

@@ -126,7 +126,7 @@ def start_proxy(config_text: str, folder: Path, origin, notifications: list) -> 
     def main() -> None:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(
-            serve(agent, "127.0.0.1", 0, 0, ["ssl_insecure=true"], announce=lambda _: ready.set(),
+            serve(agent, "127.0.0.1", 0, 0, ["ssl_insecure=true", "dns_name_servers=127.0.0.1"], announce=lambda _: ready.set(),
                   extra_addons=(route,), pac_path=folder / "proxy.pac", confdir=folder / "ca")
         )
 

@@ -36,7 +36,8 @@ def make_cert(folder: Path) -> tuple[Path, Path]:
         .subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("*.test"), x509.DNSName("localhost")]), False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("*.test"), x509.DNSName("localhost"),
+                                                    x509.DNSName("news.test")]), False)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = folder / "origin-cert.pem", folder / "origin-key.pem"

@@ -58,8 +58,41 @@ def _nobody_yet(info: agent_state.State | None) -> str | None:
         return None  # a mistake is for `nocontact check` and `nocontact doctor` to say
 
 
+def _config_words(info: agent_state.State | None, holds: list[dict]) -> tuple[dict, str | None]:
+    """The config file against what is in force: a mistake in it, or what it loosens and why that is not in
+    force yet. As data (for --json) and in words (None when the file is what is in force, or only tighter)."""
+    from agent.commitment import loosenings, on_record
+    from agent.config import ConfigError, load_config
+
+    path = Path(info.config) if info and info.config else paths.config_path()
+    found = {"path": str(path), "mistake": None, "loosens": []}
+    try:
+        config = load_config(path)
+    except ConfigError as err:
+        found["mistake"] = err.where()
+        return found, (f"Your config file has a mistake ({err.where()}), so the last good config stays in force. "
+                       "`nocontact check` shows what to fix; once it is fixed, it applies by itself.")
+    except OSError:
+        return found, None
+    in_force = on_record(paths.home())
+    found["loosens"] = loosened = loosenings(in_force, config) if in_force else []
+    if not loosened:
+        return found, None
+    waiting = next((h for h in holds if h["kind"] == "config"), None)
+    if waiting:
+        return found, (f"Your config file differs from what is in force: what it loosens waits out the cooldown "
+                       f"(request {waiting['id']}, above); the rest applies now.")
+    if info is None:
+        return found, (f"Your config file loosens what was in force when nocontact last ran ({'; '.join(loosened)}): "
+                       "once it runs, that waits out the cooldown; the rest applies at once.")
+    return found, (f"Your config file loosens what is in force ({'; '.join(loosened)}), and nothing is waiting for "
+                   "it now. Save the file again to start the wait, or put it back as it was.")
+
+
 def _describe_hold(hold: dict) -> str:
     what = {"config": "a looser config", "stop": "stopping nocontact"}.get(hold["kind"], hold["name"])
+    if hold["kind"] == "config" and hold["name"] != what:
+        what += f" ({hold['name']})"  # what it loosens
     minutes = _minutes_left(hold)
     state = {
         "waiting": f"waiting, about {minutes} min left",
@@ -73,9 +106,11 @@ def cmd_status(args) -> int:
     info = _running()
     holds = _api("/api/holds") if info and info.pages else []
     pac_service = installed_pac_url(paths.home())  # what the system points at, once installed
+    config, config_line = _config_words(info, holds)
     if args.json:
         fields = info.as_dict() if info else {}
-        print(json.dumps({"running": info is not None, **fields, "pac_service": pac_service, "pending": holds}))
+        print(json.dumps({"running": info is not None, **fields, "pac_service": pac_service, "pending": holds,
+                          "config_file": config}))
         return 0
     if info is None:
         print("nocontact is not running. Start it with: nocontact run")
@@ -88,6 +123,8 @@ def cmd_status(args) -> int:
         print("Pending:" if holds else "Pending: nothing")
         for hold in holds:
             print(_describe_hold(hold))
+    if config_line:
+        print(f"\n{config_line}")
     next_step = _nobody_yet(info)
     if next_step:
         print(f"\n{next_step}")
@@ -99,6 +136,9 @@ def cmd_override(args) -> int:
         hold = _api("/api/holds", {"target": args.target, "reason": args.reason})
         print(f"Asked (request {hold['id']}). The wait is {plural(_minutes_left(hold), 'minute')}; "
               "you can stop waiting at any moment with: nocontact override cancel " + str(hold["id"]))
+        longer = _longer(hold)
+        if longer:
+            print(longer)
     elif args.action == "status":
         holds = _api("/api/holds")
         if args.json:
@@ -106,12 +146,34 @@ def cmd_override(args) -> int:
         else:
             print("\n".join(_describe_hold(h) for h in holds) if holds else "Nothing is waiting or open.")
     elif args.action == "cancel":
-        _api(f"/api/holds/{args.id}/cancel", {})
-        print("Cancelled. That's an urge ridden out.")
+        print(_cancelled_words(_api(f"/api/holds/{args.id}/cancel", {})))
     elif args.action == "open":
         hold = _api(f"/api/holds/{args.id}/open", {})
         print(f"Open for {plural(round(hold['window'] / 60), 'minute')}; it closes by itself.")
     return 0
+
+
+def _longer(hold: dict) -> str | None:
+    """Why a new request's wait is longer than the one configured (the windows opened in the last day)."""
+    from agent.commitment import on_record
+    from agent.cooldown import longer_because
+
+    in_force = on_record(paths.home())  # the running agent's config, as it keeps it
+    return longer_because(in_force.cooldown, hold["kind"], hold["name"], hold["needed"]) if in_force else None
+
+
+def _cancelled_words(hold: dict) -> str:
+    """What cancelling meant: stepping away from a look is an urge ridden out; the rest say what stays."""
+    if hold["kind"] == "config":
+        return ("Withdrawn: the looser config will not apply, and what is in force stays. Your config file still "
+                "says it: put it back as it was, or saving it again asks again.")
+    if hold["kind"] == "stop":
+        return "Withdrawn: nocontact keeps running."
+    if hold["kind"] not in ("person", "category", "site", "app", "barrier"):
+        return "Withdrawn: nothing changes."
+    if hold["state"] == "expired":  # a window that was open
+        return "Closed now: it is paused again. That's an urge ridden out."
+    return "Cancelled. That's an urge ridden out."
 
 
 def cmd_stop(args) -> int:
@@ -134,7 +196,8 @@ def add_commands(sub) -> None:
     request.add_argument("--reason", default=None, help="what do I hope to find? (optional)")
     over_status = actions.add_parser("status", help="what is waiting or open")
     over_status.add_argument("--json", action="store_true")
-    for name, text in (("cancel", "stop waiting (an urge ridden out)"), ("open", "open a request whose wait is over")):
+    for name, text in (("cancel", "stop waiting, or withdraw a looser config or a stop"),
+                       ("open", "open a request whose wait is over")):
         action = actions.add_parser(name, help=text)
         action.add_argument("id", type=int, metavar="ID")
     override.set_defaults(func=cmd_override)

@@ -29,6 +29,7 @@ from cryptography import x509
 
 from agent import ca
 from agent import state as agent_state
+from agent.commitment import loosenings, on_record
 from agent.config import ConfigError, load_config
 from agent.engine.policy import Policy
 from agent.lists.builtin import builtin_lists
@@ -114,14 +115,21 @@ def _record(data_dir: Path) -> InstallRecord | None:
 
 
 def _config(c: Checkup) -> Check:
-    path = c.data_dir / "config.yaml"
+    path = Path(c.state.config) if c.state and c.state.config else c.data_dir / "config.yaml"  # the one in use
     if not path.exists():
         return Check("Config", None, f"no config at {path} yet; the first start makes one from the default")
     try:
-        load_config(path)
+        config = load_config(path)
     except ConfigError as err:
-        return Check("Config", False, f"{path} has a mistake ({err.where()}); the last good config stays in force",
+        keeps = "the running nocontact keeps the last good config in force" if c.state else \
+            "the last good config stays in force"
+        return Check("Config", False, f"{path} has a mistake ({err.where()}); {keeps}",
                      "`nocontact check` shows what to fix; once it is fixed, it applies by itself.")
+    in_force = on_record(c.data_dir)
+    loosened = loosenings(in_force, config) if in_force else []
+    if loosened:  # not wrong: a loosening waits by design; said so that the difference is no surprise
+        return Check("Config", True, f"{path} reads well; what it loosens ({'; '.join(loosened)}) waits out the "
+                                     "cooldown before it is in force (`nocontact status` shows when)")
     return Check("Config", True, f"{path} reads well")
 
 

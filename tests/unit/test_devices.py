@@ -1,7 +1,7 @@
 """Devices: their files, what the running agent keeps of them, and DeviceGuard's hooks in process.
 
 The tunnel itself (a real WireGuard client in a network namespace) is tested in
-tests/integration/test_devices_tunnel.py; here each hook gets one real ClientHello or DNS query.
+tests/integration/test_devices_tunnel.py, QUIC there too; here each hook gets one real ClientHello or DNS query.
 """
 
 from __future__ import annotations
@@ -206,10 +206,9 @@ def from_device(agent: Agent, name: str | None):
     return client
 
 
-def hello_from(agent: Agent, name: str | None, sni: str, udp: bool = False) -> tls.ClientHelloData:
+def hello_from(agent: Agent, name: str | None, sni: str) -> tls.ClientHelloData:
     with taddons.context() as tctx:
         context = Context(from_device(agent, name), tctx.options)
-    context.client.transport_protocol = "udp" if udp else "tcp"
     context.server = tflow.tserver_conn()
     context.server.address = ("203.0.113.7", 443)
     return tls.ClientHelloData(context, client_hello(sni))
@@ -240,16 +239,6 @@ def test_the_computers_own_connections_are_left_to_the_other_addons(agent):
     data = hello_from(agent, None, "tinder.com")
     hook(DeviceGuard(agent), "tls_clienthello", data)
     assert data.context.client.connected and not data.ignore_connection
-
-
-def test_quic_to_a_watched_host_is_refused_and_elsewhere_left_alone(agent):
-    watched = hello_from(agent, "phone", "www.instagram.com", udp=True)
-    hook(DeviceGuard(agent), "tls_clienthello", watched)
-    assert refused(watched)
-    other = hello_from(agent, "phone", "news.test", udp=True)
-    hook(DeviceGuard(agent), "tls_clienthello", other)
-    assert other.context.client.connected
-    assert agent.urges.count() == 0  # QUIC refused is no urge: the same request comes again over TCP
 
 
 def test_after_an_app_refuses_our_certificate_the_devices_setting_applies_to_that_host(agent):

@@ -1,11 +1,14 @@
 """Looking back at the urge log: the figures for `nocontact review` and the review page.
 
 Pure functions, no I/O: the caller passes the log's counts (agent/tally.py; SQLite
-counts them, no urge is loaded) or a list of urges, and the guard events. Words follow tone.md: cumulative counts and urges ridden out lead, a
-look is never counted as contact, and nothing resets dramatically.
+counts them, no urge is loaded) or a list of urges, and the guard events. Words
+follow tone.md: cumulative counts and urges ridden out lead, a look is never
+counted as contact, no figure drops to zero because of a look, and nothing
+resets dramatically.
 
 An urge counts once, at the local time of its first attempt; its repeats do not
-add urges. The period is [since, until).
+add urges. The period is [since, until), and never starts before the log began:
+no day before nocontact was there is counted as a quiet one.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ EVENT_WORDS = {
 
 
 class Trend(NamedTuple):
-    previous: int  # urges in the period of the same length just before `since`
+    previous: int | None  # urges in the period of the same length just before `since`; None: the log began since
     current: int  # urges in this period
 
 
@@ -48,9 +51,10 @@ class GuardEvent(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Review:
-    since: datetime
+    since: datetime  # the period's start: the one asked for, or when the log began if that was later
     until: datetime
     tz: tzinfo
+    from_beginning: bool  # the period was asked to start before the log began, and starts when it began
     per_day: tuple[tuple[date, int], ...]  # every local day in [since, until), zeros included
     by_hour: tuple[int, ...]  # 24 counts, local hour of day
     by_weekday_hour: tuple[tuple[int, ...], ...]  # 7 rows (Monday first) of 24 counts
@@ -62,9 +66,9 @@ class Review:
     trend: Trend
     longest_stretch_hours: float  # longest time without an urge inside the period, to `until` included
     hardest_hour: int | None  # the local hour with the most urges (earliest on a tie); None without urges
-    days_without_opening: int  # local days since a person's profile was last opened (see _days_without_opening)
-    days_not_opened: int  # local days of the period on which no person's profile was opened (cumulative)
-    by_target: tuple[tuple[str, int], ...]  # "J · instagram" or "dating · tinder.com"; most first
+    days_without_contact: int  # local days in a row, today included, with no message sent to them (a look counts not)
+    days_no_window: int  # local days of the period on which no window was opened (cumulative)
+    by_target: tuple[tuple[str, int], ...]  # "J · instagram" or "dating site · tinder.com"; most first
     triggers: tuple[tuple[str, int], ...]  # from the person's notes; most first
     guard_events: tuple[GuardEvent, ...]
 
@@ -78,6 +82,7 @@ class Review:
             "since": self.since.isoformat(),
             "until": self.until.isoformat(),
             "timezone": str(self.tz),
+            "from_beginning": self.from_beginning,
             "total": self.total,
             "ridden_out": self.ridden_out,
             "opened": self.opened,
@@ -86,8 +91,8 @@ class Review:
             "trend": {"previous": self.trend.previous, "current": self.trend.current},
             "longest_stretch_hours": self.longest_stretch_hours,
             "hardest_hour": self.hardest_hour,
-            "days_without_opening": self.days_without_opening,
-            "days_not_opened": self.days_not_opened,
+            "days_without_contact": self.days_without_contact,
+            "days_no_window": self.days_no_window,
             "per_day": [[day.isoformat(), count] for day, count in self.per_day],
             "by_hour": list(self.by_hour),
             "by_weekday_hour": [list(row) for row in self.by_weekday_hour],
@@ -115,7 +120,9 @@ def _last_day(until: datetime, tz: tzinfo) -> date:
 
 
 def _local_days(since: datetime, until: datetime, tz: tzinfo) -> list[date]:
-    day, last = since.astimezone(tz).date(), _last_day(until, tz)
+    """Every local day from `since`'s to `until`'s (excluded), at least one."""
+    day = since.astimezone(tz).date()
+    last = max(day, _last_day(until, tz))
     days = []
     while day <= last:
         days.append(day)
@@ -123,46 +130,53 @@ def _local_days(since: datetime, until: datetime, tz: tzinfo) -> list[date]:
     return days
 
 
-def _days_without_opening(tally: Tally, since: datetime, until: datetime, tz: tzinfo) -> int:
-    """Local calendar days from the last opening of a person's profile to the period's last day.
+def _days_without_contact(tally: Tally, since: datetime, until: datetime, tz: tzinfo) -> int:
+    """Local days in a row, up to the period's last day and including it, with no message sent to them.
 
-    Opened today: 0. Never opened: days since the log's first urge or since `since`, the
-    earlier. Only a person's profiles count (a dating site opened does not); urges from
-    `until` on are not seen.
+    A message sent today: 0. None ever: every day since the log began (or since `since`, when
+    that is not known), today included. A look, a blocked attempt, an opened window leave it as
+    it is: only contact counts. Urges from `until` on are not seen.
     """
-    start = tally.last_look or min(since, tally.earliest or since)
-    return max(0, (_last_day(until, tz) - start.astimezone(tz).date()).days)
+    last = _last_day(until, tz)
+    if tally.last_contact is not None:
+        return max(0, (last - tally.last_contact.astimezone(tz).date()).days)
+    return max(0, (last - (tally.began or since).astimezone(tz).date()).days + 1)
 
 
 def summarise(urges: list[Urge], events: list[tuple[str, str, str]], *, since: datetime, until: datetime,
-              tz: tzinfo, previous: list[Urge] | None = None) -> Review:
+              tz: tzinfo, previous: list[Urge] | None = None, began: datetime | None = None) -> Review:
     """The figures for [since, until), in local time `tz`, from a list of urges.
 
     `urges` may hold more than the period (e.g. the whole log): only the period is
-    counted, and earlier urges serve for the trend and "days without opening".
+    counted, and earlier urges serve for the trend and "days without contact".
     `previous` (optional) holds more urges for those two figures, e.g. when `urges`
     was read with `since`. `events` are store.events() rows: (UTC ISO time, kind, detail).
-    A log counts its own urges (`UrgeLog.tally`) for `review_of`, to the same figures.
+    `began`: when the log began, if known (no time before it is counted).
+    A log counts its own urges (`tally.of_log`) for `review_of`, to the same figures.
     """
-    return review_of(from_urges([*(previous or []), *urges], since, until), events, since=since, until=until, tz=tz)
+    counts = from_urges([*(previous or []), *urges], since, until, began)
+    return review_of(counts, events, since=since, until=until, tz=tz)
 
 
 def review_of(tally: Tally, events: list[tuple[str, str, str]], *, since: datetime, until: datetime,
               tz: tzinfo) -> Review:
     """The figures for [since, until) in local time `tz`, from the counts of agent/tally.py."""
     # Real elapsed time throughout (UTC): two times in one zone would otherwise subtract as wall-clock times.
-    since, until = _utc(since), _utc(until)
+    asked, until = _utc(since), _utc(until)
+    # No time before the log began is counted: not as quiet days, not as a stretch, not as a period to compare.
+    since = min(max(asked, tally.began or asked), until)
+    comparable = tally.began is None or tally.began <= asked - (until - asked)
     days = _local_days(since, until, tz)
     per_day: Counter = Counter()
     by_hour = [0] * 24
     grid = [[0] * 24 for _ in range(7)]
     opened_days = set()
-    for quarter, count, looks in tally.quarters:
+    for quarter, count, windows in tally.quarters:
         moment = datetime.fromtimestamp(quarter * QUARTER, UTC).astimezone(tz)
         per_day[moment.date()] += count
         by_hour[moment.hour] += count
         grid[moment.weekday()][moment.hour] += count
-        if looks:
+        if windows:
             opened_days.add(moment.date())
     if tally.total:
         longest = max(tally.first - since, tally.longest_gap, until - tally.last)
@@ -178,6 +192,7 @@ def review_of(tally: Tally, events: list[tuple[str, str, str]], *, since: dateti
         since=since.astimezone(tz),
         until=until.astimezone(tz),
         tz=tz,
+        from_beginning=since > asked,
         per_day=tuple((day, per_day[day]) for day in days),
         by_hour=tuple(by_hour),
         by_weekday_hour=tuple(tuple(row) for row in grid),
@@ -186,11 +201,11 @@ def review_of(tally: Tally, events: list[tuple[str, str, str]], *, since: dateti
         opened=tally.opened,
         contacted=tally.contacted,
         blocked_only=tally.blocked_only,
-        trend=Trend(tally.previous, tally.total),
+        trend=Trend(tally.previous if comparable else None, tally.total),
         longest_stretch_hours=round(longest.total_seconds() / 3600, 1),
         hardest_hour=max(range(24), key=lambda hour: (by_hour[hour], -hour)) if tally.total else None,
-        days_without_opening=_days_without_opening(tally, since, until, tz),
-        days_not_opened=sum(1 for day in days if day not in opened_days),
+        days_without_contact=_days_without_contact(tally, since, until, tz),
+        days_no_window=sum(1 for day in days if day not in opened_days),
         by_target=tally.by_target,
         triggers=tally.triggers,
         guard_events=tuple(guard),
@@ -222,14 +237,23 @@ def _bar(count: int, most: int) -> str:
     return BLOCKS[-1] * full + (BLOCKS[part] if part else "")
 
 
-def _period_words(review: Review) -> str:
-    return f"the previous {plural(review.days, 'day')}"
+def span_words(review: Review) -> str:
+    """The period in words: "in the last 30 days", or "in your first 3 days with nocontact" when the log began
+    inside it (nothing before that is counted)."""
+    if review.from_beginning:
+        return "on your first day with nocontact" if review.days == 1 else f"in your first {review.days} days with nocontact"
+    return "today" if review.days == 1 else f"in the last {review.days} days"
 
 
 def trend_words(review: Review) -> str:
     """The trend, worded gently; shared by the terminal and the page."""
     previous, current = review.trend
-    period = _period_words(review)
+    if previous is None:
+        if review.from_beginning:
+            when = "today" if review.days == 1 else f"on {review.since.strftime('%a %d %b')}"
+            return f"Nothing to compare with yet: nocontact began {when}."
+        return f"Nothing to compare with yet: nocontact began less than {plural(review.days, 'day')} before this."
+    period = f"the previous {plural(review.days, 'day')}"
     if current < previous:
         return f"Fewer urges than {period}: {current} vs {previous}."
     if current == previous:
@@ -238,6 +262,32 @@ def trend_words(review: Review) -> str:
         return f"About the same as {period}: {current} vs {previous}."
     more = "A few more" if current - previous <= max(3, previous // 4) else "More"
     return f"{more} than {period}: {current} vs {previous}; that happens, and it passes."
+
+
+def outcome_line(total: int, ridden_out: int, paused: int, opened: int, contacted: int) -> str:
+    """What became of the urges, said only as far as it is known, and no part that is none:
+    "5 urges in all: 2 ridden out (closed or waited), 3 paused by nocontact and left at that." A page
+    closed with its tab is an urge paused and left at that: nothing more is known of it, and nothing
+    more happened."""
+    parts = [(count, listed, alone) for count, listed, alone in (
+        (ridden_out, f"{ridden_out} ridden out (closed or waited)", "ridden out (closed or waited)"),
+        (paused, f"{paused} paused by nocontact and left at that", "paused by nocontact and left at that"),
+        (opened, f"{plural(opened, 'time')} you chose to look", "a time you chose to look"),
+        (contacted, f"{plural(contacted, 'message')} you chose to send in a window",
+         "a message you chose to send in a window"),
+    ) if count]
+    if not parts:
+        return f"{plural(total, 'urge')}."
+    if len(parts) == 1 and parts[0][0] == total:
+        return f"{plural(total, 'urge')}, {'each ' if total > 1 else ''}{parts[0][2]}."
+    return f"{plural(total, 'urge')} in all: " + ", ".join(listed for _, listed, _ in parts) + "."
+
+
+def urges_line(urges: list[Urge]) -> str:
+    """`outcome_line` for a list of urges (`nocontact urges`)."""
+    outcomes = Counter("contact" if u.source == "contact" else u.outcome for u in urges)
+    return outcome_line(len(urges), outcomes["closed"] + outcomes["waited"], outcomes["blocked"],
+                        outcomes["overridden"], outcomes["contact"])
 
 
 def hour_words(hour: int) -> str:
@@ -258,31 +308,34 @@ def event_words(event: GuardEvent) -> str:
 
 
 def headline_lines(review: Review) -> list[str]:
-    """The encouraging, cumulative figures that lead, on the terminal and the page."""
-    days = plural(review.days, "day")
+    """The encouraging, cumulative figures that lead, on the terminal and the page. None of them
+    drops to zero because of a look."""
+    span = span_words(review)
     lines = []
     if review.ridden_out:
-        lines.append(f"You rode out {plural(review.ridden_out, 'urge')} in the last {days}.")
+        lines.append(f"You rode out {plural(review.ridden_out, 'urge')} {span}.")
     elif review.total:
-        lines.append(f"{plural(review.total, 'urge')} caught and logged in the last {days}; each one shows a pattern.")
+        lines.append(f"{plural(review.total, 'urge')} caught and logged {span}; each one shows a pattern.")
     else:
-        lines.append(f"No urges logged in the last {days}. A quiet stretch.")
-    lines.append(f"On {review.days_not_opened} of {plural(review.days, 'day')} you didn't open their profile.")
+        lines.append(f"No urges logged {span}. {'A quiet start.' if review.from_beginning else 'A quiet stretch.'}")
+    if review.days == 1 and review.days_no_window:
+        lines.append(f"No window was opened {span}.")
+    elif review.days > 1 and review.days_no_window:
+        lines.append(f"On {review.days_no_window} of {review.days} days every window stayed closed.")
+    if review.days_without_contact:
+        lines.append(f"Days without contact, as far as nocontact can tell: {review.days_without_contact}.")
+    else:
+        lines.append("A message went to them today. Each day without contact counts from here.")
     if review.total:
-        parts = [f"{review.ridden_out} ridden out (closed or waited)",
-                 f"{review.blocked_only} paused by nocontact"]
-        if review.opened:
-            parts.append(f"{plural(review.opened, 'time')} you chose to look")
-        if review.contacted:
-            parts.append(f"{plural(review.contacted, 'message')} you chose to send in a window")
-        lines.append(f"{plural(review.total, 'urge')} in all: " + ", ".join(parts) + ".")
+        lines.append(outcome_line(review.total, review.ridden_out, review.blocked_only, review.opened,
+                                  review.contacted))
         if review.opened:
             lines.append("A look is information, not contact.")
     return lines
 
 
 def detail_lines(review: Review) -> list[str]:
-    """Trend, stretch, hardest hour, days without opening: the rest of the summary, as sentences."""
+    """Trend, stretch, hardest hour: the rest of the summary, as sentences."""
     lines = [trend_words(review),
              f"Longest stretch without an urge: {_span_words(review.longest_stretch_hours)}."]
     if review.hardest_hour is not None:
@@ -291,7 +344,6 @@ def detail_lines(review: Review) -> list[str]:
         if cell and cell[2] > 1:
             line += f"; the busiest hour of the week was {WEEKDAY_PLURALS[cell[0]]} around {hour_words(cell[1])}"
         lines.append(line + ". It can help to plan something kind for that time.")
-    lines.append(f"Days in a row, up to today, without opening their profile: {review.days_without_opening}.")
     return lines
 
 

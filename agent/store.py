@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from agent import logfile
+from agent.engine.categories import site_words
 from agent.logfile import LogDamaged  # noqa: F401 (what a reader of a damaged log meets)
 
 DEBOUNCE_SECONDS = 60.0
+BEGAN_KEY = "began"  # the state row that says when this log began (created, or wiped)
 WAITING_MOST = 1000  # new urges held in memory while the disk does not answer; beyond, they are counted only
 OUTCOMES = ("blocked", "closed", "waited", "overridden")
 TRIGGERS = (
@@ -96,7 +98,8 @@ CREATE TABLE IF NOT EXISTS letters (
     subject TEXT,
     text    TEXT
 );
--- Signed agent state, e.g. the config in force.
+-- Signed agent state, e.g. the config in force; and when this log began (unsigned: the review counts no
+-- time before it).
 CREATE TABLE IF NOT EXISTS state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL,
@@ -138,10 +141,10 @@ class Urge:
 
 
 def target_of(person: str | None, platform: str | None, category: str | None, site: str | None) -> str:
-    """What an urge led to, as the review shows it: "J · instagram" or "dating · tinder.com"."""
+    """What an urge led to, as the review shows it: "J · instagram" or "dating site · tinder.com"."""
     if person:
         return f"{person} · {platform or 'web'}"
-    return f"{category or 'site'} · {site or ''}"
+    return f"{site_words(category) if category else 'site'} · {site or ''}"
 
 
 URGE_COLUMNS = ("id", "time", "last_time", "person", "platform", "category", "site", "url", "rule", "source",
@@ -173,6 +176,10 @@ def where(since: datetime | None = None, until: datetime | None = None, **filter
     return (f" WHERE {' AND '.join(conditions)}" if conditions else ""), args
 
 
+def _mark_began(db: sqlite3.Connection, moment: float) -> None:
+    db.execute(f"INSERT OR REPLACE INTO state (key, value, sig) VALUES ('{BEGAN_KEY}', ?, '')", (_iso(moment),))
+
+
 @dataclass(eq=False, slots=True)
 class Pending:
     """A new urge taken in memory, its row not yet committed; `committed` gets its id."""
@@ -186,8 +193,11 @@ class Pending:
     committed: Future = field(default_factory=Future)
 
 
-def _setup(db: sqlite3.Connection) -> None:
+def _setup(db: sqlite3.Connection, clock: Callable[[], float]) -> None:
+    new = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'urges'").fetchone() is None
     db.executescript(SCHEMA)
+    if new:
+        _mark_began(db, clock())
     present = {row[1] for row in db.execute("PRAGMA table_info(urges)")}
     for column, kind in ADDED_COLUMNS.items():
         if column not in present:
@@ -213,7 +223,8 @@ class UrgeLog:
         self._recent: dict[tuple, tuple[int | Pending, float]] = {}  # target -> (urge id or waiting urge, last seen)
         self._repeats: dict[int, tuple[int, float]] = {}  # urge id -> (repeats not yet written, last seen)
         self._waiting = 0  # urges taken and not yet committed
-        self._file = logfile.LogFile(path, _setup, clock=clock, mend=mend, on_fresh=self._fresh)
+        self._file = logfile.LogFile(path, lambda db: _setup(db, clock), clock=clock, mend=mend,
+                                     on_fresh=self._fresh)
         self.path = self._file.path
 
     @property
@@ -426,6 +437,7 @@ class UrgeLog:
                 self._repeats.clear()
                 self._recent.clear()
             db.executescript("DELETE FROM urges; DELETE FROM steps; DELETE FROM events; DELETE FROM letters;")
+            _mark_began(db, self._clock())  # what was before is gone: the review starts here
             db.execute("INSERT INTO events (time, kind, detail) VALUES (?, 'wiped', 'the log was wiped')",
                        (_iso(self._clock()),))
             db.execute("VACUUM")

@@ -1,7 +1,8 @@
 """The counts behind the review, from the log by SQL or from a list of urges: the same figures either way.
 
 The review needs counts, not urges: how many in each local day and hour, by
-outcome, by target, by trigger, the longest gap, the last look. SQLite counts
+outcome, by target, by trigger, the longest gap, the last contact, and when the
+log began (no time before it is counted). SQLite counts
 them per UTC quarter hour (GROUP BY), and the review turns each quarter into
 local time: every time zone in use is a whole number of quarter hours from UTC,
 so an urge's local day, hour and weekday are its quarter's. 200,000 urges are
@@ -17,25 +18,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from agent.store import Urge, UrgeLog, target_of, where
+from agent.store import BEGAN_KEY, Urge, UrgeLog, target_of, where
 
 QUARTER = 900  # seconds
 # An urge's time in whole seconds since the epoch. julianday() is several times faster than strftime('%s'),
 # and exact to the second here; unixepoch() would need SQLite 3.38.
 SECONDS = "CAST(round((julianday(time) - 2440587.5) * 86400) AS INTEGER)"
 RIDDEN_OUT = ("closed", "waited")
-# A person's profile opened through a window; a message sent in a window is contact, counted apart.
-LOOKED_SQL = "(outcome = 'overridden' AND person IS NOT NULL AND person != '' AND source != 'contact')"
-
-
-def looked(urge: Urge) -> bool:
-    return urge.outcome == "overridden" and bool(urge.person) and urge.source != "contact"
+# Contact is a message that was actually sent (in a window); a look, even through a window, never is.
+CONTACT = "contact"
+# Every record in the log has a time: the earliest of them (or the log's own mark) is when it began.
+BEGAN_SQL = (f"SELECT MIN(t) FROM (SELECT value AS t FROM state WHERE key = '{BEGAN_KEY}' "
+             "UNION ALL SELECT MIN(time) FROM urges UNION ALL SELECT MIN(time) FROM events "
+             "UNION ALL SELECT MIN(time) FROM steps UNION ALL SELECT MIN(time) FROM letters)")
 
 
 @dataclass(frozen=True, slots=True)
 class Tally:
     """What the review counts in [since, until), and the two figures that look further back."""
-    quarters: tuple[tuple[int, int, int], ...]  # (UTC quarter hour: seconds since the epoch // 900, urges, looks)
+    quarters: tuple[tuple[int, int, int], ...]  # (UTC quarter hour: seconds since the epoch // 900, urges, windows)
     total: int
     ridden_out: int  # closed or waited
     opened: int  # overridden, apart from contact
@@ -47,8 +48,8 @@ class Tally:
     last: datetime | None
     longest_gap: timedelta  # between two urges inside one after the other
     previous: int  # urges in the period of the same length just before `since`
-    last_look: datetime | None  # the latest look before `until`, however old
-    earliest: datetime | None  # the earliest urge before `until`
+    last_contact: datetime | None  # the latest message sent to them before `until`, however old
+    began: datetime | None  # when the log began (its first record); None: not known
 
 
 def _ranked(counter: Counter) -> tuple[tuple[str, int], ...]:
@@ -59,8 +60,9 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def from_urges(urges: Iterable[Urge], since: datetime, until: datetime) -> Tally:
-    """Count a list of urges (it may hold more than the period; earlier ones serve the trend and the last look)."""
+def from_urges(urges: Iterable[Urge], since: datetime, until: datetime, began: datetime | None = None) -> Tally:
+    """Count a list of urges (it may hold more than the period; earlier ones serve the trend and the last contact).
+    `began`: when the log began, if known."""
     since, until = _utc(since), _utc(until)
     history = sorted({u.id: u for u in urges}.values(), key=lambda u: (_utc(u.time), u.id))
     inside = [u for u in history if since <= _utc(u.time) < until]
@@ -69,15 +71,15 @@ def from_urges(urges: Iterable[Urge], since: datetime, until: datetime) -> Tally
     for urge in inside:
         cell = quarters.setdefault(int(urge.time.timestamp()) // QUARTER, [0, 0])
         cell[0] += 1
-        cell[1] += looked(urge)
+        cell[1] += urge.outcome == "overridden"
     times = [_utc(u.time) for u in inside]
-    looks = [_utc(u.time) for u in before if looked(u)]
+    contacts = [_utc(u.time) for u in before if u.source == CONTACT]
     return Tally(
         quarters=tuple((q, n, k) for q, (n, k) in sorted(quarters.items())),
         total=len(inside),
         ridden_out=sum(1 for u in inside if u.outcome in RIDDEN_OUT),
         opened=sum(1 for u in inside if u.outcome == "overridden" and u.source != "contact"),
-        contacted=sum(1 for u in inside if u.source == "contact"),
+        contacted=sum(1 for u in inside if u.source == CONTACT),
         blocked_only=sum(1 for u in inside if u.outcome == "blocked"),
         by_target=_ranked(Counter(u.target for u in inside)),
         triggers=_ranked(Counter(u.trigger for u in inside if u.trigger)),
@@ -85,8 +87,8 @@ def from_urges(urges: Iterable[Urge], since: datetime, until: datetime) -> Tally
         last=times[-1] if times else None,
         longest_gap=max((b - a for a, b in zip(times, times[1:], strict=False)), default=timedelta(0)),
         previous=sum(1 for u in history if since - (until - since) <= _utc(u.time) < since),
-        last_look=max(looks, default=None),
-        earliest=_utc(before[0].time) if before else None,
+        last_contact=max(contacts, default=None),
+        began=_utc(began) if began else None,
     )
 
 
@@ -108,7 +110,8 @@ def from_db(db: sqlite3.Connection, since: datetime, until: datetime) -> Tally:
     since, until = _utc(since), _utc(until)  # real elapsed time: a zone's wall clock jumps
     inside, args = where(since, until)
     quarters = db.execute(
-        f"SELECT {SECONDS} / {QUARTER} AS q, COUNT(*), TOTAL({LOOKED_SQL}), TOTAL(outcome IN ('closed', 'waited')), "
+        f"SELECT {SECONDS} / {QUARTER} AS q, COUNT(*), TOTAL(outcome = 'overridden'), "
+        "TOTAL(outcome IN ('closed', 'waited')), "
         "TOTAL(outcome = 'overridden' AND source != 'contact'), TOTAL(source = 'contact'), "
         f"TOTAL(outcome = 'blocked') FROM urges{inside} GROUP BY q ORDER BY q", args).fetchall()
     targets: Counter = Counter()
@@ -124,8 +127,9 @@ def from_db(db: sqlite3.Connection, since: datetime, until: datetime) -> Tally:
     previous_span, previous_args = where(since - (until - since), since)
     previous = db.execute(f"SELECT COUNT(*) FROM urges{previous_span}", previous_args).fetchone()[0]
     before, before_args = where(None, until)
-    last_look, = db.execute(f"SELECT MAX(time) FROM urges{before} AND {LOOKED_SQL}", before_args).fetchone()
-    earliest, = db.execute(f"SELECT MIN(time) FROM urges{before}", before_args).fetchone()
+    last_contact, = db.execute(f"SELECT MAX(time) FROM urges{before} AND source = '{CONTACT}'",
+                               before_args).fetchone()
+    began, = db.execute(BEGAN_SQL).fetchone()
     total = sum(row[1] for row in quarters)
     ridden_out, opened, contacted, blocked_only = (int(sum(row[i] for row in quarters)) for i in range(3, 7))
     return Tally(
@@ -133,5 +137,5 @@ def from_db(db: sqlite3.Connection, since: datetime, until: datetime) -> Tally:
         total=total, ridden_out=ridden_out, opened=opened, contacted=contacted, blocked_only=blocked_only,
         by_target=_ranked(targets), triggers=_ranked(triggers),
         first=_at(first), last=_at(last), longest_gap=timedelta(seconds=gap), previous=previous,
-        last_look=_moment(last_look), earliest=_moment(earliest),
+        last_contact=_moment(last_contact), began=_moment(began),
     )

@@ -27,3 +27,10 @@ CATEGORIES: tuple[Category, ...] = (
 )
 CATEGORY_KEYS: tuple[str, ...] = tuple(category.key for category in CATEGORIES)
 BY_KEY: dict[str, Category] = {category.key: category for category in CATEGORIES}
+
+
+def site_words(key: str) -> str:
+    """One site of a category without its article, for a list or a heading: "people-search site".
+    A category of the person's own (a list they named) is shown by its own name."""
+    category = BY_KEY.get(key)
+    return category.label.split(" ", 1)[1] if category else key

@@ -137,7 +137,7 @@ def test_urges_formats(home):
     log.record(Decision("u", "block", "category", category="dating", rule="r", site="tinder.com"), "https://tinder.com/")
     log.close()
     as_json = json.loads(nocontact("urges", "--json", home=home).stdout)
-    assert [u["target"] for u in as_json] == ["J · instagram", "dating · tinder.com"]
+    assert [u["target"] for u in as_json] == ["J · instagram", "dating site · tinder.com"]
     rows = list(csv.DictReader(io.StringIO(nocontact("urges", "--csv", "--since", "7d", home=home).stdout)))
     assert [r["site"] for r in rows] == ["", "tinder.com"]
     table = nocontact("urges", home=home).stdout
@@ -426,7 +426,7 @@ def test_notes_after_the_fact(filled):
 def test_export_formats(filled):
     home = filled
     rows = list(csv.DictReader(io.StringIO(nocontact("export", "--format", "csv", home=home).stdout)))
-    assert [r["target"] for r in rows] == ["J · instagram", "dating · tinder.com", "J · x"]
+    assert [r["target"] for r in rows] == ["J · instagram", "dating site · tinder.com", "J · x"]
     assert "intensity_before" in rows[0]
     records = json.loads(nocontact("export", "--format", "json", "--person", "J", home=home).stdout)
     assert [r["id"] for r in records] == [1, 3]

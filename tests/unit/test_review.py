@@ -18,6 +18,7 @@ from tests.conftest import Clock
 TZ = ZoneInfo("Europe/Berlin")  # June 2026 is CEST throughout: UTC+2
 SINCE = datetime(2026, 6, 1, tzinfo=TZ)  # a Monday
 UNTIL = datetime(2026, 7, 1, tzinfo=TZ)  # 30 days later, excluded
+BEGAN = datetime(2026, 4, 20, 12, tzinfo=TZ)  # when the log began: well before the previous period
 HOSTILE = "<script>alert('hi')</script>"
 STOPPED = "stopped at once by a signal (Ctrl+C, or the service being stopped)"
 
@@ -57,7 +58,7 @@ def add(log: UrgeLog, clock: Clock, when: str, decision: Decision, outcome: str 
 @pytest.fixture
 def month(tmp_path):
     """June 2026 for someone a few weeks out, plus the May before it (the previous period)."""
-    clock = Clock()
+    clock = Clock(BEGAN.timestamp())
     log = UrgeLog(tmp_path / "urges.sqlite3", clock=clock)
     # Before the previous period (May 2 00:00 is its start): never counted.
     add(log, clock, "2026-05-01 23:59", IG)
@@ -108,6 +109,7 @@ EXPECTED = {
     "since": "2026-06-01T00:00:00+02:00",
     "until": "2026-07-01T00:00:00+02:00",
     "timezone": "Europe/Berlin",
+    "from_beginning": False,  # the log began on 20 Apr, before the period and the one before it
     "total": 16,  # urges 1-16; urge 1's three requests are one urge
     "ridden_out": 10,  # closed 1, 2, 6, 7, 9, 11, 12, 14 and waited 3, 10
     "opened": 3,  # 5 and 13 (J), 16 (tinder.com)
@@ -118,10 +120,10 @@ EXPECTED = {
     # longest is 12 -> 13 (15 Jun 07:50 -> 19 Jun 23:00): 111.2 h.
     "longest_stretch_hours": 125.0,
     "hardest_hour": 23,  # 8 urges at 23:xx: 1, 2, 5, 7, 9, 11, 13, 15
-    # The last look at J's profile was urge 13 on 19 Jun; the period's last day is 30 Jun: 30 - 19 = 11.
-    # (Urge 16 opened a dating site, not their profile; the 1 Jul look is at `until`, outside.)
-    "days_without_opening": 11,
-    "days_not_opened": 28,  # 30 days minus 6 Jun (urge 5) and 19 Jun (urge 13)
+    # No message was ever sent to them: every day from 20 Apr (when the log began) to 30 Jun, both included:
+    # 11 + 31 + 30 = 72. The looks (urges 5, 13) leave it as it is.
+    "days_without_contact": 72,
+    "days_no_window": 27,  # 30 days minus 6 Jun (urge 5), 19 Jun (urge 13) and 25 Jun (urge 16, a dating site)
     "per_day": [
         ["2026-06-01", 2], ["2026-06-02", 1], ["2026-06-03", 0], ["2026-06-04", 1], ["2026-06-05", 0],
         ["2026-06-06", 1], ["2026-06-07", 2], ["2026-06-08", 0], ["2026-06-09", 0], ["2026-06-10", 1],
@@ -142,8 +144,8 @@ EXPECTED = {
         [1] + [0] * 20 + [1, 0, 3],  # Sun: 6 at 00, 10 at 21; 7, 11 and 15 at 23
     ],
     # J · instagram: 1, 2, 5, 6, 8, 9, 11, 13, 14; facebook 3, 10; x 7, 15; tinder 4, 16; bumble 12.
-    "by_target": {"J · instagram": 9, "J · facebook": 2, "J · x": 2, "dating · tinder.com": 2,
-                  "dating · bumble.com": 1},
+    "by_target": {"J · instagram": 9, "J · facebook": 2, "J · x": 2, "dating site · tinder.com": 2,
+                  "dating site · bumble.com": 1},
     "triggers": {"anniversary or date": 2, "loneliness": 2, "after drinking": 1, "boredom": 1, "late night": 1,
                  "they contacted me": 1},
     "guard_events": [{"time": "2026-06-12T03:00:00+02:00", "kind": "stopped", "detail": STOPPED}],
@@ -151,7 +153,7 @@ EXPECTED = {
 
 
 def review_of(log: UrgeLog) -> Review:
-    return summarise(log.urges(), log.events(), since=SINCE, until=UNTIL, tz=TZ)
+    return summarise(log.urges(), log.events(), since=SINCE, until=UNTIL, tz=TZ, began=BEGAN)
 
 
 def test_month_figures_match_hand_computed_values(month):
@@ -163,7 +165,7 @@ def test_previous_urges_can_be_passed_separately(month):
     log, _ = month
     span = UNTIL - SINCE
     review = summarise(log.urges(since=SINCE), log.events(), since=SINCE, until=UNTIL, tz=TZ,
-                       previous=log.urges(since=SINCE - span))
+                       previous=log.urges(since=SINCE - span), began=BEGAN)
     assert review.as_json() == EXPECTED
 
 
@@ -179,14 +181,16 @@ def test_terminal_leads_with_what_was_ridden_out(month):
     text = render_terminal(review_of(log))
     lines = text.splitlines()
     assert lines[0] == "You rode out 10 urges in the last 30 days."
-    assert lines[1] == "On 28 of 30 days you didn't open their profile."
+    assert lines[1] == "On 27 of 30 days every window stayed closed."
+    assert lines[2] == "Days without contact, as far as nocontact can tell: 72."
     for figure in (
-        "16 urges in all: 10 ridden out (closed or waited), 3 paused by nocontact, 3 times you chose to look.",
+        "16 urges in all: 10 ridden out (closed or waited), 3 paused by nocontact and left at that, "
+        "3 times you chose to look.",
         "Fewer urges than the previous 30 days: 16 vs 19.",
         "Longest stretch without an urge: 5 days 5 hours.",
         "Most urges came around 23:00; the busiest hour of the week was Sundays around 23:00.",
-        "Days in a row, up to today, without opening their profile: 11.",
-        "Where they led: J · instagram 9, J · facebook 2, J · x 2, dating · tinder.com 2, dating · bumble.com 1.",
+        "Where they led: J · instagram 9, J · facebook 2, J · x 2, dating site · tinder.com 2, "
+        "dating site · bumble.com 1.",
         "What set them off, from your notes: anniversary or date 2, loneliness 2,",
         "Fri 12 Jun 03:00: nocontact was switched off — " + STOPPED,
     ):
@@ -238,7 +242,8 @@ def test_review_page_charts_and_forms(month):
     assert "<form class='filters' method='get'>" in page
     for name in ("person", "category", "source", "outcome"):
         assert f"<select name='{name}'>" in page
-    assert "<option value='J' selected>J</option>" in page and "<option value='process'>process</option>" in page
+    assert "<option value='J' selected>J</option>" in page and "<option value='process'>app</option>" in page
+    assert "<option value='dating'>dating site</option>" in page  # a category in words, chosen by its key
 
     # Escaped, private, self-contained, phone-friendly.
     assert "<script" not in page
@@ -273,8 +278,9 @@ def test_daylight_saving_day_and_a_few_more_than_before():
     # Gaps: 28 Mar 00:00+01 -> 29 Mar 01:30+01 = 25.5 h; 1 h; 29 Mar 01:30 UTC -> 30 Mar 18:00 UTC = 40.5 h;
     # 30 Mar 18:00 UTC -> 30 Mar 22:00 UTC (until) = 4 h.
     assert data["longest_stretch_hours"] == 40.5
-    # Never opened their profile: counted from the earliest of the first urge (26 Mar) and since: 30 - 26 = 4.
-    assert data["days_without_opening"] == 4 and data["days_not_opened"] == 3
+    # No message ever, and when the log began is not known: every day of the period, 28 to 30 Mar.
+    # A window opened on 30 Mar (urge 5, a site).
+    assert data["days_without_contact"] == 3 and data["days_no_window"] == 2
     assert data["hardest_hour"] == 1  # a tie of single urges: the earliest hour
     text = render_terminal(review)
     assert "A few more than the previous 3 days: 3 vs 2; that happens, and it passes." in text
@@ -292,8 +298,8 @@ def test_a_message_sent_in_a_window_is_contact_and_never_a_look(tmp_path):
     review = summarise(log.urges(), [], since=since, until=until, tz=TZ)
     log.close()
     assert (review.opened, review.contacted, review.blocked_only) == (1, 1, 1)
-    assert review.days_without_opening == 5  # from the look on 2 Aug, not the message on 5 Aug
-    assert review.days_not_opened == 6
+    assert review.days_without_contact == 2  # 6 and 7 Aug: from the message on 5 Aug, not the look on 2 Aug
+    assert review.days_no_window == 5  # windows opened on 2 Aug (the look) and 5 Aug (the message)
     text = render_terminal(review)
     assert "1 time you chose to look, 1 message you chose to send in a window." in text
 
@@ -303,7 +309,7 @@ def test_a_quiet_period():
     review = summarise([], [], since=since, until=until, tz=TZ)
     data = review.as_json()
     assert data["total"] == 0 and data["hardest_hour"] is None and data["longest_stretch_hours"] == 168.0
-    assert data["days_without_opening"] == 6 and data["days_not_opened"] == 7  # 1 Aug to 7 Aug
+    assert data["days_without_contact"] == 7 and data["days_no_window"] == 7  # 1 Aug to 7 Aug
     assert data["by_weekday_hour"] == [[0] * 24] * 7
     text = render_terminal(review)
     assert text.startswith("No urges logged in the last 7 days. A quiet stretch.\n")
@@ -391,7 +397,8 @@ def test_counted_by_quarter_hour_every_urge_falls_on_its_own_local_day_and_hour(
         if new and rng.random() < 0.3:
             log.add_note(urge_id, trigger=rng.choice(TRIGGERS))
     urges = log.urges()
-    assert tally.of_log(log, since, until) == from_urges(urges, since, until)
+    counted = tally.of_log(log, since, until)
+    assert counted == from_urges(urges, since, until, began=counted.began)
     review = from_counts(tally.of_log(log, since, until), [], since=since, until=until, tz=tz)
     inside = [u.time.astimezone(tz) for u in urges if since <= u.time < until]
     per_day = {}
@@ -401,7 +408,7 @@ def test_counted_by_quarter_hour_every_urge_falls_on_its_own_local_day_and_hour(
     assert review.by_hour == tuple(sum(1 for m in inside if m.hour == hour) for hour in range(24))
     assert review.by_weekday_hour == tuple(tuple(sum(1 for m in inside if (m.weekday(), m.hour) == (day, hour))
                                                  for hour in range(24)) for day in range(7))
-    assert review == summarise(urges, [], since=since, until=until, tz=tz)
+    assert review == summarise(urges, [], since=since, until=until, tz=tz, began=counted.began)
     log.close()
 
 
@@ -433,7 +440,7 @@ def test_the_review_page_lists_one_page_of_urges_newest_page_first(tmp_path):
     assert shown_ids(latest) == list(range(PAGE_SIZE + 31, 2 * PAGE_SIZE + 31))  # oldest first within the page
     assert "100 of 230 urges: the latest." in latest
     assert "href='?page=2' rel='next'>Earlier urges</a>" in latest and "Later urges" not in latest
-    assert "230 urges in all" in latest  # the figures count every urge, not the page
+    assert "230 urges, each paused by nocontact and left at that." in latest  # every urge, not the page
     last = page_of(log, page="3")
     assert shown_ids(last) == list(range(1, 31)) and "Earlier urges" not in last
     assert "href='?page=2' rel='prev'>Later urges</a>" in last
@@ -457,7 +464,7 @@ def test_a_small_log_shows_all_its_urges_without_pages(month):
     now = datetime(2026, 6, 30, 22, tzinfo=TZ)
     page = review_page(log, {}, now=now, tz=TZ, note_token="tok", post_path="/review/note")
     june = log.urges(since=SINCE, until=now)
-    review = summarise(log.urges(), log.events(), since=SINCE, until=now, tz=TZ)
+    review = summarise(log.urges(), log.events(), since=SINCE, until=now, tz=TZ, began=BEGAN)
     assert page == review_html(review, june, note_token="tok", post_path="/review/note")
     assert "<nav class='pages'" not in page and shown_ids(page) == [ids[n] for n in range(1, 17)]
 

@@ -48,7 +48,7 @@ def test_a_pause_of_a_minute_starts_a_new_urge(log, clock):
 
 def test_different_targets_are_different_urges(log):
     assert log.record(PROFILE, "u")[1] and log.record(DATING, "u")[1]
-    assert [u.target for u in log.urges()] == ["J · instagram", "dating · tinder.com"]
+    assert [u.target for u in log.urges()] == ["J · instagram", "dating site · tinder.com"]
 
 
 def test_committed_urges_survive_without_close(tmp_path, clock):
@@ -295,7 +295,7 @@ def test_a_log_replaced_while_running_is_followed(tmp_path, clock):
     os.replace(other, path)
     clock.now += 120
     log.record(PROFILE, "u")
-    assert [u.target for u in log.urges()] == ["dating · tinder.com", "J · instagram"]
+    assert [u.target for u in log.urges()] == ["dating site · tinder.com", "J · instagram"]
     assert log.events()[0][1] == "log_replaced"
     log.close()
 

@@ -29,6 +29,7 @@ from agent.system.record import installed_pac_url
 from agent.system.sysproxy import ProxyWatch
 from agent.watcher import Watcher
 from agent.web.pac import PAC_PATH, STOPPED, pac_file, write_pac_file
+from agent.web.pages import config_kept_text
 from agent.web.server import PagesServer
 
 log = logging.getLogger("nocontact")
@@ -259,6 +260,7 @@ async def watch_config(agent: Agent) -> None:
             planned, lists_seen = agent.config_after(config), agent.lists.changes
             policy = await asyncio.to_thread(Policy, planned, agent.lists.for_policy(planned))
             outcome = agent.adopt(config, text, policy if agent.lists.changes == lists_seen else None)
+            agent.config_problem = None
             if outcome == "pending":
                 log.warning("The config was changed to loosen a rule. The stricter part applies now; the looser part "
                             "waits out the cooldown (`nocontact status` shows when).")
@@ -270,6 +272,10 @@ async def watch_config(agent: Agent) -> None:
             # Where, not what: the log may leave the data directory (journald), the values must not.
             log.warning("The changed config has a mistake (%s), so the last good one stays in force. "
                         "`nocontact check` shows what to fix.", err.where())
+            # Run as a service, nobody reads that log: a gentle note too, once for each mistake.
+            if agent.config_problem != err.where():
+                agent.notifier.notify(*config_kept_text(), target="config")
+            agent.config_problem = err.where()
 
 
 CA_POLL_SECONDS = 2.0

@@ -169,13 +169,21 @@ def test_click_through_step_away_ask_wait_cancel_then_open(page, proxy, artifact
 
     # Ask again; the wait passes (the injected clock), confirm once more, and the window opens.
     page.get_by_text(f"Ask to open it after a {minutes}-minute wait").click()
+    page.fill("input[name=reason]", "checking an old photo of mine")
     page.get_by_role("button", name=f"Start the {minutes}-minute wait").click()
     page.wait_for_selector("text=Waiting it out")
+    assert "What you hope to find: checking an old photo of mine" in page.inner_text("main")
     proxy.clock.advance(minutes * 60)
     page.reload()
     page.wait_for_selector("text=Still want to open it?")
+    assert "What you hoped to find: checking an old photo of mine" in page.inner_text("main")
     page.screenshot(path=str(artifacts / "still-want.png"))
     page.get_by_role("button", name="Open it for 10 minutes").click()
+    # A short page first, then on to the page itself.
+    page.wait_for_selector("h1:text('You chose to look.')")
+    assert "That's information, not failure." in page.inner_text("main")
+    page.screenshot(path=str(artifacts / "chose-to-look.png"))
+    page.get_by_role("link", name="Go on to the page").click()
     page.wait_for_selector("h1:text('origin page')")
     assert page.url == url
     proxy.clock.advance(10 * 60)

@@ -31,6 +31,7 @@ def test_ask_wait_confirm_open_and_close_by_itself(proxy):
     wait_url = "https://blog.test" + asked.headers["location"]
     waiting = proxy.fetch(wait_url)
     assert waiting.status == 200 and "Waiting it out" in waiting.text and "Close - I" in waiting.text
+    assert "What you hope to find: the school&#x27;s term dates" in waiting.text  # their own words, back
     assert proxy.fetch(url).status == 403  # still paused while waiting
 
     proxy.clock.advance((minutes - 1) * MINUTE)
@@ -38,11 +39,17 @@ def test_ask_wait_confirm_open_and_close_by_itself(proxy):
     proxy.clock.advance(MINUTE)
     ready = proxy.fetch(wait_url)
     assert "Still want to open it?" in ready.text
+    assert "What you hoped to find: the school&#x27;s term dates" in ready.text
     hold_id, token = re.search(r"name='id' value='(\d+)'><input type='hidden' name='token' value='(\w+)'",
                                ready.text).groups()
     opened = proxy.fetch("https://blog.test/.well-known/nocontact/open", method="POST", headers=FORM,
                          body=urlencode({"id": hold_id, "token": token}).encode())
-    assert opened.status == 303 and opened.headers["location"] == "/casey/2024/a-post"
+    assert opened.status == 303 and "https://blog.test" + opened.headers["location"] == wait_url
+    looked = proxy.fetch(wait_url)  # a short page first, then on
+    assert looked.status == 200 and "You chose to look." in looked.text
+    assert "That's information, not failure." in looked.text
+    assert f"/review?note={form['urge']}" in looked.text  # a note about what led here, on the review page
+    assert "href='/casey/2024/a-post'" in looked.text
     assert proxy.fetch(url).status == 200  # the window: the origin's page
     assert proxy.fetch("https://tinder.com/").status == 403  # for that target only
 

@@ -25,6 +25,10 @@ What is measured, in one process, with no I/O and no mitmproxy:
   so a broken engine cannot look fast. Nothing timed is asserted.
 
 `--profile` adds a cProfile run of the mix and prints the top functions.
+
+`--before REV` adds a comparison in the same run: policies compiled from the built-in lists as git revision
+REV had them and as they are now (each grown to the same N domains), compiled in turns, then deciding the same
+URLs (made from the domains both lists hold) in turns; medians and the ratio now / before.
 """
 
 from __future__ import annotations
@@ -37,9 +41,12 @@ import io
 import pstats
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import psutil
@@ -47,6 +54,7 @@ from tabulate import tabulate
 
 from agent.config import Config, parse_config
 from agent.engine.policy import Policy
+from agent.engine.urls import normalise_host
 from agent.lists.builtin import builtin
 
 PEOPLE = [
@@ -112,9 +120,24 @@ def make_config(people: list[Person]) -> str:
     )
 
 
-def make_lists(config: Config, total: int) -> dict[str, list[str]]:
-    """The built-in lists of the enabled categories, grown with synthetic domains to `total` in all."""
-    lists = {c: list(builtin(c)) for c in config.block.categories}
+def lists_at(rev: str | None) -> Callable[[str], list[str]]:
+    """A category's built-in list as it is now, or as the repository had it at git revision `rev`."""
+    if rev is None:
+        return lambda category: list(builtin(category))
+
+    def read(category: str) -> list[str]:
+        shown = subprocess.run(["git", "show", f"{rev}:config/lists/{category}.txt"], cwd=Path(__file__).parents[1],
+                               capture_output=True, text=True, check=True).stdout
+        lines = (line.split("#", 1)[0].strip() for line in shown.splitlines())
+        return [normalise_host(line) for line in lines if line]
+    return read
+
+
+def make_lists(config: Config, total: int, listed: Callable[[str], list[str]] | None = None) -> dict[str, list[str]]:
+    """The built-in lists of the enabled categories (now, or as `listed` reads them), grown with synthetic domains
+    to `total` in all."""
+    listed = listed or lists_at(None)
+    lists = {c: listed(c) for c in config.block.categories}
     missing = total - sum(len(v) for v in lists.values())
     names = [c for c in lists if c in SYNTHETIC]
     for k in range(max(0, missing)):
@@ -417,6 +440,41 @@ def run(domains: int, url_count: int, seed: int, profile: bool) -> int:
     return 1 if wrong else 0
 
 
+def compare(config: Config, people: list[Person], domains: int, url_count: int, seed: int, rev: str) -> int:
+    """Built-in lists at `rev` against now: compile and decide in turns, three rounds each."""
+    lists = {"before": make_lists(config, domains, lists_at(rev)), "now": make_lists(config, domains)}
+    listed = [{d for v in found.values() for d in v} for found in lists.values()]
+    cases = make_urls(url_count, people, sorted(listed[0] & listed[1]), seed)
+    compiles: dict[str, list[float]] = {k: [] for k in lists}
+    policies: dict[str, Policy] = {}
+    for _ in range(3):
+        for k, found in lists.items():
+            gc.collect()
+            t0 = time.perf_counter()
+            policies[k] = Policy(config, lists=found)
+            compiles[k].append(time.perf_counter() - t0)
+    differ = sum(policies["before"].decide(url).blocked != policies["now"].decide(url).blocked for _, url, _ in cases)
+    clock = time.perf_counter_ns
+    lat: dict[str, dict[str, list[int]]] = {k: {c: [] for c in CLASSES} for k in lists}
+    for _ in range(3):
+        for k, policy in policies.items():
+            for cls, url, _ in cases:
+                t0 = clock()
+                policy.decide(url)
+                lat[k][cls].append(clock() - t0)
+    sizes = [sum(len(read(c)) for c in config.block.categories) for read in (lists_at(rev), lists_at(None))]
+    print(f"\n--before {rev}: built-in lists of the enabled categories, {sizes[0]:,} -> {sizes[1]:,} domains "
+          f"(each grown to {domains:,}); {len(cases):,} URLs made from the domains both hold")
+    ms = [statistics.median(compiles[k]) * 1000 for k in lists]
+    rows = [["Policy compile, ms (median of 3)", f"{ms[0]:.1f}", f"{ms[1]:.1f}", f"{ms[1] / ms[0]:.2f}"]]
+    for label, classes in [("mix, warm", list(CLASSES))] + [(f"({c}) {CLASSES[c][0]}", [c]) for c in CLASSES]:
+        p50 = [pct(sorted(ns for c in classes for ns in lat[k][c]), .5) for k in lists]
+        rows.append([f"{label}, p50 us", f"{p50[0]:.1f}", f"{p50[1]:.1f}", f"{p50[1] / p50[0]:.2f}"])
+    print(tabulate(rows, headers=["lists before -> now", "before", "now", "now / before"], disable_numparse=True))
+    print(f"decisions that differ: {differ} of {len(cases):,} (URLs on domains both lists hold)")
+    return 1 if differ else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.decide", description=__doc__.split("\n", 1)[0])
     parser.add_argument("--domains", type=int, help="list domains in all (default 200000; --small 2000)")
@@ -424,10 +482,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", action="store_true", help="CI-sized run")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="also profile the mix with cProfile")
+    parser.add_argument("--before", metavar="REV", help="also compare with the built-in lists at git revision REV")
     args = parser.parse_args(argv)
     domains = args.domains or (2000 if args.small else 200_000)
     urls = args.urls or (2000 if args.small else 20_000)
-    return run(domains, urls, args.seed, args.profile)
+    status = run(domains, urls, args.seed, args.profile)
+    if args.before:
+        config = parse_config(make_config([Person(i, name) for i, name in enumerate(PEOPLE)]), "bench-config")
+        status |= compare(config, [Person(i, name) for i, name in enumerate(PEOPLE)], domains, urls, args.seed, args.before)
+    return status
 
 
 if __name__ == "__main__":

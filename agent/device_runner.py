@@ -76,7 +76,8 @@ async def run_devices(agent: Agent, master) -> None:
         for name, when in tunnels.newly_quiet(agent.config.devices.quiet_after):
             # Calm: a phone out of reach or switched off is life, not a failure.
             agent.note_event("device", f"{name} not connected since {time.strftime('%H:%M', time.localtime(when))}")
-        if tunnels.last_seen != saved and time.monotonic() - saved_at >= SEEN_SAVE_SECONDS:
+        first_time = set(tunnels.last_seen) - set(saved)  # a device's first join is kept at once
+        if tunnels.last_seen != saved and (first_time or time.monotonic() - saved_at >= SEEN_SAVE_SECONDS):
             saved, saved_at = dict(tunnels.last_seen), time.monotonic()
             data = json.dumps(saved).encode()
             await asyncio.to_thread(write_whole, seen_path(tunnels.data_dir), data)

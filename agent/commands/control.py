@@ -8,6 +8,7 @@ from pathlib import Path
 from agent import paths
 from agent import state as agent_state
 from agent.commands.config import add_the_person
+from agent.commands.device_words import device_line, device_rows, reach_words
 from agent.errors import UserError
 from agent.review import plural
 from agent.system.record import installed_pac_url
@@ -107,10 +108,11 @@ def cmd_status(args) -> int:
     holds = _api("/api/holds") if info and info.pages else []
     pac_service = installed_pac_url(paths.home())  # what the system points at, once installed
     config, config_line = _config_words(info, holds)
+    devices, problems = device_rows(paths.home(), _api if info and info.pages else None)
     if args.json:
         fields = info.as_dict() if info else {}
         print(json.dumps({"running": info is not None, **fields, "pac_service": pac_service, "pending": holds,
-                          "config_file": config}))
+                          "config_file": config, "devices": devices}))
         return 0
     if info is None:
         print("nocontact is not running. Start it with: nocontact run")
@@ -123,6 +125,13 @@ def cmd_status(args) -> int:
         print("Pending:" if holds else "Pending: nothing")
         for hold in holds:
             print(_describe_hold(hold))
+    if devices or problems:
+        print("Devices (WireGuard):")
+        print("\n".join([device_line(row) for row in devices] + [f"  {problem}" for problem in problems]))
+        if devices:
+            from agent.devices import own_address
+
+            print(reach_words(own_address(), [row["port"] for row in devices]))
     if config_line:
         print(f"\n{config_line}")
     next_step = _nobody_yet(info)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 
 from agent import paths
-from agent.errors import UserError
+from agent.commands.device_words import device_line, device_rows, reach_words
 
 QR_HINT = ("In the WireGuard app: add a tunnel, scan from QR code (or import the config as a file), and switch it "
            "on. Then open http://nocontact.home.arpa/ on the device to trust nocontact's certificate.")
@@ -31,14 +30,29 @@ def _show(device, as_json: bool, first: bool) -> None:
     print(_qr(config), end="")
     print(config)
     print(QR_HINT)
+    link = _qr_link(device.name)
+    if link:
+        print(f"To scan it from this screen instead, open (for 15 minutes): {link}")
     print("This config holds the device's key: keep it to yourself. `nocontact devices show "
           f"{device.name}` prints it again.")
 
 
-def _reach_words(device) -> str:
-    return (f"A phone on this network reaches it at {device.endpoint} (UDP {device.port}). Away from home, forward "
-            f"UDP port {device.port} on your router to this machine and add the device with --endpoint set to your "
-            "home's public address or name.")
+def _qr_link(name: str) -> str | None:
+    """A link to the device's QR code on the running agent's own pages, for a while; None when it is not running."""
+    import time
+    from urllib.parse import urlencode
+
+    from agent import secret
+    from agent.engine.urls import normalise_host
+    from agent.state import running
+    from agent.web.devices_page import QR_PATH, QR_SECONDS, qr_action
+
+    info = running(paths.home())
+    if info is None or not info.pages:
+        return None
+    key = secret.load_or_create(paths.secret_path())
+    token = secret.issue(key, qr_action(name), normalise_host("pages"), time.time() + QR_SECONDS)
+    return f"{info.pages}{QR_PATH}?{urlencode({'name': name, 't': token})}"
 
 
 def cmd_add(args) -> int:
@@ -47,7 +61,7 @@ def cmd_add(args) -> int:
     device = devices.add(paths.home(), args.name, endpoint=args.endpoint, port=args.port)
     _show(device, args.json, first=True)
     if not args.json:
-        print(_reach_words(device))
+        print(reach_words(devices.split_endpoint(device.endpoint)[0], [device.port]))
         from agent.state import running
 
         if running(paths.home()) is None:
@@ -56,39 +70,24 @@ def cmd_add(args) -> int:
 
 
 def cmd_show(args) -> int:
+    """The config again; with --endpoint, with that address from now on (a phone used away from home)."""
+    from dataclasses import replace
+
     from agent import devices
 
-    _show(devices.named(paths.home(), args.name), args.json, first=False)
+    device = devices.named(paths.home(), args.name)
+    if args.endpoint:
+        devices.split_endpoint(args.endpoint)
+        device = replace(device, endpoint=args.endpoint.strip())
+        devices.save(paths.home(), device)
+    _show(device, args.json, first=False)
     return 0
 
 
-def _when(seconds: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds)) if seconds else "never"
-
-
 def listing() -> tuple[list[dict], list[str]]:
-    """Every device with when it was last seen (from the running agent, else as last saved)."""
-    from agent import devices
-    from agent.device_runner import read_seen
+    from agent.commands.control import _api, _running
 
-    found, problems = devices.all_devices(paths.home())
-    seen = read_seen(paths.home())
-    live = {}
-    try:
-        from agent.commands.control import _api, _running
-
-        if _running() is not None:
-            live = {d["name"]: d for d in _api("/api/devices")}
-    except UserError:
-        pass  # not answering: the saved times stand
-    rows = []
-    for device in found:
-        row = {**device.summary(), "last_seen": seen.get(device.name)}
-        if device.name in live:
-            row["last_seen"] = live[device.name]["last_seen"] or row["last_seen"]
-            row["problem"] = live[device.name]["problem"]
-        rows.append(row)
-    return rows, problems
+    return device_rows(paths.home(), _api if _running() is not None else None)
 
 
 def cmd_list(args) -> int:
@@ -99,8 +98,7 @@ def cmd_list(args) -> int:
     if not rows:
         print("No devices yet. Add your phone with: nocontact devices add phone")
     for row in rows:
-        line = f"  {row['name']:<16} UDP {row['port']:<6} added {_when(row['added'])}, last seen {_when(row['last_seen'])}"
-        print(line + (f"  ({row['problem']})" if row.get("problem") else ""))
+        print(device_line(row))
     for problem in problems:
         print(f"  {problem}")
     return 0
@@ -131,6 +129,7 @@ def add_commands(sub) -> None:
     add.set_defaults(func=cmd_add)
     show = actions.add_parser("show", help="show a device's config (and key) again")
     show.add_argument("name", metavar="NAME")
+    show.add_argument("--endpoint", metavar="HOST[:PORT]", help="write this address into its config from now on")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_show)
     listed = actions.add_parser("list", help="each device: port, added, last seen")

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from agent import secret
 from agent.cooldown import CooldownError, Hold
 from agent.lists.subscriptions import UPDATE_WAIT, refresh
+from agent.web.devices_page import QR_PATH, qr_action, qr_html
 from agent.web.forms import form_int, same_origin
 from agent.web.loopback import LocalHandler, LoopbackServer, connection_bound
 from agent.web.pac import PAC_HEADERS, PAC_PATH, PAC_TYPE, pac_file
@@ -70,6 +71,9 @@ class PagesServer:
                 elif path == REVIEW_PATH:
                     self._send(200, "text/html; charset=utf-8", server.review(self.path).encode(),
                                page_headers=True)
+                elif path == QR_PATH:
+                    status, page = server.device_qr(self.path)
+                    self._send(status, "text/html; charset=utf-8", page.encode(), page_headers=True)
                 elif path == "/api/devices" and self._authorised():
                     self._json(200, server.on_loop(server.agent.tunnels.summary))
                 elif path == "/api/holds" and self._authorised():
@@ -166,6 +170,18 @@ class PagesServer:
             method = agent.cooldowns.cancel if action == "cancel" else agent.cooldowns.open
             return hold_json(self.on_loop(method, hold_id))
         raise KeyError(path)
+
+    def device_qr(self, path: str) -> tuple[int, str]:
+        """A device's QR code, through the link `devices add`/`devices show` printed (it holds the device's key)."""
+        from agent.web.pages import notice_page
+
+        query = dict(parse_qsl(urlsplit(path).query))
+        name = query.get("name", "")
+        device = self.agent.tunnels.devices.get(name)
+        if device is None or not self.agent.token_valid(qr_action(name), PAGES_HOST, query.get("t")):
+            return 403, notice_page("This link is not valid here (each works for 15 minutes). "
+                                    "`nocontact devices show NAME` prints a new one.")
+        return 200, qr_html(name, device.client_config())
 
     def review(self, path: str) -> str:
         from datetime import UTC, datetime

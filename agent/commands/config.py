@@ -125,8 +125,8 @@ def cmd_check(args) -> int:
           "direct)")
     loosened = _loosens_in_force(path, config)
     if loosened:
-        print(f"  It differs from what is in force: it loosens {'; '.join(loosened)}. That waits out the cooldown "
-              "before it applies (`nocontact status` shows when); the rest applies at once.")
+        print(f"  It loosens what is in force ({'; '.join(loosened)}): that waits out the cooldown before it "
+              "applies (`nocontact status` shows when); the rest applies at once.")
     return 0
 
 

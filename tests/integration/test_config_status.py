@@ -55,7 +55,7 @@ def test_a_looser_config_says_what_waits_and_a_withdrawn_wait_says_so(running, d
     described = json.loads(nocontact("status", "--json", home=data_home).stdout)["config_file"]
     assert described == {"path": str(running.agent.config_path), "mistake": None, "loosens": ["the wait 20m -> 1m"]}
     check = nocontact("check", "--config", str(running.agent.config_path), home=data_home).stdout
-    assert "It differs from what is in force: it loosens the wait 20m -> 1m. That waits out the cooldown" in check
+    assert "It loosens what is in force (the wait 20m -> 1m): that waits out the cooldown before it applies" in check
 
     cancelled = nocontact("override", "cancel", str(hold.id), home=data_home)
     assert cancelled.stdout.startswith("Withdrawn: the looser config will not apply, and what is in force stays.")
@@ -98,3 +98,21 @@ def test_a_mistake_saved_while_running_is_told_gently_and_shows_in_status_and_do
     save(running, STRICT, 4_000_000_000)
     until(lambda: running.agent.config_problem is None)
     assert "mistake" not in nocontact("status", home=data_home).stdout
+
+
+def test_while_stopped_status_and_check_say_what_the_file_loosens(data_home):
+    from agent.agent import Agent
+    from agent.notifier import Notifier
+
+    config = data_home / "config.yaml"
+    config.write_text(STRICT)
+    Agent(config, notifier=Notifier(enabled=False), database=data_home / "nocontact.sqlite3").close()
+    config.write_text(SHORTER.replace("block: {dating: true}", "block: {dating: false}"))
+    status = nocontact("status", home=data_home).stdout
+    assert ("Your config file loosens what was in force when nocontact last ran (dating sites no longer paused; "
+            "the wait 20m -> 1m): once it runs, that waits out the cooldown") in status
+    check = nocontact("check", home=data_home).stdout
+    assert "It loosens what is in force (dating sites no longer paused; the wait 20m -> 1m)" in check
+    other = data_home / "elsewhere.yaml"
+    other.write_text(config.read_text())
+    assert "loosens" not in nocontact("check", "--config", str(other), home=data_home).stdout  # not the one in use

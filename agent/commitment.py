@@ -6,6 +6,10 @@ or profile in either, a category on in either, an allow entry only if both have
 it, the longer delay, the shorter window, the lower daily limit. When that
 equals `new`, the change only tightens and applies at once; otherwise the
 stricter mix applies now and `new` waits out the cooldown.
+
+`loosenings(old, new)` says the same in words, one short phrase a loosened rule,
+for the wait's name and the commands; `on_record` reads the config in force from
+its signed record, for the commands that do not run the agent.
 """
 
 from __future__ import annotations

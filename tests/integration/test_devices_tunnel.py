@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
+import socket
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -117,6 +120,32 @@ def test_the_page_to_trust_the_ca_is_served_in_the_tunnel(phone):
     assert pem.status == 200 and pem.text.startswith("-----BEGIN CERTIFICATE-----") and "PRIVATE" not in pem.text
     profile = phone.curl("http://nocontact.home.arpa/nocontact.mobileconfig", resolve="10.0.0.53")
     assert profile.status == 200 and b"com.apple.security.root" in profile.body
+
+
+def test_a_device_whose_port_is_taken_is_said_and_the_others_keep_working(phone, proxy, notifications):
+    agent = proxy.agent
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as held:
+        held.bind(("0.0.0.0", 0))
+        busy = devices.add(agent.tunnels.data_dir, "busy")
+        devices.save(agent.tunnels.data_dir, replace(busy, port=held.getsockname()[1]))  # taken after it was added
+        try:
+            assert wait_until(lambda: "busy" in agent.tunnels.problems)
+            assert "could not be opened" in agent.tunnels.problems["busy"]
+            assert wait_until(lambda: any("busy cannot connect" in body for _, body in notifications))
+            assert phone.curl(url(phone, "news.test"), resolve=phone.origins[0], cacert=phone.origin_cert).status == 200
+            assert proxy.fetch("http://news.test/").status == 200  # the computer's own proxy
+        finally:
+            agent.tunnels.remove("busy")
+
+
+def test_a_stranger_with_a_wrong_key_gets_no_tunnel_and_the_phone_keeps_working(phone):
+    from mitmproxy_rs import wireguard
+
+    stranger_config = re.sub(r"PrivateKey = \S+", f"PrivateKey = {wireguard.genkey()}", phone.device.client_config())
+    with Phone() as stranger:
+        with pytest.raises(PhoneError, match="handshake"):
+            stranger.join(stranger_config, endpoint=stranger.host, timeout=3)
+    assert phone.curl(url(phone, "news.test"), resolve=phone.origins[0], cacert=phone.origin_cert).status == 200
 
 
 def test_removing_a_device_waits_then_its_key_no_longer_joins(phone, proxy):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +13,9 @@ from agent.errors import UsageError
 # --config from here, and the PAC service must not load them.
 if TYPE_CHECKING:
     from agent.config import Config
+
+
+EXPLAIN_FIELDS = ["url", "action", "reason", "category", "person", "platform", "rule", "error"]
 
 
 def config_path(args) -> Path:
@@ -144,6 +146,7 @@ def _loosens_in_force(path: Path, config: Config) -> list[str]:
 
 
 def cmd_explain(args) -> int:
+    from agent.commands.output import print_records
     from agent.config import load_config
     from agent.engine.urls import UrlError
 
@@ -151,34 +154,38 @@ def cmd_explain(args) -> int:
     urls = [line.strip() for line in sys.stdin if line.strip()] if args.urls == ["-"] else args.urls
     if not urls:
         raise UsageError("give at least one URL, or - to read them from standard input")
-    failed = False
+    failed, records = False, []
     for url in urls:
         try:
             decision = policy.decide(url)
         except UrlError as err:
             failed = True
-            if args.json:
-                print(json.dumps({"url": url, "error": str(err)}))
+            if args.output:
+                records.append({"url": url, "error": str(err)})
             else:
                 print(f"{url}\n  cannot be checked: {err}", file=sys.stderr)
             continue
-        if args.json:
-            print(json.dumps(decision.as_json()))
+        if args.output:
+            records.append(decision.as_json())
         else:
             verdict = "blocked" if decision.blocked else "allowed"
             why = decision.rule or ("not watched by any rule" if decision.reason == "none" else decision.reason)
             print(f"{url}\n  {verdict}: {why}")
+    if args.output:
+        print_records(records, args.output, EXPLAIN_FIELDS)
     return 1 if failed else 0
 
 
 def add_commands(sub) -> None:
     """Add `check` and `explain` to the subparsers."""
+    from agent.commands.output import add_output_options  # here: `run` and `pac-server` load this module too
+
     check = with_config(sub.add_parser("check", help="validate the config and say what it blocks"))
     check.add_argument("--in-full", action="store_true",
                        help="also show each handle, id, name, email and phone number (they appear on screen)")
     check.set_defaults(func=cmd_check)
 
     explain = with_config(sub.add_parser("explain", help="say whether URLs would be blocked, and why"))
-    explain.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_output_options(explain)
     explain.add_argument("urls", nargs="+", metavar="URL", help="URLs to check, or - to read them from standard input")
     explain.set_defaults(func=cmd_explain)

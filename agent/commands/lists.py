@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from agent import paths
 from agent.commands.config import config_path, with_config
+from agent.commands.output import add_output_options, print_records
 from agent.errors import UserError
 
 # The config, the engine and the fetching are imported by the commands that use them: every command loads
@@ -74,9 +74,9 @@ def describe(row: dict, now: float) -> str:
     return "\n".join(lines)
 
 
-def _print(rows: list[dict], as_json_lines: bool) -> None:
-    if as_json_lines:
-        print(json.dumps([as_json(row) for row in rows]))
+def _print(rows: list[dict], output: str | None) -> None:
+    if output:
+        print_records([as_json(row) for row in rows], output)
     elif not rows:
         print("No lists are subscribed. To add one, write it under 'lists:' in the config (see the README).")
     else:
@@ -107,12 +107,12 @@ def cmd_lists(args) -> int:
 
     config = load_config(config_path(args))
     if args.action != "update":
-        _print(_store().rows(config), args.json)
+        _print(_store().rows(config), args.output)
         return 0
     if not config.lists:
         raise UserError("no lists are subscribed; write them under 'lists:' in the config first")
     rows = update(config)
-    _print(rows, args.json)
+    _print(rows, args.output)
     failed = {row["url"] for row in rows if row["last_error"]}
     if failed:
         print(f"nocontact: {plural(len(failed), 'list')} could not be refreshed; see above.", file=sys.stderr)
@@ -122,10 +122,10 @@ def cmd_lists(args) -> int:
 def add_commands(sub) -> None:
     """Add `lists` and `lists update` to the subparsers."""
     lists = with_config(sub.add_parser("lists", help="the domain lists you subscribed to, and when they were fetched"))
-    lists.add_argument("--json", action="store_true", help="a JSON list")
+    add_output_options(lists)
     actions = lists.add_subparsers(dest="action", required=False, metavar="[update]")
     update_parser = actions.add_parser("update", help="fetch every list now")
     # Also after `update`; SUPPRESS keeps what was given before it.
     update_parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help="config file")
-    update_parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="a JSON list")
+    add_output_options(update_parser, after_action=True)
     lists.set_defaults(func=cmd_lists)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import re
 import sys
@@ -12,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from tabulate import tabulate
 
 from agent import logfile, paths, tally
+from agent.commands.output import FORMATS, add_output_options, print_one, print_records
 from agent.errors import UsageError, UserError
 from agent.review import plural, urges_line
 from agent.store import FILTERS, OUTCOMES, TRIGGERS, UrgeLog
@@ -19,6 +19,7 @@ from agent.store import FILTERS, OUTCOMES, TRIGGERS, UrgeLog
 EXPORT_FIELDS = ["id", "time", "last_time", "target", "person", "platform", "category", "site", "url", "rule",
                  "source", "outcome", "repeats", "steps", "note", "trigger", "feeling", "intensity_before",
                  "intensity_after"]
+LETTER_FIELDS = ["id", "time", "urge_id", "person", "service", "subject", "text"]
 
 
 def moment(text: str) -> datetime:
@@ -42,6 +43,18 @@ def _days_or_date(text: str) -> int | datetime:
     return int(match.group(1)) if match else moment(text)
 
 
+def category(text: str) -> str:
+    """A category as a person writes it ("people-search", "people search sites", "dating") -> its key."""
+    from agent.engine.categories import CATEGORIES
+
+    words = text.strip().lower().replace("-", " ").replace("_", " ")
+    for found in CATEGORIES:
+        names = (found.key, found.plural, found.label.split(" ", 1)[1])
+        if words in {name.replace("-", " ").replace("_", " ") for name in names}:
+            return found.key
+    return text.strip()  # a list of the person's own, by its own name
+
+
 def _log() -> UrgeLog:
     return UrgeLog(paths.database_path())
 
@@ -61,26 +74,16 @@ def _selected(args) -> list[dict]:
     return [u.as_json() | {"steps": ", ".join(by_urge.get(u.id, [])), "_urge": u} for u in urges]
 
 
-def _print_records(records: list[dict], fmt: str) -> None:
-    records = [{k: v for k, v in r.items() if k != "_urge"} for r in records]
-    if fmt == "json":
-        print(json.dumps(records, indent=2))
-    elif fmt == "nl":
-        for record in records:
-            print(json.dumps(record))
-    else:
-        writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
+def _print_records(records: list[dict], output: str) -> None:
+    print_records([{k: v for k, v in r.items() if k != "_urge"} for r in records], output, EXPORT_FIELDS)
 
 
 def cmd_urges(args) -> int:
     if getattr(args, "action", None) == "note":
         return cmd_note(args)
     records = _selected(args)
-    fmt = "json" if args.json else "nl" if args.nl else "csv" if args.csv else None
-    if fmt:
-        _print_records(records, fmt)
+    if args.output:
+        _print_records(records, args.output)
         return 0
     urges = [r["_urge"] for r in records]
     if not urges:
@@ -97,11 +100,18 @@ def cmd_urges(args) -> int:
 
 
 def cmd_note(args) -> int:
+    if args.words is not None and args.text is not None:
+        raise UsageError("give the note once: nocontact urges note ID \"in your words\"")
+    for option, value in (("--before", args.before), ("--after", args.after)):
+        if value is not None and not 0 <= value <= 10:
+            raise UserError(f"{option} is how strong the urge was, a whole number from 0 to 10")
     fields = {key: value for key, value in (
         ("trigger", args.trigger), ("feeling", args.feeling), ("intensity_before", args.before),
-        ("intensity_after", args.after), ("note", args.text)) if value is not None}
+        ("intensity_after", args.after), ("note", args.words if args.words is not None else args.text))
+        if value is not None}
     if not fields:
-        raise UsageError("say what to note: --trigger, --feeling, --before, --after or --text")
+        raise UsageError("say what to note: nocontact urges note ID \"in your words\", or --trigger, --feeling, "
+                         "--before, --after")
     with _log() as log:
         try:
             found = log.add_note(args.id, **fields)
@@ -144,8 +154,8 @@ def cmd_letters(args) -> int:
         letter = next((x for x in letters if x["id"] == args.id), None)
         if letter is None:
             raise UserError(f"there is no letter {args.id} (nocontact letters lists them)")
-        if args.json:
-            print(json.dumps(letter, indent=2, ensure_ascii=False))
+        if args.output:
+            print_one(letter, args.output)
         else:
             when = datetime.fromisoformat(letter["time"]).astimezone().strftime("%a %d %b %Y %H:%M")
             print(f"To {letter['person']}, through {letter['service']}, {when} (held back, not sent)")
@@ -153,8 +163,8 @@ def cmd_letters(args) -> int:
                 print(f"Subject: {letter['subject']}")
             print(f"\n{letter['text'] or ''}")
         return 0
-    if args.json:
-        print(json.dumps(letters, indent=2, ensure_ascii=False))
+    if args.output:
+        print_records(letters, args.output, LETTER_FIELDS)
     elif not letters:
         print("No unsent letters.")
     else:
@@ -166,7 +176,7 @@ def cmd_letters(args) -> int:
 
 
 def cmd_export(args) -> int:
-    _print_records(_selected(args), args.format)
+    _print_records(_selected(args), args.output or "csv")
     return 0
 
 
@@ -198,24 +208,22 @@ def add_commands(sub) -> None:
         p.add_argument("--since", type=moment, default=None, metavar="SPAN", help="e.g. 7d, 12h, or a date")
         p.add_argument("--until", type=moment, default=None, metavar="SPAN", help="e.g. 1d, or a date")
         p.add_argument("--person", help="only urges about this alias")
-        p.add_argument("--category", help="only this category (dating, social, ...)")
+        p.add_argument("--category", type=category, help="only this category (dating, people-search, ...)")
         p.add_argument("--source", help="only this source (proxy, process, ...)")
         p.add_argument("--outcome", choices=OUTCOMES)
         return p
 
     urges = with_filters(sub.add_parser("urges", help="list the urge log, or add a note to an urge"))
-    fmt = urges.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="a JSON list")
-    fmt.add_argument("--nl", action="store_true", help="one JSON object per line")
-    fmt.add_argument("--csv", action="store_true")
+    add_output_options(urges)
     urge_actions = urges.add_subparsers(dest="action", required=False, metavar="[note ID]")
     note = urge_actions.add_parser("note", help="add or change your own notes on an urge")
     note.add_argument("id", type=int, metavar="ID")
+    note.add_argument("words", nargs="?", metavar="TEXT", help="what led here, or anything else, in your words")
     note.add_argument("--trigger", choices=TRIGGERS, help="what set it off")
     note.add_argument("--feeling", help="a word or two")
     note.add_argument("--before", type=int, metavar="0-10", help="how strong it was, before")
     note.add_argument("--after", type=int, metavar="0-10", help="how strong it is, after")
-    note.add_argument("--text", help="anything else, in your words")
+    note.add_argument("--text", help=argparse.SUPPRESS)  # the words, as given before they came as TEXT
     urges.set_defaults(func=cmd_urges)
 
     review = sub.add_parser("review", help="how it is going: urges per day and hour, ridden out, trends")
@@ -226,11 +234,12 @@ def add_commands(sub) -> None:
     letters = sub.add_parser("letters", help="messages to them that were held back, kept as unsent letters")
     letters.add_argument("action", nargs="?", choices=("list", "show", "delete"), default="list")
     letters.add_argument("id", nargs="?", type=int, metavar="ID")
-    letters.add_argument("--json", action="store_true")
+    add_output_options(letters)
     letters.set_defaults(func=cmd_letters)
 
     export = with_filters(sub.add_parser("export", help="the log as CSV or JSON, for you or your therapist"))
-    export.add_argument("--format", choices=("csv", "json", "nl"), default="csv")
+    add_output_options(export)  # CSV unless asked otherwise
+    export.add_argument("--format", dest="output", choices=FORMATS, help=argparse.SUPPRESS)  # as before --json
     export.set_defaults(func=cmd_export)
 
     wipe = sub.add_parser("wipe", help="remove the urge log for good (the config stays)")

@@ -25,11 +25,13 @@ def nocontact(*args: str, home, stdin: str | None = None, timeout: float = 60) -
                           env=env, timeout=timeout)
 
 
-def test_explain_json_one_object_per_line(home, config):
-    result = nocontact("explain", "--config", str(config), "--json",
-                       "https://m.instagram.com/Casey.Lindqvist/reels/", "https://www.bbc.co.uk/news", home=home)
+def test_explain_nl_one_object_per_line_and_json_one_array(home, config):
+    urls = ["https://m.instagram.com/Casey.Lindqvist/reels/", "https://www.bbc.co.uk/news"]
+    result = nocontact("explain", "--config", str(config), "--nl", *urls, home=home)
     assert result.returncode == 0, result.stderr
     first, second = map(json.loads, result.stdout.splitlines())
+    as_json = nocontact("explain", "--config", str(config), "--json", *urls, home=home).stdout
+    assert json.loads(as_json) == [first, second]
     assert first == {"url": "https://m.instagram.com/Casey.Lindqvist/reels/", "action": "block", "reason": "person",
                      "category": None, "person": "J", "platform": "instagram",
                      "rule": "profile instagram:casey.lindqvist"}
@@ -37,7 +39,7 @@ def test_explain_json_one_object_per_line(home, config):
 
 
 def test_explain_reads_stdin(home, config):
-    result = nocontact("explain", "--config", str(config), "--json", "-", home=home,
+    result = nocontact("explain", "--config", str(config), "--nl", "-", home=home,
                        stdin="https://tinder.com/\n\nhttps://coparent.test/\n")
     reasons = [json.loads(line)["reason"] for line in result.stdout.splitlines()]
     assert reasons == ["category", "allow_list"]

@@ -282,7 +282,7 @@ def test_cli_update_without_a_running_agent_keeps_the_copy_for_it(tmp_path):
     assert "The mine list from mine.txt now has 1 site." in result.stderr
     assert "there is no file" in result.stdout
     assert len(list((home / "lists").glob("*.txt"))) == 1
-    explained = nocontact("explain", "--config", str(config), "--json", "https://www.own-one.test/", home=home)
+    explained = nocontact("explain", "--config", str(config), "--nl", "https://www.own-one.test/", home=home)
     assert json.loads(explained.stdout)["rule"] == "mine list: own-one.test"
 
 

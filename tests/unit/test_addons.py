@@ -22,6 +22,7 @@ from mitmproxy.test import taddons, tflow, tutils
 from wsproto.frame_protocol import Opcode
 
 from addons.block import Block
+from addons.devices import DeviceGuard
 from addons.nocontact import NoContact
 from addons.page_actions import PageActions
 from addons.passthrough import Passthrough
@@ -394,7 +395,7 @@ def test_embedded_the_addons_share_the_agent_they_are_given(agent):
     with taddons.context(addon) as tctx:
         tctx.configure(addon, nocontact_config="/nowhere/config.yaml")  # the runner's agent stays
     assert addon.agent is agent
-    assert [type(a) for a in addon.addons] == [Passthrough, PageActions, Block, SendHold]
+    assert [type(a) for a in addon.addons] == [Passthrough, DeviceGuard, PageActions, Block, SendHold]
     assert all(a.agent is agent for a in addon.addons)
 
 

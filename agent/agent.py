@@ -273,8 +273,7 @@ class Agent:
         if not closed:
             return False
         # Say the words are saved only when they were.
-        self.notifier.notify("Held back.", "Your words are saved, not sent. You can read them any time." if kept
-                             else "It wasn't sent.", target=f"barrier:{closed[0]}")
+        self.notifier.notify(*pages.held_text(kept, (self.address or {}).get("pages")), target=f"barrier:{closed[0]}")
         return True
 
     # --- barred apps ---------------------------------------------------------

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from html import escape
+from urllib.parse import urljoin
 
 from agent.review import plural
 
@@ -20,6 +22,7 @@ ASK_PATH = PREFIX + "ask"
 WAIT_PATH = PREFIX + "wait"
 CANCEL_PATH = PREFIX + "cancel"
 OPEN_PATH = PREFIX + "open"
+LETTERS_PATH = "/letters"  # on the pages server (agent/web/server.py): the unsent letters
 LIMIT_LINE = "Today's windows are used up. Stepping away is still open to you, any time."
 
 # Varied so the page does not become wallpaper; chosen by urge id.
@@ -44,8 +47,10 @@ CLOSED_LINES = (
 )
 
 STYLE = """
-:root { color-scheme: light dark; --bg:#f4f6f4; --fg:#2d3a35; --soft:#5f6f68; --accent:#3f7a68; --card:#fff; }
-@media (prefers-color-scheme: dark) { :root { --bg:#1d2422; --fg:#e4ebe7; --soft:#a9b8b1; --card:#26302d; } }
+:root { color-scheme: light dark; --bg:#f4f6f4; --fg:#2d3a35; --soft:#5f6f68; --accent:#3f7a68; --on-accent:#fff;
+        --card:#fff; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg:#1d2422; --fg:#e4ebe7; --soft:#a9b8b1; --accent:#7fc4ad; --on-accent:#1d2422; --card:#26302d; } }
 * { box-sizing: border-box; }
 body { margin:0; min-height:100vh; display:flex; align-items:center; justify-content:center;
        background:var(--bg); color:var(--fg); font:17px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; }
@@ -58,9 +63,10 @@ p { margin:.5rem 0; }
 .actions { display:flex; flex-direction:column; gap:.6rem; margin-top:1.4rem; }
 .actions form { display:flex; flex-direction:column; }
 details.ask { margin-top:1.2rem; } details.ask form { display:flex; flex-direction:column; gap:.5rem; margin-top:.6rem; }
-input[name=reason] { font:inherit; width:100%; padding:.5rem; border-radius:8px; border:1px solid var(--soft); }
+input[name=reason] { font:inherit; width:100%; padding:.5rem; border-radius:8px; border:1px solid var(--soft);
+       background:var(--card); color:var(--fg); }
 button { font:inherit; border-radius:12px; padding:.9rem 1rem; cursor:pointer; border:1px solid var(--accent); }
-.primary { background:var(--accent); color:#fff; font-size:1.15rem; font-weight:600; }
+.primary { background:var(--accent); color:var(--on-accent); font-size:1.15rem; font-weight:600; }
 .secondary { background:transparent; color:var(--accent); }
 #breath { display:none; margin:1.2rem auto; width:7rem; height:7rem; border-radius:50%; background:var(--accent);
           opacity:.35; animation:breathe 10s ease-in-out infinite; }
@@ -141,6 +147,15 @@ def _ask_html(urge_id: int, ask: Ask | None) -> str:
 </form></details>"""
 
 
+def _our_pages(note_url: str | None) -> str:
+    """Links to the person's own pages, on the pages server that `note_url` is on (none without it)."""
+    if not note_url:
+        return ""
+    letters = urljoin(note_url, LETTERS_PATH)
+    return (f"<p class='soft'><a href='{escape(note_url)}'>Add a note about this moment</a> · "
+            f"<a href='{escape(letters)}'>Your unsent letters</a></p>")
+
+
 def block_page(*, urge_id: int, token: str, what: str, plan: str | None, help_lines: list[Help],
                ask: Ask | None = None, note_url: str | None = None, about_person: bool = False) -> str:
     """The page shown instead of a blocked page. `what` is safe to show (alias or site)."""
@@ -160,7 +175,7 @@ def block_page(*, urge_id: int, token: str, what: str, plan: str | None, help_li
   <button class='secondary' type='button' id='breathe'>Breathe for a minute</button>
 </form>
 {_ask_html(urge_id, ask)}
-{f"<p class='soft'><a href='{escape(note_url)}'>Add a note about this moment</a></p>" if note_url else ""}
+{_our_pages(note_url)}
 {_help_footer(help_lines)}
 """
     return _page("Paused by nocontact", body, BREATHE_SCRIPT)
@@ -266,6 +281,14 @@ def window_text(what: str, opened: bool, minutes: int) -> tuple[str, str]:
     return "The window has closed.", f"{what} is paused again. Whatever you found, you're still here, still okay."
 
 
+def held_text(kept: bool, pages_url: str | None) -> tuple[str, str]:
+    """A message to them was held back: say the words are saved only when they were, and where they are."""
+    if not kept:
+        return "Held back.", "It wasn't sent."
+    where = f"{pages_url}{LETTERS_PATH}, or `nocontact letters`" if pages_url else "`nocontact letters`"
+    return "Held back.", f"Your words are saved, not sent. Read them any time in your unsent letters: {where}."
+
+
 def guard_text(detail: str) -> tuple[str, str]:
     """A guard event, said plainly and without blame."""
     return "nocontact noticed something", f"{detail[0].upper()}{detail[1:]}. It's noted in your log."
@@ -288,15 +311,18 @@ def notification_text(what: str, urge_id: int) -> tuple[str, str]:
     return titles[urge_id % len(titles)], f"{bodies[urge_id % len(bodies)]} ({what})"
 
 
-def letters_html(letters: list[dict]) -> str:
-    """Unsent letters, to read back: words that were written and kept, never sent."""
+def letters_html(letters: list[dict], tz: tzinfo | None = None) -> str:
+    """Unsent letters, to read back: words that were written and kept, never sent. Times in local time
+    (`tz`, else this computer's)."""
     items = []
     for letter in reversed(letters):
         subject = f"<p><strong>{escape(letter['subject'])}</strong></p>" if letter.get("subject") else ""
+        when = datetime.fromisoformat(letter["time"]).astimezone(tz).strftime("%a %d %b %Y, %H:%M")
         items.append(
             f"<article class='plan'><p class='soft'>To {escape(letter['person'] or '')}, through "
-            f"{escape(letter['service'])}, {escape(letter['time'][:16].replace('T', ' '))} UTC</p>{subject}"
+            f"{escape(letter['service'])}, {escape(when)}</p>{subject}"
             f"<p style='white-space:pre-wrap'>{escape(letter.get('text') or '')}</p></article>")
     body = ("<h1>Unsent letters</h1><p class='soft'>Words you wrote and kept. None of them was sent, "
-            "and nocontact never sends them anywhere.</p>" + ("".join(items) or "<p>No letters yet.</p>"))
+            "and nocontact never sends them anywhere.</p>" + ("".join(items) or "<p>No letters yet.</p>")
+            + "<p class='soft'><a href='/'>nocontact's home page</a></p>")
     return _page("Unsent letters", body)

@@ -3,7 +3,9 @@
 Self-contained: inline CSS, charts drawn here as inline SVG, no script and no
 external resource (works offline, leaks nothing). Calm per tone.md: the soft
 green of the block pages, nothing red, encouraging figures first. Everything
-shown is escaped; a person appears only as their alias.
+shown is escaped; a person appears only as their alias, a category in words.
+The charts' labels are sized for a phone: larger in the chart's own units where
+the chart is drawn small.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from agent import tally
+from agent.engine.categories import site_words
 from agent.review import WEEKDAYS, Review, detail_lines, event_words, headline_lines, last_days, review_of
 from agent.store import FILTERS, OUTCOMES, TRIGGERS, Urge, UrgeLog
 from agent.web.forms import form_int
@@ -27,20 +30,22 @@ OUTCOME_WORDS = {
     "blocked": "paused",
     "overridden": "chose to look",
 }
-SOURCES = ("proxy", "process", "message", "contact")
+# Where an urge came from, in words; a device's own name (a phone) is shown as it is.
+SOURCE_WORDS = {"proxy": "browser", "process": "app", "message": "message held back", "contact": "message sent"}
+SOURCES = tuple(SOURCE_WORDS)
 PAGE_SIZE = 100  # urges listed on one page; the charts count them all
 DAYS = 30
+DAY_SLOTS = 30  # the day chart keeps room for this many days, so a first day is one bar, not the whole width
 
 REVIEW_STYLE = """
 :root { --chart:var(--accent); }
-@media (prefers-color-scheme: dark) { :root { --chart:#7fc4ad; } }
 body { display:block; }
 main { max-width:56rem; margin:1.5rem auto; }
 h2 { font-size:1.1rem; font-weight:600; margin:1.8rem 0 .6rem; }
 .lead { font-size:1.2rem; font-weight:600; }
 svg { display:block; width:100%; height:auto; }
 svg text { fill:var(--soft); font:8px system-ui, sans-serif; }
-svg.days, svg.heatmap { max-width:46rem; }
+svg.days { max-width:46rem; } svg.heatmap { max-width:36rem; }
 rect.day { fill:var(--chart); }
 rect.cell { fill:var(--chart); }
 rect.outcome.ridden_out { fill:var(--chart); }
@@ -55,7 +60,9 @@ form.filters { display:flex; flex-wrap:wrap; gap:.5rem; align-items:end; margin:
 form.filters label { display:flex; flex-direction:column; font-size:.85rem; color:var(--soft); flex:1 1 7rem; }
 select, input[type=text] { font:inherit; font-size:.95rem; padding:.35rem .4rem; border-radius:8px;
           border:1px solid var(--soft); background:var(--card); color:var(--fg); max-width:100%; }
-form.filters button, form.note button { padding:.4rem .9rem; font-size:.95rem; background:var(--accent); color:#fff; }
+input::placeholder { color:var(--soft); opacity:1; }
+form.filters button, form.note button { padding:.4rem .9rem; font-size:.95rem; background:var(--accent);
+          color:var(--on-accent); }
 table.urges { width:100%; border-collapse:collapse; font-size:.95rem; }
 table.urges th { text-align:left; font-weight:600; color:var(--soft); font-size:.85rem; }
 table.urges th, table.urges td { padding:.45rem .4rem; border-bottom:1px solid rgba(127,127,127,.2); vertical-align:top; }
@@ -65,6 +72,7 @@ details summary { cursor:pointer; color:var(--accent); font-size:.9rem; }
 nav.pages { display:flex; flex-wrap:wrap; gap:.5rem 1.2rem; margin:.8rem 0; }
 @media (max-width: 640px) {
   main { margin:.5rem; padding:1.1rem .9rem; border-radius:14px; }
+  svg text { font-size:13px; }
   table.urges thead { display:none; }
   table.urges, table.urges tbody, table.urges tr, table.urges td { display:block; width:100%; }
   table.urges tr { border-bottom:1px solid rgba(127,127,127,.3); padding:.5rem 0; }
@@ -92,30 +100,31 @@ def _day_chart(review: Review) -> str:
                      f"{_attrs(data_date=day.isoformat(), data_count=count)}"
                      f"{faint if not count else ''}><title>{escape(words)}</title></rect>")
         if index % 7 == 0:
-            parts.append(f"<text x='{index * slot + 1}' y='{base + 10}'>{escape(day.strftime('%d %b'))}</text>")
-    width = max(1, len(review.per_day)) * slot + pad  # room for the last label
+            parts.append(f"<text x='{index * slot + 1}' y='{base + 14}'>{escape(day.strftime('%d %b'))}</text>")
+    width = max(DAY_SLOTS, len(review.per_day)) * slot + pad  # room for the last label
     label = "Urges per day"
-    return (f"<svg class='days' viewBox='0 0 {width} {base + 14}' role='img' aria-label='{label}'>"
+    return (f"<svg class='days' viewBox='0 0 {width} {base + 18}' role='img' aria-label='{label}'>"
             + "".join(parts) + "</svg>")
 
 
 def _heatmap(review: Review) -> str:
-    """7 x 24 cells (<rect class='cell'>), Monday first; a stronger green for more urges."""
-    size, gap, left, top = 10, 1, 22, 10
+    """7 x 24 cells (<rect class='cell'>), Monday first; a stronger green for more urges. The rows are
+    taller than the cells are wide, so a weekday's label fits beside its row on a phone."""
+    size, tall, gap, left, top = 10, 14, 1, 35, 16
     most = max(max(row) for row in review.by_weekday_hour) or 1
     parts = []
     for hour in range(0, 24, 3):
-        parts.append(f"<text x='{left + hour * (size + gap)}' y='{top - 3}'>{hour:02d}</text>")
+        parts.append(f"<text x='{left + hour * (size + gap)}' y='{top - 4}'>{hour:02d}</text>")
     for day, row in enumerate(review.by_weekday_hour):
-        y = top + day * (size + gap)
-        parts.append(f"<text x='0' y='{y + 8}'>{WEEKDAYS[day]}</text>")
+        y = top + day * (tall + 2 * gap)
+        parts.append(f"<text x='1' y='{y + tall / 2}' dominant-baseline='central'>{WEEKDAYS[day]}</text>")
         for hour, count in enumerate(row):
             opacity = round(0.25 + 0.75 * count / most, 2) if count else 0.07
             words = f"{WEEKDAYS[day]} {hour:02d}:00: {count} {'urge' if count == 1 else 'urges'}"
-            parts.append(f"<rect class='cell'{_attrs(x=left + hour * (size + gap), y=y, width=size, height=size)}"
+            parts.append(f"<rect class='cell'{_attrs(x=left + hour * (size + gap), y=y, width=size, height=tall)}"
                          f"{_attrs(rx=2, fill_opacity=opacity, data_weekday=day, data_hour=hour, data_count=count)}>"
                          f"<title>{escape(words)}</title></rect>")
-    width, height = left + 24 * (size + gap), top + 7 * (size + gap)
+    width, height = left + 24 * (size + gap), top + 7 * (tall + 2 * gap)
     return (f"<svg class='heatmap' viewBox='0 0 {width} {height}' role='img' aria-label='Urges by hour and weekday'>"
             + "".join(parts) + "</svg>")
 
@@ -154,8 +163,8 @@ def _filter_form(options: Mapping[str, Iterable[str | None]], chosen: Mapping[st
 
     options = {
         "person": [(v, v) for v in values("person")],
-        "category": [(v, v) for v in values("category")],
-        "source": [(v, v) for v in values("source", SOURCES)],
+        "category": [(v, site_words(v)) for v in values("category")],
+        "source": [(v, SOURCE_WORDS.get(v, v)) for v in values("source", SOURCES)],
         "outcome": [(v, OUTCOME_WORDS.get(v, v)) for v in OUTCOMES],
     }
     labels = {"person": "Person", "category": "Category", "source": "Source", "outcome": "Outcome"}
@@ -190,7 +199,7 @@ def _urge_rows(review: Review, urges: list[Urge], *, token: str, post_path: str,
         cells = (
             ("When", escape(urge.time.astimezone(review.tz).strftime("%a %d %b %H:%M"))),
             ("What", escape(urge.target)),
-            ("Source", escape(urge.source)),
+            ("Source", escape(SOURCE_WORDS.get(urge.source, urge.source))),
             ("Outcome", escape(OUTCOME_WORDS.get(urge.outcome, urge.outcome))),
             ("Repeats", str(int(urge.repeats))),
         )
@@ -268,6 +277,7 @@ def review_html(review: Review, urges: list[Urge], *, note_token: str, post_path
         + lists
         + "<h2>The urges</h2>" + _filter_form(options, chosen) + table + _paging_html(paging, len(urges), chosen)
         + "<p class='soft'>Notes are yours: a trigger, how strong it felt, a few words. Each takes a moment.</p>"
+        + "<p class='soft'><a href='/'>nocontact's home page</a></p>"
     )
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"

@@ -14,19 +14,20 @@ import asyncio
 import json
 import re
 from dataclasses import asdict
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 from agent import secret
 from agent.cooldown import CooldownError, Hold
 from agent.lists.subscriptions import UPDATE_WAIT, refresh
+from agent.web import home
 from agent.web.devices_page import QR_PATH, qr_action, qr_html
 from agent.web.forms import form_int, same_origin
+from agent.web.home import REVIEW_PATH
 from agent.web.loopback import LocalHandler, LoopbackServer, connection_bound
 from agent.web.pac import PAC_HEADERS, PAC_PATH, PAC_TYPE, pac_file
-from agent.web.pages import letters_html
+from agent.web.pages import LETTERS_PATH, letters_html
 
-REVIEW_PATH = "/review"
-LETTERS_PATH = "/letters"
 NOTE_PATH = "/review/note"
 KEY_HEADER = "X-Nocontact-Key"
 PAGES_HOST = "pages"  # what the note form's token is for: this server, which answers its own names only
@@ -63,9 +64,8 @@ class PagesServer:
                     self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 elif path == PAC_PATH:
                     self._send(200, PAC_TYPE, server.pac(), headers=PAC_HEADERS)
-                elif path == "/":
-                    body = b"<!doctype html><meta charset=utf-8><title>nocontact</title><p>nocontact is running."
-                    self._send(200, "text/html; charset=utf-8", body)
+                elif path in ("/", home.STATUS_PATH):
+                    self._send(200, "text/html; charset=utf-8", server.front(path).encode(), page_headers=True)
                 elif path == LETTERS_PATH:
                     self._send(200, "text/html; charset=utf-8", server.letters().encode(), page_headers=True)
                 elif path == REVIEW_PATH:
@@ -184,8 +184,6 @@ class PagesServer:
         return 200, qr_html(name, device.client_config())
 
     def review(self, path: str) -> str:
-        from datetime import UTC, datetime
-
         from agent.web.review_page import review_page
 
         now = datetime.now(UTC)  # the charts count in SQL; one page of the urges is read
@@ -194,7 +192,17 @@ class PagesServer:
                            post_path=NOTE_PATH)
 
     def letters(self) -> str:
-        return letters_html(self.agent.urges.letters())
+        return letters_html(self.agent.urges.letters(), datetime.now().astimezone().tzinfo)
+
+    def front(self, path: str) -> str:
+        """The home page, or the status page."""
+        now = datetime.now().astimezone()
+        if path == home.STATUS_PATH:
+            agent = self.agent
+            waiting = [home.Waiting(agent.describe_target(hold.kind, hold.name), hold.state, hold.remaining)
+                       for hold in self.on_loop(agent.cooldowns.active)]
+            return home.status_html(agent.address or {}, waiting, now)
+        return home.home_html(now)
 
     def pac(self) -> bytes:
         policy = self.agent.policy

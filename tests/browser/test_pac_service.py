@@ -186,7 +186,7 @@ def test_a_page_that_points_its_own_name_here_learns_nothing(served, proxy):
     _, server = served
     pages = urllib.parse.urlsplit(proxy.agent.address["pages"])
     for port, path in ((server.port, "/proxy.pac"), (pages.port, "/letters"), (pages.port, "/review"),
-                       (pages.port, "/proxy.pac")):
+                       (pages.port, "/proxy.pac"), (pages.port, "/"), (pages.port, "/status")):
         for host, status in ((f"evil.example:{port}", 403), (f"127.0.0.1:{port}", 200), (f"localhost:{port}", 200)):
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             connection.request("GET", path, headers={"Host": host})

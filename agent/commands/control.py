@@ -9,10 +9,15 @@ from agent import paths
 from agent import state as agent_state
 from agent.commands.config import add_the_person
 from agent.commands.device_words import device_line, device_rows, reach_words
+from agent.commands.output import add_output_options, print_one, print_records
 from agent.errors import UserError
 from agent.review import plural
 from agent.system.record import installed_pac_url
 from agent.web.pac_server import pac_text
+
+# What `override status --csv` prints of each request (the state of a hold, agent/cooldown.py).
+HOLD_FIELDS = ["id", "kind", "name", "state", "requested", "needed", "waited", "remaining", "reason", "urge_id",
+               "window", "opened", "window_used"]
 
 
 def _running() -> agent_state.State | None:
@@ -109,10 +114,10 @@ def cmd_status(args) -> int:
     pac_service = installed_pac_url(paths.home())  # what the system points at, once installed
     config, config_line = _config_words(info, holds)
     devices, problems = device_rows(paths.home(), _api if info and info.pages else None)
-    if args.json:
+    if args.output:
         fields = info.as_dict() if info else {}
-        print(json.dumps({"running": info is not None, **fields, "pac_service": pac_service, "pending": holds,
-                          "config_file": config, "devices": devices}))
+        print_one({"running": info is not None, **fields, "pac_service": pac_service, "pending": holds,
+                   "config_file": config, "devices": devices}, args.output)
         return 0
     if info is None:
         print("nocontact is not running. Start it with: nocontact run")
@@ -150,8 +155,8 @@ def cmd_override(args) -> int:
             print(longer)
     elif args.action == "status":
         holds = _api("/api/holds")
-        if args.json:
-            print(json.dumps(holds))
+        if args.output:
+            print_records(holds, args.output, HOLD_FIELDS)
         else:
             print("\n".join(_describe_hold(h) for h in holds) if holds else "Nothing is waiting or open.")
     elif args.action == "cancel":
@@ -195,7 +200,7 @@ def cmd_stop(args) -> int:
 def add_commands(sub) -> None:
     """Add `status`, `override` and `stop` to the subparsers."""
     status = sub.add_parser("status", help="is the agent running, where, and what is pending")
-    status.add_argument("--json", action="store_true")
+    add_output_options(status, formats=("json", "nl"))  # one object, with lists in it: no CSV
     status.set_defaults(func=cmd_status)
 
     override = sub.add_parser("override", help="ask to open a blocked target after a wait")
@@ -204,7 +209,7 @@ def add_commands(sub) -> None:
     request.add_argument("target", metavar="TARGET")
     request.add_argument("--reason", default=None, help="what do I hope to find? (optional)")
     over_status = actions.add_parser("status", help="what is waiting or open")
-    over_status.add_argument("--json", action="store_true")
+    add_output_options(over_status)
     for name, text in (("cancel", "stop waiting, or withdraw a looser config or a stop"),
                        ("open", "open a request whose wait is over")):
         action = actions.add_parser(name, help=text)

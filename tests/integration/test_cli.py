@@ -350,6 +350,13 @@ def test_override_and_stop_through_the_running_agent(home, config):
         status = json.loads(nocontact("status", "--json", home=home).stdout)
         assert [(h["kind"], h["name"], h["state"], h["reason"]) for h in status["pending"]] == [
             ("category", "dating", "waiting", "closing my old account")]
+        (status_line,) = nocontact("status", "--nl", home=home).stdout.splitlines()
+        assert json.loads(status_line)["pending"][0]["id"] == 1
+        (waiting,) = json.loads(nocontact("override", "status", "--json", home=home).stdout)
+        assert [json.loads(line) for line in nocontact("override", "status", "--nl", home=home).stdout.splitlines()
+                ][0]["id"] == waiting["id"] == 1
+        (row,) = csv.DictReader(io.StringIO(nocontact("override", "status", "--csv", home=home).stdout))
+        assert (row["id"], row["name"], row["state"]) == ("1", "dating", "waiting")
         early = nocontact("override", "open", "1", home=home)
         assert early.returncode == 1 and "still about 20 minutes to wait" in early.stderr
         unknown = nocontact("override", "request", "nothing-blocked.test", home=home)

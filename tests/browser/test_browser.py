@@ -15,7 +15,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from agent.review import last_days
+from agent import tally
+from agent.review import last_days, review_of
 from agent.web.server import PAGES_HOST
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
@@ -196,10 +197,13 @@ def test_review_page_charts_note_form_and_cross_origin_refusal(page, proxy, arti
     urge = int(page.get_attribute("input[name=urge]", "value"))
     page.get_by_role("link", name="Add a note about this moment").click()
     page.wait_for_selector(f"#note-{urge}[open]")
-    assert page.locator("rect.day").count() == 30
+    # A day for each day since this log began (this session), never days before it.
+    local = datetime.now().astimezone().tzinfo
+    since, until = last_days(30, now=datetime.now(UTC), tz=local)
+    review = review_of(tally.of_log(proxy.agent.urges, since, until), [], since=since, until=until, tz=local)
+    assert review.from_beginning and page.locator("rect.day").count() == len(review.per_day) < 30
     assert page.locator("rect.cell").count() == 168
     per_day = page.locator("rect.day").evaluate_all("els => els.map(e => Number(e.dataset.count))")
-    since, _ = last_days(30, now=datetime.now(UTC), tz=datetime.now().astimezone().tzinfo)
     assert sum(per_day) == len([u for u in proxy.agent.urges.urges() if u.time >= since]) > 0
     page.screenshot(path=str(artifacts / "review.png"), full_page=True)
 

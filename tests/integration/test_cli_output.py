@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 import time
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +102,16 @@ def test_options_and_their_mistakes_are_in_words(data):
     for words in ("people-search", "people search sites", "people_search"):
         picked = json.loads(nocontact("urges", "--json", "--category", words, home=data).stdout)
         assert [u["site"] for u in picked] == ["spokeo.com"], words
+
+
+def test_the_readme_says_which_option_gives_which_and_its_examples_run(home, config):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    commands = readme.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    assert "- `--json`: one JSON document, an array of objects" in commands
+    assert "- `--nl`: one JSON object a line" in commands
+    example = commands.split("```\n$ nocontact explain --nl", 1)[1].split("```", 1)[0]
+    for shown in ("$ nocontact explain --nl" + example).split("$ ")[1:]:
+        line, *said = shown.strip("\n").split("\n")
+        args = shlex.split(line)[1:]
+        result = nocontact(args[0], "--config", str(config), *args[1:], home=home)
+        assert result.stdout.splitlines() == said, line

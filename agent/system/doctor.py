@@ -35,7 +35,7 @@ from agent.engine.policy import Policy
 from agent.lists.builtin import builtin_lists
 from agent.review import plural
 from agent.state import State
-from agent.system import sysproxy
+from agent.system import firewall, sysproxy
 from agent.system.account import Account, Runner, run_command
 from agent.system.ca import CA_CERT
 from agent.system.check import AGAIN, INSTALL_FIX, Check, start_hint
@@ -100,7 +100,7 @@ def checks(data_dir: Path, home: Path | None = None, *, system: str | None = Non
     pac_text, pac_check = _pac(c)
     found = [_config(c), *_service(c), _proxy(c, pac_text), pac_check, _ca(c), _reach(c), *_trust(c),
              _system_proxy(c, read_settings), *_browsers(c, pac_text, browser), _permissions(c), _disk(c),
-             _urge_log(c), *device_checks(c.data_dir, c.state)]
+             _urge_log(c), *device_checks(c.data_dir, c.state), *firewall.checks(c.account, c.data_dir)]
     # Before any install, "run install again" would puzzle: each OS's checks are told how to install instead.
     return found if c.installed else [replace(f, fix=INSTALL_FIX) if f.fix == AGAIN else f for f in found]
 

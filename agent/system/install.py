@@ -33,6 +33,7 @@ from agent.config import ConfigError, load_config
 from agent.engine.policy import Policy
 from agent.lists.builtin import builtin_lists
 from agent.paths import default_config, pac_path
+from agent.system import firewall
 from agent.system.account import Account, Runner, run_command
 from agent.system.ca import CA_CERT, CreateCA, ensure_ca
 from agent.system.oses import SYSTEMS, for_system
@@ -113,7 +114,9 @@ def _plan(account: Account, data_dir: Path, pac_url: str, command: list[str]) ->
     if module is None:
         raise ConfigError(f"nocontact cannot install itself on {account.system} yet; `nocontact run` works there by "
                           "hand")
-    return [*ports, ca, *_ca_reach(data_dir), pac, *module.plan(account, data_dir, pac_url, command)]
+    # Last, each device's WireGuard port in the host firewall: a new device is let in by installing again.
+    return [*ports, ca, *_ca_reach(data_dir), pac, *module.plan(account, data_dir, pac_url, command),
+            *firewall.steps(account, data_dir)]
 
 
 def _ca_reach(data_dir: Path) -> list[Step]:

@@ -416,7 +416,8 @@ class Phone:
         reply = self._python(DNS_QUERY, name, server or self.dns_server, str(kind), str(timeout), timeout=timeout)
         if reply is None:
             return None
-        message = dns.Message.unpack(reply)
+        message = getattr(dns, "DNSMessage", None) or dns.Message  # mitmproxy 12 renamed it
+        message = message.unpack(reply)
         addresses = [str(ipaddress.ip_address(r.data)) for r in message.answers if r.type == kind]
         return DnsAnswer(message.response_code, addresses)
 

@@ -441,7 +441,7 @@ def test_every_rule_says_how_it_tightens():
         return found
 
     assert unmarked(Config) == ["messages.plan", "messages.help", "notify.enabled", "notify.min_interval",
-                                "notify.quiet_hours", "watcher.period"]
+                                "notify.quiet_hours", "watcher.period", "devices.quiet_after"]
     assert unmarked(Person) == ["alias", "plan"]
 
 

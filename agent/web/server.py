@@ -21,7 +21,7 @@ from agent import secret
 from agent.cooldown import CooldownError, Hold
 from agent.lists.subscriptions import UPDATE_WAIT, refresh
 from agent.web import home
-from agent.web.devices_page import QR_PATH, qr_action, qr_html
+from agent.web.devices_page import DEVICES_PATH, QR_PATH, devices_html, qr_action, qr_html
 from agent.web.forms import form_int, same_origin
 from agent.web.home import REVIEW_PATH
 from agent.web.loopback import LocalHandler, LoopbackServer, connection_bound
@@ -64,7 +64,7 @@ class PagesServer:
                     self._send(403, "text/plain; charset=utf-8", b"Not allowed.\n")
                 elif path == PAC_PATH:
                     self._send(200, PAC_TYPE, server.pac(), headers=PAC_HEADERS)
-                elif path in ("/", home.STATUS_PATH):
+                elif path in ("/", home.STATUS_PATH, DEVICES_PATH):
                     self._send(200, "text/html; charset=utf-8", server.front(path).encode(), page_headers=True)
                 elif path == LETTERS_PATH:
                     self._send(200, "text/html; charset=utf-8", server.letters().encode(), page_headers=True)
@@ -195,8 +195,10 @@ class PagesServer:
         return letters_html(self.agent.urges.letters(), datetime.now().astimezone().tzinfo)
 
     def front(self, path: str) -> str:
-        """The home page, or the status page."""
+        """The home page, the status page, or the devices page (each device, and when it was last seen)."""
         now = datetime.now().astimezone()
+        if path == DEVICES_PATH:
+            return devices_html(self.on_loop(self.agent.tunnels.summary), now.tzinfo)
         if path == home.STATUS_PATH:
             agent = self.agent
             waiting = [home.Waiting(agent.describe_target(hold.kind, hold.name), hold.state, hold.remaining)

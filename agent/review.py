@@ -71,6 +71,7 @@ class Review:
     by_target: tuple[tuple[str, int], ...]  # "J · instagram" or "dating site · tinder.com"; most first
     triggers: tuple[tuple[str, int], ...]  # from the person's notes; most first
     guard_events: tuple[GuardEvent, ...]
+    by_source: tuple[tuple[str, int], ...] = ()  # where urges came from: the computer's sources, or a device
 
     @property
     def days(self) -> int:
@@ -98,6 +99,7 @@ class Review:
             "by_weekday_hour": [list(row) for row in self.by_weekday_hour],
             "by_target": dict(self.by_target),
             "triggers": dict(self.triggers),
+            "by_source": dict(self.by_source),
             "guard_events": [{"time": e.time.isoformat(), "kind": e.kind, "detail": e.detail}
                              for e in self.guard_events],
         }
@@ -141,6 +143,9 @@ def _days_without_contact(tally: Tally, since: datetime, until: datetime, tz: tz
     if tally.last_contact is not None:
         return max(0, (last - tally.last_contact.astimezone(tz).date()).days)
     return max(0, (last - (tally.began or since).astimezone(tz).date()).days + 1)
+
+
+COMPUTER_SOURCES = ("proxy", "process", "message", "contact")  # any other source is a device's name
 
 
 def summarise(urges: list[Urge], events: list[tuple[str, str, str]], *, since: datetime, until: datetime,
@@ -209,6 +214,7 @@ def review_of(tally: Tally, events: list[tuple[str, str, str]], *, since: dateti
         by_target=tally.by_target,
         triggers=tally.triggers,
         guard_events=tuple(guard),
+        by_source=tally.by_source,
     )
 
 
@@ -334,10 +340,20 @@ def headline_lines(review: Review) -> list[str]:
     return lines
 
 
+def device_words(review: Review) -> str | None:
+    """Which of the urges came from the person's phone or other devices; None when none did."""
+    devices = [(source, count) for source, count in review.by_source if source not in COMPUTER_SOURCES]
+    if not devices:
+        return None
+    return "From your devices: " + ", ".join(f"{name} {count}" for name, count in devices) + "."
+
+
 def detail_lines(review: Review) -> list[str]:
-    """Trend, stretch, hardest hour: the rest of the summary, as sentences."""
+    """Trend, stretch, hardest hour, devices: the rest of the summary, as sentences."""
     lines = [trend_words(review),
              f"Longest stretch without an urge: {_span_words(review.longest_stretch_hours)}."]
+    if device_words(review):
+        lines.append(device_words(review))
     if review.hardest_hour is not None:
         line = f"Most urges came around {hour_words(review.hardest_hour)}"
         cell = busiest_cell(review)

@@ -50,6 +50,7 @@ class Tally:
     previous: int  # urges in the period of the same length just before `since`
     last_contact: datetime | None  # the latest message sent to them before `until`, however old
     began: datetime | None  # when the log began (its first record); None: not known
+    by_source: tuple[tuple[str, int], ...] = ()  # proxy, process, ... or a device's name; most first
 
 
 def _ranked(counter: Counter) -> tuple[tuple[str, int], ...]:
@@ -89,6 +90,7 @@ def from_urges(urges: Iterable[Urge], since: datetime, until: datetime, began: d
         previous=sum(1 for u in history if since - (until - since) <= _utc(u.time) < since),
         last_contact=max(contacts, default=None),
         began=_utc(began) if began else None,
+        by_source=_ranked(Counter(u.source for u in inside)),
     )
 
 
@@ -130,6 +132,7 @@ def from_db(db: sqlite3.Connection, since: datetime, until: datetime) -> Tally:
     last_contact, = db.execute(f"SELECT MAX(time) FROM urges{before} AND source = '{CONTACT}'",
                                before_args).fetchone()
     began, = db.execute(BEGAN_SQL).fetchone()
+    sources = Counter(dict(db.execute(f"SELECT source, COUNT(*) FROM urges{inside} GROUP BY source", args).fetchall()))
     total = sum(row[1] for row in quarters)
     ridden_out, opened, contacted, blocked_only = (int(sum(row[i] for row in quarters)) for i in range(3, 7))
     return Tally(
@@ -137,5 +140,5 @@ def from_db(db: sqlite3.Connection, since: datetime, until: datetime) -> Tally:
         total=total, ridden_out=ridden_out, opened=opened, contacted=contacted, blocked_only=blocked_only,
         by_target=_ranked(targets), triggers=_ranked(triggers),
         first=_at(first), last=_at(last), longest_gap=timedelta(seconds=gap), previous=previous,
-        last_contact=_moment(last_contact), began=_moment(began),
+        last_contact=_moment(last_contact), began=_moment(began), by_source=_ranked(sources),
     )

@@ -91,7 +91,7 @@ def month(tmp_path):
     ids[9] = add(log, clock, "2026-06-13 23:45", IG, "closed")
     ids[10] = add(log, clock, "2026-06-14 21:30", FB, "waited", trigger="anniversary or date")
     ids[11] = add(log, clock, "2026-06-14 23:10", IG, "closed", trigger="anniversary or date")
-    ids[12] = add(log, clock, "2026-06-15 07:50", BUMBLE, "closed")
+    ids[12] = add(log, clock, "2026-06-15 07:50", BUMBLE, "closed", source="phone")  # through the phone's tunnel
     ids[13] = add(log, clock, "2026-06-19 23:00", IG, "overridden", trigger="after drinking")  # last look at J
     ids[14] = add(log, clock, "2026-06-20 10:15", IG, "closed", trigger="they contacted me")
     ids[15] = add(log, clock, "2026-06-21 23:30", X)
@@ -149,6 +149,7 @@ EXPECTED = {
     "triggers": {"anniversary or date": 2, "loneliness": 2, "after drinking": 1, "boredom": 1, "late night": 1,
                  "they contacted me": 1},
     "guard_events": [{"time": "2026-06-12T03:00:00+02:00", "kind": "stopped", "detail": STOPPED}],
+    "by_source": {"proxy": 14, "phone": 1, "process": 1},
 }
 
 
@@ -189,6 +190,7 @@ def test_terminal_leads_with_what_was_ridden_out(month):
         "Fewer urges than the previous 30 days: 16 vs 19.",
         "Longest stretch without an urge: 5 days 5 hours.",
         "Most urges came around 23:00; the busiest hour of the week was Sundays around 23:00.",
+        "From your devices: phone 1.",
         "Where they led: J · instagram 9, J · facebook 2, J · x 2, dating site · tinder.com 2, "
         "dating site · bumble.com 1.",
         "What set them off, from your notes: anniversary or date 2, loneliness 2,",

@@ -82,6 +82,18 @@ def test_the_persons_profile_gets_the_gentle_page_in_a_browser_that_trusts_the_c
     assert other.status == 200  # the rest of the platform works, read and passed on
 
 
+def test_the_block_page_buttons_work_on_the_phone_as_on_the_computer(phone, proxy):
+    profile = url(phone, "x.com", "/caseylindq")
+    page = phone.curl(profile, resolve=phone.origins[0], cacert=phone.ca).text
+    urge = re.search(r"name='urge' value='(\d+)'", page).group(1)
+    token = re.search(r"name='token' value='([0-9a-f]+)'", page).group(1)
+    close = phone.curl(url(phone, "x.com", "/.well-known/nocontact/close"), resolve=phone.origins[0],
+                       cacert=phone.ca, args=["--data", f"urge={urge}&token={token}"])
+    assert close.status == 200
+    assert wait_until(lambda: any(u.id == int(urge) and u.outcome == "closed" and u.source == "phone"
+                                  for u in proxy.agent.urges.urges()))
+
+
 def test_an_app_refusing_our_certificate_is_let_through_after_and_other_hosts_keep_working(phone, proxy):
     host = "x.com"
     refused = phone.curl(url(phone, host, "/someone"), resolve=phone.origins[0], cacert=phone.origin_cert)

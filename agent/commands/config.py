@@ -42,8 +42,9 @@ def _policy(config: Config):
     return Policy(config, Subscriptions(paths.home() / "lists").for_policy(config))  # with the copies kept
 
 
-def _entry(identity, in_full: bool) -> str:
-    """One profile as `check` lists it: its platform, then its handle or id (or only which of the two it is)."""
+def _entry(identity) -> str:
+    """One profile as `check` lists it: its platform, then the handle or id the engine read in it, so a typo
+    shows (the person wrote it into the config; their name, emails and phones are shown only --in-full)."""
     from agent.engine.platforms import platform_named
 
     site = platform_named(identity.platform)
@@ -52,12 +53,10 @@ def _entry(identity, in_full: bool) -> str:
     key = identity.key
     is_id = key.startswith(("id:", "channel/")) or key.isdigit()
     if identity.platform == "web":
-        return f"{where}: {key}" if in_full else f"{where}: one page and what is under it"
+        return f"{where}: {key} and what is under it"
     if identity.platform == "phone":
-        return f"{where}: +{key}" if in_full else f"{where}: a number"
-    if in_full:
-        return f"{where}: {key.replace('id:', 'id ', 1)}"
-    return f"{where}: {'an id' if is_id else 'a handle'}"
+        return f"{where}: +{key}"
+    return f"{where}: {'id ' + key.removeprefix('id:') if is_id else '@' + key}"
 
 
 def _person(person, in_full: bool) -> list[str]:
@@ -66,7 +65,7 @@ def _person(person, in_full: bool) -> list[str]:
     from agent.review import plural
 
     lines = [f"  {person.alias}, with {plural(len(person.profiles), 'profile')}" + (":" if person.profiles else "")]
-    lines += [f"    {_entry(recognise(profile), in_full)}" for profile in person.profiles]
+    lines += [f"    {_entry(recognise(profile))}" for profile in person.profiles]
     searched = [("name", person.names), ("email", person.emails), ("phone number", person.phones)]
     if in_full:
         lines += [f"    {kind}: {value}" for kind, values in searched for value in values]
@@ -110,7 +109,7 @@ def cmd_check(args) -> int:
         for person in config.people:
             print("\n".join(_person(person, args.in_full)))
         if not args.in_full:
-            print("  Their handles, ids, names, emails and phone numbers are left out here; "
+            print("  Their names, emails and phone numbers are left out here; "
                   "`nocontact check --in-full` shows each one.")
     else:
         print("  No person is set up yet: add one under 'people:' to block their profiles.")

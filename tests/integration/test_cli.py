@@ -59,21 +59,23 @@ def test_explain_works_on_the_shipped_default(home):
     assert oct((home).stat().st_mode & 0o777) == "0o700"
 
 
-def test_check_lists_each_profile_by_platform_and_their_details_only_when_asked(home, config):
+def test_check_lists_each_profile_by_platform_and_handle_and_their_name_only_when_asked(home, config):
     result = nocontact("check", "--config", str(config), home=home)
     assert result.returncode == 0
-    assert ("  J, with 3 profiles:\n    Instagram: a handle\n    Facebook: an id\n    X (Twitter): a handle\n"
-            "    and searches for 1 name, 1 email and 1 phone number\n") in result.stdout
-    assert "casey" not in result.stdout.lower() and "7700" not in result.stdout  # over a shoulder: the alias only
+    # What the engine read in each link, so a typo shows; their name, emails and phones not over a shoulder.
+    assert ("  J, with 3 profiles:\n    Instagram: @casey.lindqvist\n    Facebook: id 100098765432101\n"
+            "    X (Twitter): @caseylindq\n    and searches for 1 name, 1 email and 1 phone number\n") in result.stdout
+    assert "Casey Lindqvist" not in result.stdout and "7700" not in result.stdout and "example.org" not in result.stdout
     assert "`nocontact check --in-full` shows each one" in result.stdout
     full = nocontact("check", "--in-full", "--config", str(config), home=home).stdout
-    assert ("  J, with 3 profiles:\n    Instagram: casey.lindqvist\n    Facebook: id 100098765432101\n"
-            "    X (Twitter): caseylindq\n    name: Casey Lindqvist\n    email: casey.l@example.org\n"
+    assert ("  J, with 3 profiles:\n    Instagram: @casey.lindqvist\n    Facebook: id 100098765432101\n"
+            "    X (Twitter): @caseylindq\n    name: Casey Lindqvist\n    email: casey.l@example.org\n"
             "    phone number: +44 7700 900123\n") in full
     other = config.parent / "other.yaml"
     other.write_text("people:\n  - alias: K\n    profiles:\n      - https://flickr.com/photos/kr\n"
                      "      - https://wa.me/447700900123\n")
-    assert ("  K, with 2 profiles:\n    a website: flickr.com/photos/kr\n    a phone number's chats: +447700900123\n"
+    assert ("  K, with 2 profiles:\n    a website: flickr.com/photos/kr and what is under it\n"
+            "    a phone number's chats: +447700900123\n"
             in nocontact("check", "--in-full", "--config", str(other), home=home).stdout)
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from agent import paths
 from agent.commands.device_words import device_line, device_rows, reach_words
+from agent.commands.output import add_output_options, print_one, print_records
 
 QR_HINT = ("In the WireGuard app: add a tunnel, scan from QR code (or import the config as a file), and switch it "
            "on. Then open http://nocontact.home.arpa/ on the device to trust nocontact's certificate.")
@@ -24,7 +23,7 @@ def _qr(text: str) -> str:
 def _show(device, as_json: bool, first: bool) -> None:
     config = device.client_config()
     if as_json:
-        print(json.dumps({"name": device.name, "port": device.port, "config": config}))
+        print_one({"name": device.name, "port": device.port, "config": config}, "json")
         return
     print(f"{'Added' if first else 'Device'} {device.name}: it joins on UDP port {device.port} at {device.endpoint}.")
     print(_qr(config), end="")
@@ -59,8 +58,8 @@ def cmd_add(args) -> int:
     from agent import devices
 
     device = devices.add(paths.home(), args.name, endpoint=args.endpoint, port=args.port)
-    _show(device, args.json, first=True)
-    if not args.json:
+    _show(device, args.output == "json", first=True)
+    if not args.output:
         print(reach_words(devices.split_endpoint(device.endpoint)[0], [device.port]))
         from agent.state import running
 
@@ -80,7 +79,7 @@ def cmd_show(args) -> int:
         devices.split_endpoint(args.endpoint)
         device = replace(device, endpoint=args.endpoint.strip())
         devices.save(paths.home(), device)
-    _show(device, args.json, first=False)
+    _show(device, args.output == "json", first=False)
     return 0
 
 
@@ -92,8 +91,8 @@ def listing() -> tuple[list[dict], list[str]]:
 
 def cmd_list(args) -> int:
     rows, problems = listing()
-    if args.json:
-        print(json.dumps(rows))
+    if args.output:
+        print_records(rows, args.output, ["name", "port", "endpoint", "added", "last_seen", "problem"])
         return 0
     if not rows:
         print("No devices yet. Add your phone with: nocontact devices add phone")
@@ -125,15 +124,15 @@ def add_commands(sub) -> None:
     add.add_argument("--endpoint", metavar="HOST[:PORT]",
                      help="the address written into the device's config (default: this machine's address)")
     add.add_argument("--port", type=int, metavar="UDP_PORT", help="the UDP port to listen on (default: from 51820)")
-    add.add_argument("--json", action="store_true", help='print {"name", "port", "config"}')
+    add_output_options(add, ("json",))  # {"name", "port", "config"}
     add.set_defaults(func=cmd_add)
     show = actions.add_parser("show", help="show a device's config (and key) again")
     show.add_argument("name", metavar="NAME")
     show.add_argument("--endpoint", metavar="HOST[:PORT]", help="write this address into its config from now on")
-    show.add_argument("--json", action="store_true")
+    add_output_options(show, ("json",))
     show.set_defaults(func=cmd_show)
     listed = actions.add_parser("list", help="each device: port, added, last seen")
-    listed.add_argument("--json", action="store_true")
+    add_output_options(listed)
     listed.set_defaults(func=cmd_list)
     remove = actions.add_parser("remove", help="remove a device, after the cooldown delay")
     remove.add_argument("name", metavar="NAME")

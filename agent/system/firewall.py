@@ -16,6 +16,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 from agent import devices
 from agent.system.account import Account
@@ -24,6 +25,8 @@ from agent.system.steps import Run, Step, note, removal
 
 UFW_CONF = Path("/etc/ufw/ufw.conf")  # world-readable: says whether ufw is on, where its rules are root's to read
 UFW_PROGRAM = Path("/usr/sbin/ufw")  # outside a person's PATH on Debian
+# Where firewalld keeps the services' definitions: the administrator's, then its own.
+SERVICE_FOLDERS = (Path("/etc/firewalld/services"), Path("/usr/lib/firewalld/services"))
 NOT_RUNNING = ["not running", "not found", "failed to connect"]  # firewall-cmd --state when firewalld is not there
 
 
@@ -108,8 +111,8 @@ class Ufw:
         port = device.port
         if self.lets_in(port) is False and self.closed_by_a_rule(port):
             return note(f"firewall:ufw:{port}", f"A ufw rule that was there before keeps UDP {port} closed, so "
-                                                f"{device.name} cannot join from another machine; nocontact leaves "
-                                                "it as it is (`sudo ufw status numbered` shows it).")
+                                                f"{device.name} cannot join through it; nocontact leaves that rule "
+                                                "as it is (`sudo ufw status numbered` shows it).")
         # ufw gone by uninstall: its rules went with it.
         undo = [removal(argv, ["ufw", "version"], ["not found"]) for argv in self.closing(port)]
         return Step(f"firewall:ufw:{port}/udp", f"Let {device.name} in through ufw (UDP {port}, its WireGuard "
@@ -152,17 +155,30 @@ def _fields(text: str) -> dict[str, str]:
             if sep}
 
 
-def _zone(account: Account, zone: str, permanent: bool) -> Zone | None:
+def _service_ports(account: Account, service: str, which: list[str]) -> list[str]:
+    """A service's ports: from its file where it can be read (no command to wait for), else as firewalld says."""
+    for folder in SERVICE_FOLDERS:
+        try:
+            definition = ElementTree.parse(folder / f"{service}.xml").getroot()
+        except FileNotFoundError:
+            continue
+        except (OSError, ElementTree.ParseError):
+            break  # /etc/firewalld is root's to read: firewalld is asked
+        return [f"{port.get('port')}/{port.get('protocol')}" for port in definition.iter("port")]
+    return _fields(account.out("firewall-cmd", *which, f"--info-service={service}") or "").get("ports", "").split()
+
+
+def _zone(account: Account, zone: str | None, permanent: bool) -> tuple[str, Zone] | None:
+    """(name, what it lets in) of a zone (None: the default zone), now or as firewalld starts; None when unread."""
     which = ["--permanent"] if permanent else []
-    listed = account.out("firewall-cmd", *which, f"--zone={zone}", "--list-all")
-    if listed is None:
+    listed = account.out("firewall-cmd", *which, *([f"--zone={zone}"] if zone else []), "--list-all")
+    if not listed or not listed.split():
         return None
     fields = _fields(listed)
     ports = fields.get("ports", "").split()
     for service in fields.get("services", "").split():
-        info = account.out("firewall-cmd", *which, f"--info-service={service}")
-        ports += _fields(info or "").get("ports", "").split()
-    return Zone(fields.get("target", "default"), tuple(ports))
+        ports += _service_ports(account, service, which)
+    return listed.split()[0], Zone(fields.get("target", "default"), tuple(ports))
 
 
 @dataclass(frozen=True)
@@ -203,26 +219,30 @@ class Firewalld:
                     "start; its WireGuard connection)", [Run(argv) for argv in adds], undo, in_place=not adds)
 
 
-def _firewalld(account: Account) -> Firewalld | None:
+def _firewalld(account: Account, permanent: bool) -> Firewalld | None:
+    """firewalld, when it runs: its default zone now, and (`permanent`, for install) as it starts."""
     if account.which("firewall-cmd") is None:
         return None
     state = account.out("firewall-cmd", "--state")
     if state is None or state.strip() != "running":
         return None
-    zone = (account.out("firewall-cmd", "--get-default-zone") or "").strip()
-    if not zone:
+    now = _zone(account, None, False)  # its first line names the default zone
+    if now is None:
         return Firewalld("public", None, None)  # unread: firewalld's own default zone, in the commands shown
-    return Firewalld(zone, _zone(account, zone, False), _zone(account, zone, True))
+    zone, runtime = now
+    later = _zone(account, zone, True) if permanent else None
+    return Firewalld(zone, runtime, later[1] if later else None)
 
 
 # --- what install, doctor and `devices add` use ------------------------------------------
 
 
-def seen(account: Account) -> list[Ufw | Firewalld]:
-    """The firewalls managed by ufw or firewalld that are on here (Linux only)."""
+def seen(account: Account, permanent: bool = False) -> list[Ufw | Firewalld]:
+    """The firewalls managed by ufw or firewalld that are on here (Linux only); `permanent`: firewalld's zone as it
+    starts, too (install needs it, to add only what is missing there)."""
     if account.system != "Linux":
         return []
-    return [found for found in (_ufw(account), _firewalld(account)) if found is not None]
+    return [found for found in (_ufw(account), _firewalld(account, permanent)) if found is not None]
 
 
 def _devices(data_dir: Path) -> list[devices.Device]:
@@ -240,7 +260,7 @@ def steps(account: Account, data_dir: Path) -> list[Step]:
     found = _devices(data_dir)
     if not found or account.system != "Linux":
         return []
-    firewalls = seen(account)
+    firewalls = seen(account, permanent=True)
     if not firewalls:
         return [note("firewall", f"No firewall managed by ufw or firewalld is on here, so there is nothing to "
                                  f"open for your devices ({_ports(found)}).")]
@@ -256,14 +276,15 @@ def _as_root_note(firewall: Ufw | Firewalld, found: Sequence[devices.Device]) ->
         return None
     opening = " && ".join(_sudo(argv, False) for d in todo for argv in firewall.opening(d.port, d.name))
     closing = " && ".join(_sudo(argv, False) for d in todo for argv in firewall.closing(d.port))
+    them = "it" if len(todo) == 1 else "them"
     if any(firewall.lets_in(d.port) is None for d in todo):
         said = (f"{firewall.name} is on here, and only an administrator can read its rules or open a port in it. "
-                f"If it does not let {_ports(todo)} in yet, run: {opening}")
+                f"If it does not let {_ports(todo)} in yet, run `{opening}`")
     else:
         said = (f"{firewall.name} is on here and does not let {_ports(todo)} in yet; only an administrator can open "
-                f"a port in it. For your devices to join from other machines, run: {opening}")
-    return note(f"firewall:{firewall.name}", f"{said} (nocontact does not run sudo itself, and uninstall leaves a "
-                                             f"rule you add yourself: {closing} takes it out again).")
+                f"a port in it. For your devices to join, run `{opening}`")
+    return note(f"firewall:{firewall.name}", f"{said}. nocontact does not run sudo itself, and uninstall leaves what "
+                                             f"you open yourself: `{closing}` closes {them} again.")
 
 
 def checks(account: Account, data_dir: Path) -> list[Check]:
@@ -293,12 +314,11 @@ def _check(account: Account, firewall: Ufw | Firewalld, device: devices.Device) 
         return Check(name, None, f"{firewall.name} is on, and only an administrator can read its rules: `{look}` "
                                  f"shows whether UDP {port} is let in; if not, `{command}` lets it in")
     if isinstance(firewall, Ufw) and firewall.closed_by_a_rule(port):
-        return Check(name, False, f"a ufw rule keeps UDP {port} closed, so {device.name} cannot join from another "
-                                  "machine", "`sudo ufw status numbered` shows the rule; take it out if it is not "
+        return Check(name, False, f"a ufw rule keeps UDP {port} closed, so {device.name} cannot join through it", "`sudo ufw status numbered` shows the rule; take it out if it is not "
                                              "needed any more.")
     again = " (or run `nocontact install` again: it opens it, and uninstall closes it)" if account.root else ""
     return Check(name, False, f"{firewall.name} does not let UDP {port} in{where}, so {device.name} cannot join "
-                              "from another machine", f"Run `{command}`{again}.")
+                              "through it", f"Run `{command}`{again}.")
 
 
 def firewall_hint(port: int, name: str | None = None, account: Account | None = None) -> str | None:

@@ -1,6 +1,6 @@
 """The host firewall module in process: what ufw's and firewalld's output says about a port, the steps install
 plans (and their undo as the install record keeps it), the notes without root, doctor's lines and the hint for
-`devices add`, from scripted command output. The real ufw and firewalld run in tests/integration/test_firewall.py.
+`devices add`, from scripted command output. The real ufw and firewalld run in tests/integration/test_install_firewall.py.
 """
 
 from __future__ import annotations
@@ -111,23 +111,35 @@ def test_ufw_is_seen_only_when_active_and_without_root_from_its_settings_file(tm
 
 
 def firewalld_answers(runtime_ports: str = "", permanent_ports: str = "", target: str = "default") -> dict:
-    def listed(ports: str) -> tuple[int, str]:
-        return 0, (f"home (active)\n  target: {target}\n  interfaces: eth0\n  services: ssh wireguard\n"
+    def listed(ports: str, active: str = "") -> tuple[int, str]:
+        return 0, (f"home{active}\n  target: {target}\n  interfaces: eth0\n  services: ssh wireguard\n"
                    f"  ports: {ports}\n  rich rules: \n")
 
-    return {("firewall-cmd", "--state"): (0, "running\n"), ("firewall-cmd", "--get-default-zone"): (0, "home\n"),
-            ("firewall-cmd", "--zone=home", "--list-all"): listed(runtime_ports),
+    return {("firewall-cmd", "--state"): (0, "running\n"),
+            ("firewall-cmd", "--list-all"): listed(runtime_ports, " (active)"),  # the default zone
             ("firewall-cmd", "--permanent", "--zone=home", "--list-all"): listed(permanent_ports),
             ("firewall-cmd", "--info-service=ssh"): (0, "ssh\n  ports: 22/tcp\n  protocols: \n"),
-            ("firewall-cmd", "--info-service=wireguard"): (0, "wireguard\n  ports: 51820/udp\n"),
-            ("firewall-cmd", "--permanent", "--info-service=ssh"): (0, "ssh\n  ports: 22/tcp\n"),
-            ("firewall-cmd", "--permanent", "--info-service=wireguard"): (0, "wireguard\n  ports: 51820/udp\n")}
+            ("firewall-cmd", "--permanent", "--info-service=ssh"): (0, "ssh\n  ports: 22/tcp\n")}
+
+
+@pytest.fixture(autouse=True)
+def services(tmp_path, monkeypatch):
+    """Service definitions as firewalld keeps them: wireguard's in its own folder (read there), ssh's nowhere to
+    be read (firewalld is asked)."""
+    own = tmp_path / "usr-lib-services"
+    own.mkdir()
+    (own / "wireguard.xml").write_text('<?xml version="1.0" encoding="utf-8"?>\n<service><short>WireGuard</short>'
+                                       '<port protocol="udp" port="51820"/></service>\n')
+    monkeypatch.setattr(firewall, "SERVICE_FOLDERS", (tmp_path / "etc-services", own))
 
 
 def test_firewalld_zone_ports_services_and_target():
-    [found] = firewall.seen(account(firewalld_answers("51830/udp 52000-52010/udp"), tools=("firewall-cmd",)))
+    asked = account(firewalld_answers("51830/udp 52000-52010/udp"), tools=("firewall-cmd",))
+    [found] = firewall.seen(asked)
+    assert asked.run.calls == [["firewall-cmd", "--state"], ["firewall-cmd", "--list-all"],
+                               ["firewall-cmd", "--info-service=ssh"]]  # as it starts: only for install
     assert found.zone == "home"
-    assert found.lets_in(51820)  # its wireguard service
+    assert found.lets_in(51820)  # its wireguard service, read from its file
     assert found.lets_in(51830) and found.lets_in(52005) and found.lets_in(51831) is False
     [accepting] = firewall.seen(account(firewalld_answers(target="ACCEPT"), tools=("firewall-cmd",)))
     assert accepting.lets_in(51831)
@@ -208,13 +220,16 @@ def test_without_root_the_exact_sudo_commands_and_nothing_run(data, tmp_path, mo
     user = account(firewalld_answers("51831/udp", "51831/udp"), root=False)
     ufw, firewalld = firewall.steps(user, data)
     assert not ufw.actions and not firewalld.actions
-    assert ("If it does not let UDP 51830 and 51831 in yet, run: sudo ufw allow 51830/udp comment "
-            "'nocontact device phone' && sudo ufw allow 51831/udp comment 'nocontact device tablet'") in ufw.description
-    assert ("firewalld is on here and does not let UDP 51830 in yet; only an administrator can open a port in it. "
-            "For your devices to join from other machines, run: sudo firewall-cmd --zone=home --add-port=51830/udp "
-            "&& sudo firewall-cmd --permanent --zone=home --add-port=51830/udp (nocontact does not run sudo itself"
-            ) in firewalld.description
-    assert "sudo firewall-cmd --permanent --zone=home --remove-port=51830/udp takes it out" in firewalld.description
+    assert ("If it does not let UDP 51830 and 51831 in yet, run `sudo ufw allow 51830/udp comment "
+            "'nocontact device phone' && sudo ufw allow 51831/udp comment 'nocontact device tablet'`. nocontact does "
+            "not run sudo itself, and uninstall leaves what you open yourself: `sudo ufw delete allow 51830/udp && "
+            "sudo ufw delete allow 51831/udp` closes them again.") in ufw.description
+    assert firewalld.description == (
+        "firewalld is on here and does not let UDP 51830 in yet; only an administrator can open a port in it. For "
+        "your devices to join, run `sudo firewall-cmd --zone=home --add-port=51830/udp && sudo firewall-cmd "
+        "--permanent --zone=home --add-port=51830/udp`. nocontact does not run sudo itself, and uninstall leaves "
+        "what you open yourself: `sudo firewall-cmd --zone=home --remove-port=51830/udp && sudo firewall-cmd "
+        "--permanent --zone=home --remove-port=51830/udp` closes it again.")
     assert not any("--add-port" in " ".join(c) for c in user.run.calls)
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from agent.commands.config import config_path, with_config
+from agent.commands.output import add_output_options, print_records
 from agent.config import load_config
 from agent.errors import UserError
 
@@ -152,14 +153,20 @@ def cmd_explain_send(args) -> int:
                                                                                  errors="replace")
     except OSError as err:
         raise UserError(f"{args.file}: cannot be read ({err.strerror or err})") from None
-    failed = False
+    failed, rows = False, []
     with source as lines:
         for verdict in explain_lines(lines, config.people, config.barrier.families):
             if isinstance(verdict, LineError):
                 failed = True
                 print(f"nocontact: {verdict}", file=sys.stderr)
+            elif args.output in ("json", "csv"):  # one document: printed once every line is judged
+                rows.append(verdict.as_json())
+            elif args.output == "nl":
+                print(json.dumps(verdict.as_json()), flush=True)
             else:
-                print(json.dumps(verdict.as_json()) if args.json else verdict.as_line(), flush=True)
+                print(verdict.as_line(), flush=True)
+    if rows or args.output in ("json", "csv"):
+        print_records(rows, args.output, ["url", "action", "person", "service", "recipients", "reason"])
     return 1 if failed else 0
 
 
@@ -167,6 +174,6 @@ def add_commands(sub) -> None:
     """Add `explain-send` to the subparsers."""
     explain = with_config(sub.add_parser(
         "explain-send", help="say whether recorded sends would be held back, and why (nothing is sent)"))
-    explain.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_output_options(explain)
     explain.add_argument("file", metavar="FILE", help="JSON lines of recorded sends, or - to read standard input")
     explain.set_defaults(func=cmd_explain_send)

@@ -105,7 +105,9 @@ def test_json_through_the_cli(tmp_path, config):
     source.write_text("\n".join(case[0] for case in CASES) + "\n")
     result = nocontact("explain-send", "--config", str(config), "--json", str(source), home=tmp_path / "home")
     assert result.returncode == 0, result.stderr
-    rows = [json.loads(text) for text in result.stdout.splitlines()]
+    rows = json.loads(result.stdout)  # --json: one array, as explain and urges give it
+    lines = nocontact("explain-send", "--config", str(config), "--nl", str(source), home=tmp_path / "home")
+    assert [json.loads(text) for text in lines.stdout.splitlines()] == rows  # --nl: one object a line
     assert len(rows) == len(CASES)
     for row, (sent, action, service, recipients) in zip(rows, CASES, strict=True):
         assert set(row) == {"url", "action", "person", "service", "recipients", "reason"}
@@ -129,7 +131,7 @@ def test_bad_lines_are_named_and_the_others_still_judged(tmp_path, config):
              json.dumps({"method": "POST", "body": ""}), good,
              json.dumps({"url": "https://x.com/a", "responses": [{"url": "https://x.com/b", "body": "%"}]}),
              json.dumps([1, 2])]
-    result = nocontact("explain-send", "--config", str(config), "--json", "-", home=tmp_path / "home",
+    result = nocontact("explain-send", "--config", str(config), "--nl", "-", home=tmp_path / "home",
                        stdin="\n".join(lines) + "\n")
     assert result.returncode == 1
     assert [json.loads(text)["action"] for text in result.stdout.splitlines()] == ["hold", "hold"]

@@ -441,7 +441,8 @@ def parse_config(text: str, source: str = "config") -> Config:
 
 def load_config(path: Path) -> Config:
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as file:  # read no more than a config can be: a wrong file may be huge
+            text = file.read(yamlmarks.MAX_CHARS + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as err:

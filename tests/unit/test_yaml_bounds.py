@@ -104,3 +104,31 @@ def test_the_shipped_default_config_still_loads():
     from agent.paths import default_config
 
     parse_config(default_config().read_text(encoding="utf-8"))
+
+
+def test_a_huge_file_is_refused_after_reading_no_more_than_a_config_can_be(tmp_path, monkeypatch):
+    import builtins
+
+    huge = tmp_path / "config.yaml"
+    huge.write_text("# not a config\n" * 500_000)  # 7.5 MB
+    asked = []
+    real_open = builtins.open
+
+    class Reading:
+        def __init__(self, file):
+            self.file = file
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def read(self, size=-1):
+            asked.append(size)
+            return self.file.read(size)
+
+    monkeypatch.setattr(builtins, "open", lambda *a, **k: Reading(real_open(*a, **k)))
+    with pytest.raises(ConfigError, match="over 1,000 KB"):
+        load_config(huge)
+    assert asked == [yamlmarks.MAX_CHARS + 1]

@@ -33,7 +33,7 @@ from agent.system.account import run_command
 
 REQUIRED = bool(os.environ.get("NOCONTACT_REQUIRE_WIREGUARD"))
 PACKAGES = {"unshare": "util-linux", "nsenter": "util-linux", "ufw": "ufw", "firewalld": "firewalld",
-            "firewall-cmd": "firewalld", "dbus-daemon": "dbus-daemon"}
+            "firewall-cmd": "firewalld", "firewall-offline-cmd": "firewalld", "dbus-daemon": "dbus-daemon"}
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -148,7 +148,7 @@ class UfwBox(_Box):
 
 
 class FirewalldBox(_Box):
-    tools = ("firewall-cmd",)
+    tools = ("firewall-cmd", "firewall-offline-cmd")
 
     def _start(self) -> None:
         socket = self.folder / "bus"
@@ -178,4 +178,11 @@ class FirewalldBox(_Box):
             time.sleep(0.2)
 
     def wrap(self, argv: list[str]) -> list[str]:
+        if argv[0] == "firewall-offline-cmd":  # firewalld's files, as the box's firewalld keeps them
+            return [argv[0], "--system-config", str(self.etc), *argv[1:]]
         return ["env", f"DBUS_SYSTEM_BUS_ADDRESS={self.address}", *argv]
+
+    def stop(self) -> None:
+        """Stop firewalld (its private D-Bus stays): what it keeps for its next start is in its files."""
+        self.processes[-1].terminate()
+        self.processes[-1].wait(15)

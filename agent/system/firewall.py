@@ -16,12 +16,13 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 from xml.etree import ElementTree
 
 from agent import devices
 from agent.system.account import Account
 from agent.system.check import Check
-from agent.system.steps import Run, Step, note, removal
+from agent.system.steps import Action, Run, Step, note, removal
 
 UFW_CONF = Path("/etc/ufw/ufw.conf")  # world-readable: says whether ufw is on, where its rules are root's to read
 UFW_PROGRAM = Path("/usr/sbin/ufw")  # outside a person's PATH on Debian
@@ -212,11 +213,38 @@ class Firewalld:
                                                       f"(`firewall-cmd --list-all`), so nocontact leaves it as it is; "
                                                       f"`{' && '.join(map(shlex.join, adds))}` lets {device.name} in.")
         # The runtime port goes when firewalld stops; the permanent one is kept in its files, so it must be removed.
-        undo = [removal(argv, ["firewall-cmd", "--state"], NOT_RUNNING) if "--permanent" not in argv else Run(argv)
-                for argv in self.closing(port)]
+        undo = [removal(argv, ["firewall-cmd", "--state"], NOT_RUNNING) if "--permanent" not in argv else
+                ClosePermanentPort(self.zone, f"{port}/udp") for argv in self.closing(port)]
         return Step(f"firewall:firewalld:{self.zone}:{port}/udp",
                     f"Let {device.name} in through firewalld (UDP {port} in the {self.zone} zone, now and at every "
                     "start; its WireGuard connection)", [Run(argv) for argv in adds], undo, in_place=not adds)
+
+
+@dataclass(frozen=True)
+class ClosePermanentPort(Action):
+    """Take a port out of a firewalld zone as it starts: through firewalld while it runs, else in its files
+    (firewall-offline-cmd), so that a firewalld stopped for now does not open the port again at its next start."""
+    op: ClassVar[str] = "firewalld-close-port"
+    zone: str
+    port: str  # 51820/udp
+
+    def argv(self, offline: bool = False) -> list[str]:
+        options = [f"--zone={self.zone}", f"--remove-port={self.port}"]
+        return ["firewall-offline-cmd", *options] if offline else ["firewall-cmd", "--permanent", *options]
+
+    def do(self, account: Account) -> str | None:
+        code, output = account.run(self.argv())
+        if code:
+            stopped, state = account.run(["firewall-cmd", "--state"])
+            if not (stopped and any(words in state.lower() for words in NOT_RUNNING)):
+                return f"{shlex.join(self.argv())} did not work (exit {code}): {output.strip()[:300]}"
+            code, output = account.run(self.argv(offline=True))
+            if code and "not found" not in output.lower():  # firewalld removed: its zones went with it
+                return f"{shlex.join(self.argv(offline=True))} did not work (exit {code}): {output.strip()[:300]}"
+        return None
+
+    def show(self) -> str:
+        return f"$ {shlex.join(self.argv())} (firewall-offline-cmd while firewalld is stopped)"
 
 
 def _firewalld(account: Account, permanent: bool) -> Firewalld | None:

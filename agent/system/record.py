@@ -13,12 +13,13 @@ from pathlib import Path
 
 from agent.config import ConfigError
 from agent.paths import write_whole
-from agent.system import nss, windows
+from agent.system import firewall, nss, windows
 from agent.system.ca import CreateCA
 from agent.system.steps import GENERAL, Step, decode
 
 RECORD = "install.json"
-KINDS = (*GENERAL, CreateCA, nss.DropDatabase, windows.RegistryValue, windows.RefreshInternetSettings)
+KINDS = (*GENERAL, CreateCA, nss.DropDatabase, windows.RegistryValue, windows.RefreshInternetSettings,
+         firewall.ClosePermanentPort)
 
 
 @dataclass

@@ -208,6 +208,22 @@ def test_firewalld_install_adds_now_and_permanently_and_uninstall_takes_out_only
         assert box("firewall-cmd", "--permanent", f"--query-port={tablet.port}/udp").strip() == "yes"
 
 
+def test_firewalld_stopped_before_uninstall_opens_nothing_at_its_next_start(data_dir, tmp_path):
+    firewalls.need("firewalld", "firewall-cmd", "firewall-offline-cmd", "dbus-daemon")
+    phone = add(data_dir, "phone")
+    with FirewalldBox() as box:
+        permanent = box("firewall-cmd", "--permanent", "--list-all")
+        runner = Calls(box)
+        assert install_here(data_dir, tmp_path, runner, "firewall-cmd")[0] == 0
+        assert f"{phone.port}/udp" in box("firewall-cmd", "--permanent", "--list-ports")
+        box.stop()
+        code, said = uninstall_here(data_dir, runner)
+        assert code == 0, said
+        assert ["firewall-offline-cmd", "--zone=public", f"--remove-port={phone.port}/udp"] in runner.calls
+        assert f"{phone.port}/udp" not in (box.etc / "zones" / "public.xml").read_text()
+        assert box("firewall-offline-cmd", "--list-all") == permanent
+
+
 def test_firewalld_without_root_says_the_sudo_commands(data_dir, tmp_path):
     """Installing as a person (not root): told the commands for both parts, and nothing is changed."""
     firewalls.need("firewalld", "firewall-cmd", "dbus-daemon")

@@ -200,8 +200,28 @@ def test_firewalld_adds_now_and_permanently_only_what_is_missing(data):
     assert both.show() == ["$ firewall-cmd --zone=home --add-port=51830/udp",
                            "$ firewall-cmd --permanent --zone=home --add-port=51830/udp"]
     assert both.show(undo=True) == ["$ firewall-cmd --zone=home --remove-port=51830/udp",
-                                    "$ firewall-cmd --permanent --zone=home --remove-port=51830/udp"]
-    assert both.undo[0].gone == ["firewall-cmd", "--state"] and not both.undo[1].gone  # the permanent one must go
+                                    "$ firewall-cmd --permanent --zone=home --remove-port=51830/udp "
+                                    "(firewall-offline-cmd while firewalld is stopped)"]
+    assert both.undo[0].gone == ["firewall-cmd", "--state"]  # firewalld stopped: the runtime port went with it
+    record = InstallRecord(None, "Linux", steps=[both])
+    again = InstallRecord.from_dict(json.loads(json.dumps(record.as_dict()))).steps[0]
+    assert again.undo == both.undo
+
+
+def test_the_permanent_port_goes_while_firewalld_runs_or_is_stopped():
+    close = firewall.ClosePermanentPort("home", "51830/udp")
+    online = ("firewall-cmd", "--permanent", "--zone=home", "--remove-port=51830/udp")
+    offline = ("firewall-offline-cmd", "--zone=home", "--remove-port=51830/udp")
+    running = account({online: (0, "success")})
+    assert close.do(running) is None and running.run.calls == [list(online)]
+    stopped = account({online: (252, "FirewallD is not running"), ("firewall-cmd", "--state"): (252, "not running"),
+                       offline: (0, "success")})
+    assert close.do(stopped) is None and stopped.run.calls[-1] == list(offline)
+    gone = account({})  # firewalld removed since: nothing keeps the port
+    assert close.do(gone) is None
+    refused = account({online: (11, "ACCESS_DENIED"), ("firewall-cmd", "--state"): (0, "running")})
+    assert close.do(refused) == ("firewall-cmd --permanent --zone=home --remove-port=51830/udp did not work (exit 11): "
+                                 "ACCESS_DENIED")
 
 
 def test_an_unread_firewalld_zone_is_left_alone(data):

@@ -354,7 +354,7 @@ class Agent:
         host = urlsplit(url).hostname or ""  # the page's buttons work on the site they are shown on only
         return answer.page(403, pages.block_page(
             urge_id=urge_id or 0,
-            token=self.token(f"close:{urge_id}", host) if urge_id else self._close_later(waiting, host),
+            token=self.token(self._close_action(urge_id), host) if urge_id else self._close_later(waiting, host),
             what=what, plan=self._plan(decision.person), help_lines=self._help_lines(),
             ask=self._ask(decision, urge_id, back, host) if urge_id else None,
             note_url=self._note_url(urge_id) if urge_id else None,
@@ -499,6 +499,10 @@ class Agent:
         self._closes_later[token] = (action, waiting)
         return token
 
+    def _close_action(self, urge_id: int) -> str:
+        """Closing urge `urge_id` of this log file (a fresh file numbers from 1 again)."""
+        return f"close:{self.urges.began}:{urge_id}"
+
     def _log_file_changed(self, kind: str, detail: str) -> None:
         """The log's file was damaged and set aside, or removed: a fresh one took its place (on the writer)."""
         self.notifier.notify(*pages.guard_text(detail), target=f"guard:{kind}")
@@ -513,7 +517,7 @@ class Agent:
             self._writer.submit(lambda: waiting.committed.exception() is None
                                 and self.urges.set_outcome(waiting.committed.result(), "closed"))
             return True
-        if not self.token_valid(f"close:{urge_id}", host, token):
+        if not self.token_valid(self._close_action(urge_id), host, token):
             return False
         try:
             return await within(self._writer.submit(self.urges.set_outcome, urge_id, "closed"), COMMIT_WAIT)

@@ -193,7 +193,8 @@ class Pending:
     committed: Future = field(default_factory=Future)
 
 
-def _setup(db: sqlite3.Connection, clock: Callable[[], float]) -> None:
+def _setup(db: sqlite3.Connection, clock: Callable[[], float]) -> str:
+    """Make the tables; the moment this log file began ("" for a log from before that was kept)."""
     new = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'urges'").fetchone() is None
     db.executescript(SCHEMA)
     if new:
@@ -202,6 +203,8 @@ def _setup(db: sqlite3.Connection, clock: Callable[[], float]) -> None:
     for column, kind in ADDED_COLUMNS.items():
         if column not in present:
             db.execute(f"ALTER TABLE urges ADD COLUMN {column} {kind}")
+    began = db.execute("SELECT value FROM state WHERE key = ?", (BEGAN_KEY,)).fetchone()
+    return began[0] if began else ""
 
 
 class UrgeLog:
@@ -223,9 +226,14 @@ class UrgeLog:
         self._recent: dict[tuple, tuple[int | Pending, float]] = {}  # target -> (urge id or waiting urge, last seen)
         self._repeats: dict[int, tuple[int, float]] = {}  # urge id -> (repeats not yet written, last seen)
         self._waiting = 0  # urges taken and not yet committed
-        self._file = logfile.LogFile(path, lambda db: _setup(db, clock), clock=clock, mend=mend,
-                                     on_fresh=self._fresh)
+        # Which log file this is: a fresh one (after the old was removed) numbers its urges from 1 again, so
+        # what was issued for an urge of the old file must not fit the new one's urge of the same number.
+        self.began = ""
+        self._file = logfile.LogFile(path, self._setup_file, clock=clock, mend=mend, on_fresh=self._fresh)
         self.path = self._file.path
+
+    def _setup_file(self, db: sqlite3.Connection) -> None:
+        self.began = _setup(db, self._clock)
 
     @property
     def set_aside(self) -> list[Path]:

@@ -16,6 +16,7 @@ from addons.page_actions import PageActions
 from agent import secret
 from agent.agent import PAGE_TOKEN_SECONDS, Agent
 from agent.notifier import Notifier
+from agent.store import DEBOUNCE_SECONDS
 from tests.conftest import Clock, MonotonicClock
 from tests.unit.test_addons import CONFIG, PAGE, act, make_flow, through
 
@@ -108,6 +109,19 @@ def test_the_close_button_works_for_an_evening_then_no_longer(agent, clocks):
     late = act(agent, "https://www.okcupid.com/.well-known/nocontact/close", fields)
     assert late.status_code == 403 and agent.urges.urges()[0].outcome == "blocked"
     assert "closed" not in [u.outcome for u in agent.urges.urges()]
+
+
+def test_a_close_button_from_a_removed_log_never_closes_the_fresh_logs_urge_of_that_number(agent, clocks):
+    old = close_fields(block_page(agent, "https://www.okcupid.com/profile/abc"))
+    agent.settle()
+    agent.urges.path.unlink()  # the log is removed: the running agent starts a fresh one, numbered from 1 again
+    clocks.advance(DEBOUNCE_SECONDS + 1)  # a new urge, not a repeat of the last
+    fresh = close_fields(block_page(agent, "https://www.okcupid.com/profile/abc"))
+    assert fresh["urge"] == old["urge"]  # the same number, in another file
+    stale = act(agent, "https://www.okcupid.com/.well-known/nocontact/close", old)
+    assert stale.status_code == 403 and agent.urges.urges()[0].outcome == "blocked"
+    here = act(agent, "https://www.okcupid.com/.well-known/nocontact/close", fresh)
+    assert here.status_code == 200 and agent.urges.urges()[0].outcome == "closed"
 
 
 def test_the_ask_button_works_on_its_own_site_only_and_for_a_while(agent, clocks):

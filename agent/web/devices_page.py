@@ -40,7 +40,8 @@ def devices_html(rows: list[dict], tz: tzinfo | None = None) -> str:
         "works for 15 minutes. Once the device has joined, open <b>http://nocontact.home.arpa/</b> on it to trust "
         "nocontact's certificate.</p>"
         "<p>A window opened on one device opens that target on every device, and a wait asked for on one is the "
-        "same wait everywhere.</p>"))
+        "same wait everywhere.</p>"
+        "<p class='soft'><a href='/'>nocontact's home page</a></p>"))
 
 
 def qr_html(name: str, config: str) -> str:

@@ -20,8 +20,9 @@ connection passed through untouched: the fair comparison), in the same run, on t
   same way; p50 and p99 for each way, and the differences;
 - (3) CPU per 100 Mbit/s: each proxy's CPU time (user + system of all its threads, psutil) over its fetches, per
   12.5 MB moved: the share of one core it would need to move 100 Mbit/s;
-- (4) the agent's resident memory with its 3 devices (added before it starts) connected: two more phones join
-  their own devices and each makes a request through its own tunnel.
+- (4) the agent's resident memory (RSS) with its 3 devices (added before it starts) connected: three phones join,
+  each its own device, and each makes a request through its own tunnel; again after the runs, beside plain
+  mitmdump's.
 
 curl, wireguard-go, the origin and the proxies share the machine: the absolute figures mean little, the ratios
 are what counts, and CPU per byte is the steadiest of them. MB is 10^6 bytes, MiB 2^20. Needs root (network
@@ -268,6 +269,7 @@ def run(megabytes: float, rounds: int, connections: int) -> int:
     size = int(megabytes * MB)
     procs: list[subprocess.Popen] = []
     servers: list[ThreadingHTTPServer] = []
+    memory: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="nocontact-bench-") as folder_name, contextlib.ExitStack() as stack:
         folder = Path(folder_name)
         env = {**os.environ, "NOCONTACT_HOME": str(folder / "home"), "NOCONTACT_GUARD_HOME": str(folder / "guard"),
@@ -278,11 +280,15 @@ def run(megabytes: float, rounds: int, connections: int) -> int:
             first, plain_phone = phones[0], phones[DEVICES]
             ports, servers, cert = start_origin(folder, [first.origins[0], first.host])
             agent, added = start_agent(folder, [p.host for p in phones[:DEVICES]], env, procs)
-            started_rss = rss(agent)
+            memory.append((f"agent, {DEVICES} devices, none connected", rss(agent)))
             plain, plain_config = start_plain(folder, plain_phone.host, env, procs)
-            first.join(added[0].client_config(), timeout=10)
-            plain_phone.join(plain_config, timeout=10)
             through = first.origins[0], ports[first.origins[0]], cert  # only a tunnel reaches it
+            devices_ways = [Way(f"device {d.name}", p, *through) for p, d in zip(phones[:DEVICES], added, strict=True)]
+            for phone, device, way in zip(phones[:DEVICES], added, devices_ways, strict=True):
+                phone.join(device.client_config(), timeout=10)
+                way.connect_many(1)  # each through its own tunnel
+            memory.append((f"agent, {DEVICES} devices connected", rss(agent)))
+            plain_phone.join(plain_config, timeout=10)
             ways = [Way("no tunnel", first, first.host, ports[first.host], cert),
                     Way("plain mitmdump", plain_phone, *through, plain), Way("nocontact agent", first, *through, agent)]
             batches = max(2, connections // BATCH)
@@ -293,19 +299,14 @@ def run(megabytes: float, rounds: int, connections: int) -> int:
                 way.connect_many(2, timed=False)  # warm-up: the tunnel's first packets, curl's first start
             alternate(ways, rounds, lambda way: way.fetch(size))
             alternate(ways, batches, lambda way: way.connect_many(BATCH))
-
-            for phone, device in zip(phones[1:DEVICES], added[1:], strict=True):
-                phone.join(device.client_config(), timeout=10)
-            others = [Way(f"device {d.name}", p, *through) for p, d in zip(phones[1:DEVICES], added[1:], strict=True)]
-            for way in others:  # each through its own tunnel
-                way.connect_many(1)
-            connected_rss, plain_rss = rss(agent), rss(plain)
+            memory.append((f"agent, {DEVICES} devices connected, after the runs", rss(agent)))
+            memory.append(("plain mitmdump, 1 device connected, after the runs", rss(plain)))
         finally:
             stop(procs)
             for server in servers:
                 server.shutdown()
                 server.server_close()
-    return report(ways, others, started_rss, connected_rss, plain_rss)
+    return report(ways, devices_ways, memory)
 
 
 def cpu_per_100_mbit(way: Way) -> float:
@@ -313,32 +314,34 @@ def cpu_per_100_mbit(way: Way) -> float:
     return way.cpu / (way.bytes * 8 / 100e6) if way.bytes else float("nan")
 
 
-def report(ways: list[Way], others: list[Way], started: float, connected: float, plain_rss: float) -> int:
+def report(ways: list[Way], devices_ways: list[Way], memory: list[tuple[str, float]]) -> int:
     direct, plain, agent = ways
     ratio = agent.rate / plain.rate if plain.rate else float("nan")
-    pairs = list(zip(agent.rates, plain.rates, strict=False))  # shorter only when a fetch failed (said below)
-    paired = statistics.median(a / p for a, p in pairs) if pairs else float("nan")
+    # Each round's two fetches ran side by side in time; fewer only when a fetch failed (said below).
+    paired = [a / p for a, p in zip(agent.rates, plain.rates, strict=False)]
+    quartiles = statistics.quantiles(paired, n=4, method="inclusive") if len(paired) > 1 else [float("nan")] * 3
     rows = [[w.name, f"{w.rate / MB:,.1f}", f"{w.rate * 8 / 1e6:,.0f}",
              f"{cpu_per_100_mbit(w) * 100:.1f} %" if w.process else "-",
              f"{w.first_byte(0.5):.2f}", f"{w.first_byte(0.99):.2f}"] for w in ways]
     print(tabulate(rows, headers=["way to the origin", "MB/s", "Mbit/s", "CPU per 100 Mbit/s",
                                   "first byte p50 ms", "first byte p99 ms"]))
     print()
+
+    def added(share: float, base: Way) -> str:
+        return f"{agent.first_byte(share) - base.first_byte(share):+.2f} ms"
+
     figures = [
         ("passthrough throughput, agent / plain mitmdump", f"{ratio:.2f}x", ">= 0.95x"),
-        ("passthrough throughput, median of the rounds' ratios", f"{paired:.2f}x", ""),
+        ("passthrough throughput, the rounds' ratios: median (middle half)", f"{quartiles[1]:.2f}x ({quartiles[0]:.2f}-{quartiles[2]:.2f})", ""),
         ("passthrough throughput, agent / no tunnel", f"{agent.rate / direct.rate:.2f}x" if direct.rate else "-", ""),
-        ("added per new connection, p50, agent - plain mitmdump", f"{agent.first_byte(0.5) - plain.first_byte(0.5):+.2f} ms", ""),
-        ("added per new connection, p99, agent - plain mitmdump", f"{agent.first_byte(0.99) - plain.first_byte(0.99):+.2f} ms", ""),
-        ("added per new connection, p50, agent - no tunnel", f"{agent.first_byte(0.5) - direct.first_byte(0.5):+.2f} ms", ""),
-        ("added per new connection, p99, agent - no tunnel", f"{agent.first_byte(0.99) - direct.first_byte(0.99):+.2f} ms", ""),
-        ("agent CPU per 100 Mbit/s, share of one core", f"{cpu_per_100_mbit(agent) * 100:.1f} %", ""),
-        (f"agent RSS, {DEVICES} devices, none connected", f"{started:.1f} MiB", ""),
-        (f"agent RSS, {DEVICES} devices connected", f"{connected:.1f} MiB", ""),
-        ("plain mitmdump RSS, 1 device connected", f"{plain_rss:.1f} MiB", ""),
+        ("CPU per 100 Mbit/s, agent / plain mitmdump",
+         f"{cpu_per_100_mbit(agent) / cpu_per_100_mbit(plain):.2f}x" if plain.bytes else "-", ""),
+        ("added per new connection, p50 (p99), agent - plain mitmdump", f"{added(0.5, plain)} ({added(0.99, plain)})", ""),
+        ("added per new connection, p50 (p99), agent - no tunnel", f"{added(0.5, direct)} ({added(0.99, direct)})", ""),
+        *((f"RSS, {what}", f"{mib:.1f} MiB", "") for what, mib in memory),
     ]
-    print(tabulate(figures, headers=["bench.devices", "figure", "target"]))
-    failed = [f"{w.name}: {f}" for w in (*ways, *others) for f in w.failures]
+    print(tabulate(figures, headers=["bench.devices", "figure", "target"], disable_numparse=True))
+    failed = [f"{w.name}: {f}" for w in (*ways, *devices_ways) for f in w.failures]
     if failed:
         print("\nSANITY FAILED:\n  " + "\n  ".join(failed))
         return 1

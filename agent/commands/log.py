@@ -209,7 +209,7 @@ def add_commands(sub) -> None:
         p.add_argument("--until", type=moment, default=None, metavar="SPAN", help="e.g. 1d, or a date")
         p.add_argument("--person", help="only urges about this alias")
         p.add_argument("--category", type=category, help="only this category (dating, people-search, ...)")
-        p.add_argument("--source", help="only this source (proxy, process, ...)")
+        p.add_argument("--source", help="only this source (proxy, process, ..., or a device's name: phone)")
         p.add_argument("--outcome", choices=OUTCOMES)
         return p
 

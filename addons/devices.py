@@ -13,6 +13,7 @@ This addon runs after Passthrough, so its word on a device's connection is the l
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 from pathlib import Path
@@ -47,6 +48,13 @@ class DeviceGuard:
 
     def __init__(self, agent: Agent | None = None):
         self.agent = agent  # standalone, set once the config is read
+        self._noting: set[asyncio.Task] = set()
+
+    def _note_urge(self, decision, host: str, name: str) -> None:
+        """Note the urge without holding the refusal or the DNS answer back while the disk writes it."""
+        task = asyncio.get_running_loop().create_task(self.agent.record(decision, f"https://{host}/", source=name))
+        self._noting.add(task)
+        task.add_done_callback(self._noting.discard)
 
     def _device(self, client: connection.Client) -> str | None:
         return self.agent.tunnels.name_for(client.proxy_mode)
@@ -56,7 +64,7 @@ class DeviceGuard:
         if name:
             self.agent.tunnels.seen(name)
 
-    async def tls_clienthello(self, data: tls.ClientHelloData) -> None:
+    def tls_clienthello(self, data: tls.ClientHelloData) -> None:
         name = self._device(data.context.client)
         if not name:
             return
@@ -65,7 +73,7 @@ class DeviceGuard:
             decision = agent.policy.whole_site(host)
             if decision and not agent.is_open(decision):
                 refuse(data)
-                await agent.record(decision, f"https://{host}/", source=name)
+                self._note_urge(decision, host, name)
                 return
         watched = [host for host in names if agent.policy.watches(host)]
         if any(agent.tunnels.pinned(name, host) for host in watched):
@@ -117,15 +125,16 @@ class DeviceGuard:
         elif self.agent.policy.whole_site(asked):
             flow.response = flow.request.succeed([])  # no address: apps fail fast, and nothing is looked up
 
-    async def dns_response(self, flow: dns.DNSFlow) -> None:
+    def dns_response(self, flow: dns.DNSFlow) -> None:
         """An urge is noted where the name was asked for: an app that gets no address never connects."""
         name = self._device(flow.client_conn)
         question = flow.request.question
         if not name or question is None or question.type not in (dns.types.A, dns.types.AAAA):
             return
-        decision = self.agent.policy.whole_site(question.name.rstrip("."))
+        asked = question.name.rstrip(".").lower()
+        decision = self.agent.policy.whole_site(asked)
         if decision and not self.agent.is_open(decision):
-            await self.agent.record(decision, f"https://{question.name.rstrip('.').lower()}/", source=name)
+            self._note_urge(decision, asked, name)
 
     def request(self, flow: http.HTTPFlow) -> None:
         name = self._device(flow.client_conn)

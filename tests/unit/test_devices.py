@@ -216,10 +216,14 @@ def hello_from(agent: Agent, name: str | None, sni: str) -> tls.ClientHelloData:
 
 def hook(addon, name: str, *args) -> None:
     """One hook of `addon`, registered with a mitmproxy master as it would be in the proxy."""
-    with taddons.context(addon):
+    async def run() -> None:
         result = getattr(addon, name)(*args)
         if result is not None:
-            asyncio.run(result)
+            await result
+        await asyncio.gather(*getattr(addon, "_noting", ()))  # the urges it noted on the side
+
+    with taddons.context(addon):
+        asyncio.run(run())
 
 
 def refused(data: tls.ClientHelloData) -> bool:

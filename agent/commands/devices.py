@@ -61,6 +61,11 @@ def cmd_add(args) -> int:
     _show(device, args.output == "json", first=True)
     if not args.output:
         print(reach_words(devices.split_endpoint(device.endpoint)[0], [device.port]))
+        from agent.system.firewall import firewall_hint
+
+        hint = firewall_hint(device.port, device.name)  # a host firewall that would keep the phone out
+        if hint:
+            print(hint)
         from agent.state import running
 
         if running(paths.home()) is None:

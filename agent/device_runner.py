@@ -19,6 +19,17 @@ from agent.paths import write_whole
 log = logging.getLogger("nocontact")
 
 DEVICES_POLL_SECONDS = 2.0
+
+
+class NoKeys(logging.Filter):
+    """mitmproxy logs each WireGuard listener's client config, the device's private key in it, at INFO: whatever
+    the log level, a device's key never reaches the terminal or the system log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "PrivateKey" not in record.getMessage()
+
+
+logging.getLogger("mitmproxy.proxy.mode_servers").addFilter(NoKeys())
 SEEN_SAVE_SECONDS = 60.0
 
 

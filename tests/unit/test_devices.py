@@ -307,3 +307,15 @@ def test_a_device_named_like_a_path_cannot_reach_outside_its_folder(tmp_path):
     with pytest.raises(DeviceError):
         devices.named(tmp_path, "../config")
     assert Path(tmp_path, "config.json").exists() is False
+
+
+def test_mitmproxys_own_log_of_a_listener_never_carries_a_devices_key(tmp_path, caplog):
+    import logging
+
+    import agent.device_runner  # noqa: F401 (it filters mitmproxy's listener log)
+
+    phone = devices.add(tmp_path, "phone")
+    with caplog.at_level(logging.INFO, logger="mitmproxy.proxy.mode_servers"):
+        logging.getLogger("mitmproxy.proxy.mode_servers").info("-" * 60 + "\n" + phone.client_config())
+        logging.getLogger("mitmproxy.proxy.mode_servers").info("WireGuard server listening at 0.0.0.0:51820.")
+    assert phone.client_key not in caplog.text and "listening" in caplog.text

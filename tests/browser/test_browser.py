@@ -197,7 +197,7 @@ def test_review_page_charts_note_form_and_cross_origin_refusal(page, proxy, arti
     urge = int(page.get_attribute("input[name=urge]", "value"))
     page.get_by_role("link", name="Add a note about this moment").click()
     page.wait_for_selector(f"#note-{urge}[open]")
-    # A day for each day since this log began (this session), never days before it.
+    # A day for each day since this log began (the shared proxy's log, made for this test run), never days before it.
     local = datetime.now().astimezone().tzinfo
     since, until = last_days(30, now=datetime.now(UTC), tz=local)
     review = review_of(tally.of_log(proxy.agent.urges, since, until), [], since=since, until=until, tz=local)

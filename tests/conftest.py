@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from mitmproxy import ctx
+from mitmproxy.test import taddons
 
 # Nothing here ever reads or writes the person's own data directory: not while importing, not in the session's
 # fixtures, and each test gets a fresh one of its own (`data_home`); the same for the folder outside it that keeps
@@ -170,10 +171,27 @@ def data_home(tmp_path_factory, monkeypatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def mitmproxy_context():
+def mitmproxy_context(monkeypatch):
     """A test that builds a mitmproxy master in process (taddons) leaves `ctx.master` pointing at it, and the
-    shared proxy would then hand its next connections to that dead master: every test gets the context back."""
+    shared proxy would then hand its next connections to that dead master: every test gets the context back.
+
+    Each such master also puts a log handler on the root logger that only a full run takes off again; with
+    mitmproxy 12 it sends every later log line, from any thread, to that master's closed event loop, and the
+    line's writer fails. It is taken off when the test's master is done with."""
     before = {name: getattr(ctx, name) for name in ("master", "options", "log") if hasattr(ctx, name)}
+    made = taddons.context
+
+    @contextlib.contextmanager
+    def context(*addons, **kwargs):
+        with made(*addons, **kwargs) as tctx:
+            try:
+                yield tctx
+            finally:
+                handler = getattr(tctx.master, "_legacy_log_events", None)
+                if handler is not None:
+                    handler.uninstall()
+
+    monkeypatch.setattr(taddons, "context", context)
     yield
     for name, value in before.items():
         setattr(ctx, name, value)

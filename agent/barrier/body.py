@@ -22,13 +22,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import brotli
+import zstandard  # a dependency of ours: mitmproxy 12 no longer brings it
 
 from agent.engine.jsonwalk import Budget, Keys, scalars
-
-try:  # optional: zstd request bodies are rare
-    import zstandard
-except ImportError:  # pragma: no cover - installed with mitmproxy
-    zstandard = None
 
 MAX_NODES = 50_000  # JSON nodes and form fields walked per body
 MAX_NESTING = 4  # JSON inside a string inside JSON ..., this deep
@@ -89,10 +85,9 @@ def _unzstd(data: bytes, limit: int) -> bytes:
 
 DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
     "gzip": _gunzip, "x-gzip": _gunzip, "deflate": _inflate, "br": _unbrotli,
-    **({"zstd": _unzstd} if zstandard else {}),
+    "zstd": _unzstd,
 }
-_DECODE_ERRORS: tuple[type[Exception], ...] = (zlib.error, brotli.error, ValueError, EOFError) + (
-    (zstandard.ZstdError,) if zstandard else ())
+_DECODE_ERRORS: tuple[type[Exception], ...] = (zlib.error, brotli.error, zstandard.ZstdError, ValueError, EOFError)
 
 
 def _codings(content_encoding: str, body: bytes) -> list[str]:

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 import brotli
 import pytest
 import yaml
+import zstandard
 
 from agent.barrier import services
 from agent.barrier.barrier import FULL_READ, MAX_BODY, Barrier, Send
@@ -33,11 +34,6 @@ from agent.barrier.letter import MAX_LETTER, plain_text
 from agent.barrier.services import FAMILIES, SERVICES
 from agent.config import parse_config
 from agent.engine.identity import Identity
-
-try:
-    import zstandard
-except ImportError:  # pragma: no cover
-    zstandard = None
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "barrier"
 
@@ -399,14 +395,12 @@ ENCODINGS = [
     ("deflate", "application/json", "deflate", json.dumps(TO_PERSON)),
     ("gzip, br", "application/x-www-form-urlencoded", "gzip, br", "to=casey.l%40example.org&subject=hello"),
     ("multipart gzip", "multipart/form-data; boundary=XyZ", "gzip", MULTIPART),
-    ("zstd", "application/json", "zstd", json.dumps(TO_PERSON)),  # optional: installed with mitmproxy
+    ("zstd", "application/json", "zstd", json.dumps(TO_PERSON)),
 ]
 
 
 @pytest.mark.parametrize(("name", "content_type", "content_encoding", "body"), ENCODINGS, ids=[e[0] for e in ENCODINGS])
 def test_encodings(name, content_type, content_encoding, body):
-    if "zstd" in content_encoding and zstandard is None:
-        pytest.skip("zstandard is not installed")
     headers = {"content-type": content_type, "content-encoding": content_encoding}
     wire = encode(body.encode(), content_encoding)
     send = barrier().inspect("POST", "p31-mailws.icloud.com", "/wm/message?clientBuildNumber=2420Project35", headers,

@@ -157,6 +157,7 @@ def test_a_log_that_cannot_be_written_still_blocks_and_serves(proxy):
 
 def test_malformed_and_hostile_requests_do_not_stop_the_proxy(proxy):
     import socket
+    import ssl
 
     for raw in (b"GARBAGE\r\n\r\n", b"GET http://tinder.com/ HTTP/1.1\r\nHost: tinder.com\r\nContent-Length: x\r\n\r\n",
                 b"\x16\x03\x01\x00\x05hello", b"GET / HTTP/9.9\r\n\r\n"):
@@ -166,8 +167,13 @@ def test_malformed_and_hostile_requests_do_not_stop_the_proxy(proxy):
                 sock.recv(1024)
             except (TimeoutError, ConnectionError):
                 pass
+    # Far past any URL a browser sends (and nobody's profile): answered, or the connection closed while it is sent
+    # (mitmproxy 12 and some OpenSSL builds close it); either way the proxy goes on.
+    try:
+        assert proxy.fetch("https://www.instagram.com/" + "a" * 60_000).status in (200, 403, 414)
+    except (ssl.SSLError, ConnectionError):
+        pass
     hostile = [
-        "https://www.instagram.com/" + "a" * 60_000,
         "https://www.instagram.com/%ff%fe/%C3%28?q=%E0%A4%A",
         "https://www.instagram.com/casey.lindqvist/?x=%%%%",
         "http://xn--bcher-kva.test/",

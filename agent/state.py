@@ -46,7 +46,8 @@ def read(data_dir: Path) -> State | None:
 
 
 def write(data_dir: Path, state: State) -> None:
-    paths.state_path(data_dir).write_text(json.dumps(state.as_dict(), indent=2))
+    """Replace the file at once: a command reading it meanwhile never sees half of it (and takes it for none)."""
+    paths.write_whole(paths.state_path(data_dir), json.dumps(state.as_dict(), indent=2).encode(), mode=0o600)
 
 
 def remove(data_dir: Path) -> None:

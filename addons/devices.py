@@ -122,8 +122,10 @@ class DeviceGuard:
         if asked == device_page.PAGE_HOST:
             answers = [dns.ResourceRecord.A(question.name, PAGE_ADDRESS)] if question.type == dns.types.A else []
             flow.response = flow.request.succeed(answers)
-        elif self.agent.policy.whole_site(asked):
-            flow.response = flow.request.succeed([])  # no address: apps fail fast, and nothing is looked up
+        else:
+            decision = self.agent.policy.whole_site(asked)
+            if decision and not self.agent.is_open(decision):  # a window the person opened opens the name too
+                flow.response = flow.request.succeed([])  # no address: apps fail fast, and nothing is looked up
 
     def dns_response(self, flow: dns.DNSFlow) -> None:
         """An urge is noted where the name was asked for: an app that gets no address never connects."""

@@ -319,3 +319,16 @@ def test_mitmproxys_own_log_of_a_listener_never_carries_a_devices_key(tmp_path, 
         logging.getLogger("mitmproxy.proxy.mode_servers").info("-" * 60 + "\n" + phone.client_config())
         logging.getLogger("mitmproxy.proxy.mode_servers").info("WireGuard server listening at 0.0.0.0:51820.")
     assert phone.client_key not in caplog.text and "listening" in caplog.text
+
+
+def test_a_window_opened_for_a_blocked_site_opens_its_name_and_connections_too(agent):
+    agent.cooldowns.settings = agent.config.cooldown.model_copy(update={"delay": 0.0})
+    hold = agent.cooldowns.request("category", "dating")
+    agent.cooldowns.tick()
+    agent.cooldowns.open(hold.id)
+    flow = dns_flow(agent, "phone", "tinder.com")
+    hook(DeviceGuard(agent), "dns_request", flow)
+    assert flow.response is None  # looked up as usual while the window is open
+    data = hello_from(agent, "phone", "tinder.com")
+    hook(DeviceGuard(agent), "tls_clienthello", data)
+    assert data.context.client.connected

@@ -8,6 +8,7 @@ and the computer's proxy and the other devices go on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -19,6 +20,7 @@ from agent.paths import write_whole
 log = logging.getLogger("nocontact")
 
 DEVICES_POLL_SECONDS = 2.0
+RETRY_SECONDS = 30.0  # a listener whose port another program held is tried again this often
 
 
 class NoKeys(logging.Filter):
@@ -46,8 +48,9 @@ def read_seen(data_dir: Path) -> dict[str, float]:
         return {}
 
 
-async def apply_modes(agent: Agent, master) -> None:
-    """Give mitmproxy one WireGuard listener per device, then note any that could not start."""
+async def apply_modes(agent: Agent, master, tried: dict[str, float]) -> None:
+    """Give mitmproxy one WireGuard listener per device, then note any that could not start (and try those again
+    now and then: `tried` holds when each was last tried)."""
     tunnels = agent.tunnels
     wanted = tunnels.modes()
     current = list(master.options.mode)
@@ -57,9 +60,14 @@ async def apply_modes(agent: Agent, master) -> None:
         if proxyserver._update_task is not None:  # mitmproxy starts and stops listeners in this task
             await proxyserver._update_task
     proxyserver = master.addons.get("proxyserver")
+    now = asyncio.get_running_loop().time()
     for device in tunnels.devices.values():
         instance = next((i for i in proxyserver.servers
                          if i.mode.type_name == "wireguard" and i.mode.custom_listen_port == device.port), None)
+        if instance is not None and not instance.is_running and now - tried.get(device.name, 0) >= RETRY_SECONDS:
+            tried[device.name] = now  # the port may be free again: no restart needed once it is
+            with contextlib.suppress(Exception):  # what went wrong stays in instance.last_exception
+                await instance.start()
         problem = None
         if instance is None or not instance.is_running:
             error = getattr(instance, "last_exception", None)
@@ -69,8 +77,9 @@ async def apply_modes(agent: Agent, master) -> None:
             agent.guard_event("device", f"the device {device.name} cannot connect: {problem}")
         if problem:
             tunnels.problems[device.name] = problem
-        else:
-            tunnels.problems.pop(device.name, None)
+        elif tunnels.problems.pop(device.name, None):
+            log.warning("The device %s can connect again (UDP port %d).", device.name, device.port)
+            agent.note_event("device", f"the device {device.name} can connect again")
 
 
 async def run_devices(agent: Agent, master) -> None:
@@ -79,11 +88,12 @@ async def run_devices(agent: Agent, master) -> None:
     tunnels = agent.tunnels
     tunnels.last_seen.update(await asyncio.to_thread(read_seen, tunnels.data_dir))
     saved: dict[str, float] = dict(tunnels.last_seen)
+    tried: dict[str, float] = {}
     saved_at = 0.0
     while True:
         for line in await asyncio.to_thread(tunnels.refresh):
             log.warning("Devices: %s.", line)
-        await apply_modes(agent, master)
+        await apply_modes(agent, master, tried)
         for name, when in tunnels.newly_quiet(agent.config.devices.quiet_after):
             # Calm: a phone out of reach or switched off is life, not a failure.
             agent.note_event("device", f"{name} not connected since {time.strftime('%H:%M', time.localtime(when))}")

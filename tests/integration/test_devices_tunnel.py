@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from agent import devices
+from agent import device_runner, devices
 from tests.origins import start_origin
 from tests.phone import Phone, PhoneError, UdpOrigin, need_phone
 
@@ -134,20 +134,25 @@ def test_the_page_to_trust_the_ca_is_served_in_the_tunnel(phone):
     assert profile.status == 200 and b"com.apple.security.root" in profile.body
 
 
-def test_a_device_whose_port_is_taken_is_said_and_the_others_keep_working(phone, proxy, notifications):
+def test_a_device_whose_port_is_taken_is_said_the_others_keep_working_and_it_comes_up_once_free(
+        phone, proxy, notifications, monkeypatch):
     agent = proxy.agent
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as held:
-        held.bind(("0.0.0.0", 0))
-        busy = devices.add(agent.tunnels.data_dir, "busy")
-        devices.save(agent.tunnels.data_dir, replace(busy, port=held.getsockname()[1]))  # taken after it was added
-        try:
-            assert wait_until(lambda: "busy" in agent.tunnels.problems)
-            assert "could not be opened" in agent.tunnels.problems["busy"]
-            assert wait_until(lambda: any("busy cannot connect" in body for _, body in notifications))
-            assert phone.curl(url(phone, "news.test"), resolve=phone.origins[0], cacert=phone.origin_cert).status == 200
-            assert proxy.fetch("http://news.test/").status == 200  # the computer's own proxy
-        finally:
-            agent.tunnels.remove("busy")
+    held = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    held.bind(("0.0.0.0", 0))
+    busy = devices.add(agent.tunnels.data_dir, "busy")
+    devices.save(agent.tunnels.data_dir, replace(busy, port=held.getsockname()[1]))  # taken after it was added
+    try:
+        assert wait_until(lambda: "busy" in agent.tunnels.problems)
+        assert "could not be opened" in agent.tunnels.problems["busy"]
+        assert wait_until(lambda: any("busy cannot connect" in body for _, body in notifications))
+        assert phone.curl(url(phone, "news.test"), resolve=phone.origins[0], cacert=phone.origin_cert).status == 200
+        assert proxy.fetch("http://news.test/").status == 200  # the computer's own proxy
+        monkeypatch.setattr(device_runner, "RETRY_SECONDS", 0.0)  # tried again at once, not after 30 s
+        held.close()  # the other program lets the port go: the device's listener comes up, no restart
+        assert wait_until(lambda: "busy" not in agent.tunnels.problems)
+    finally:
+        held.close()
+        agent.tunnels.remove("busy")
 
 
 def test_a_stranger_with_a_wrong_key_gets_no_tunnel_and_the_phone_keeps_working(phone):

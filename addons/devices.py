@@ -138,14 +138,15 @@ class DeviceGuard:
         if decision and not self.agent.is_open(decision):
             self._note_urge(decision, asked, name)
 
-    def request(self, flow: http.HTTPFlow) -> None:
+    async def request(self, flow: http.HTTPFlow) -> None:
         name = self._device(flow.client_conn)
         if not name or flow.response or flow.request.pretty_host.lower() not in device_page.PAGE_HOSTS:
             return
         path = flow.request.path.split("?", 1)[0]
         if path in device_page.FILES:
             address = self.agent.address
-            cert = ca.load_cert(Path(address["ca_cert"]).parent if address else paths.ca_dir())
+            folder = Path(address["ca_cert"]).parent if address else paths.ca_dir()
+            cert = await asyncio.to_thread(ca.load_cert, folder)  # off the proxy's loop: a disk that hangs
             if cert is None:
                 flow.response = http.Response.make(503, b"nocontact has no certificate yet.")
                 return

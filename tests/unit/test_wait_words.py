@@ -5,31 +5,16 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from addons.page_actions import PageActions
-from agent.agent import Agent
-from agent.notifier import Notifier
-from tests.unit.test_addons import CONFIG, PAGE, act, make_flow, through
-from tests.unit.test_tokens import Clocks, ask_fields, block_page
+from tests.unit import test_tokens
+from tests.unit.test_addons import PAGE, act, make_flow, through
+from tests.unit.test_tokens import ask_fields, block_page
 
 SITE = "https://blocked-site.test"
 LONGER = "It is longer than your usual 20 minutes: the wait grows with each window opened in the last 24 hours."
 
 
-@pytest.fixture
-def clocks() -> Clocks:
-    return Clocks()
-
-
-@pytest.fixture
-def agent(tmp_path, clocks):
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIG)
-    agent = Agent(config, notifier=Notifier(enabled=False), database=tmp_path / "urges.sqlite3",
-                  monotonic=clocks.mono, wall=clocks.wall)
-    yield agent
-    agent.close()
+agent, clocks = test_tokens.agent, test_tokens.clocks  # the same fixtures: an Agent with injected clocks
 
 
 def page_at(agent, url: str) -> str:

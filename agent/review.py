@@ -7,7 +7,8 @@ counted as contact, no figure drops to zero because of a look, and nothing
 resets dramatically.
 
 An urge counts once, at the local time of its first attempt; its repeats do not
-add urges. The period is [since, until), and never starts before the log began:
+add urges. A window the person chose counts when it opened, which may be a later
+day than its urge's. The period is [since, until), and never starts before the log began:
 no day before nocontact was there is counted as a quiet one.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import NamedTuple
@@ -60,14 +62,14 @@ class Review:
     by_weekday_hour: tuple[tuple[int, ...], ...]  # 7 rows (Monday first) of 24 counts
     total: int
     ridden_out: int  # closed or waited
-    opened: int  # overridden: a look through a window (never counted as contact)
+    opened: int  # overridden: a look through a window opened in the period (never counted as contact)
     contacted: int  # a message sent to them in a window (source "contact"): apart from looks
     blocked_only: int  # paused by the block page, nothing more recorded
     trend: Trend
     longest_stretch_hours: float  # longest time without an urge inside the period, to `until` included
     hardest_hour: int | None  # the local hour with the most urges (earliest on a tie); None without urges
     days_without_contact: int  # local days in a row, today included, with no message sent to them (a look counts not)
-    days_no_window: int  # local days of the period on which no window was opened (cumulative)
+    days_no_window: int  # local days of the period on which no window opened (cumulative)
     by_target: tuple[tuple[str, int], ...]  # "J · instagram" or "dating site · tinder.com"; most first
     triggers: tuple[tuple[str, int], ...]  # from the person's notes; most first
     guard_events: tuple[GuardEvent, ...]
@@ -149,7 +151,8 @@ COMPUTER_SOURCES = ("proxy", "process", "message", "contact")  # any other sourc
 
 
 def summarise(urges: list[Urge], events: list[tuple[str, str, str]], *, since: datetime, until: datetime,
-              tz: tzinfo, previous: list[Urge] | None = None, began: datetime | None = None) -> Review:
+              tz: tzinfo, previous: list[Urge] | None = None, began: datetime | None = None,
+              opened: Mapping[int, datetime] | None = None) -> Review:
     """The figures for [since, until), in local time `tz`, from a list of urges.
 
     `urges` may hold more than the period (e.g. the whole log): only the period is
@@ -157,9 +160,10 @@ def summarise(urges: list[Urge], events: list[tuple[str, str, str]], *, since: d
     `previous` (optional) holds more urges for those two figures, e.g. when `urges`
     was read with `since`. `events` are store.events() rows: (UTC ISO time, kind, detail).
     `began`: when the log began, if known (no time before it is counted).
+    `opened`: when each urge's window opened (tally.window_times of the log's steps); without it, at the urge's time.
     A log counts its own urges (`tally.of_log`) for `review_of`, to the same figures.
     """
-    counts = from_urges([*(previous or []), *urges], since, until, began)
+    counts = from_urges([*(previous or []), *urges], since, until, began, opened)
     return review_of(counts, events, since=since, until=until, tz=tz)
 
 

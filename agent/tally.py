@@ -2,7 +2,9 @@
 
 The review needs counts, not urges: how many in each local day and hour, by
 outcome, by target, by trigger, the longest gap, the last contact, and when the
-log began (no time before it is counted). SQLite counts
+log began (no time before it is counted). An urge counts at its first attempt;
+a window the person chose counts when it opened (its "opened" step), which may
+be a later day than its urge's. SQLite counts
 them per UTC quarter hour (GROUP BY), and the review turns each quarter into
 local time: every time zone in use is a whole number of quarter hours from UTC,
 so an urge's local day, hour and weekday are its quarter's. 200,000 urges are
@@ -14,7 +16,7 @@ from __future__ import annotations
 import operator
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +29,11 @@ SECONDS = "CAST(round((julianday(time) - 2440587.5) * 86400) AS INTEGER)"
 RIDDEN_OUT = ("closed", "waited")
 # Contact is a message that was actually sent (in a window); a look, even through a window, never is.
 CONTACT = "contact"
+# A window the person chose counts when it opened: at its urge's first "opened" step (the steps are few), or at
+# the urge's own time when it has none (a message sent in a window is recorded as it goes).
+HAS_STEP = "id IN (SELECT urge_id FROM steps WHERE step = 'opened' AND urge_id IS NOT NULL)"
+OPENED_SQL = ("SELECT MIN(steps.time) AS time, urges.source AS source FROM steps JOIN urges ON urges.id = steps.urge_id "
+              "WHERE steps.step = 'opened' AND urges.outcome = 'overridden' GROUP BY steps.urge_id")
 # Every record in the log has a time: the earliest of them (or the log's own mark) is when it began.
 BEGAN_SQL = (f"SELECT MIN(t) FROM (SELECT value AS t FROM state WHERE key = '{BEGAN_KEY}' "
              "UNION ALL SELECT MIN(time) FROM urges UNION ALL SELECT MIN(time) FROM events "
@@ -36,10 +43,12 @@ BEGAN_SQL = (f"SELECT MIN(t) FROM (SELECT value AS t FROM state WHERE key = '{BE
 @dataclass(frozen=True, slots=True)
 class Tally:
     """What the review counts in [since, until), and the two figures that look further back."""
-    quarters: tuple[tuple[int, int, int], ...]  # (UTC quarter hour: seconds since the epoch // 900, urges, windows)
+    # (UTC quarter hour: seconds since the epoch // 900, urges, windows opened): urges by their first attempt,
+    # windows by when they opened, so a quarter may hold windows and no urge
+    quarters: tuple[tuple[int, int, int], ...]
     total: int
     ridden_out: int  # closed or waited
-    opened: int  # overridden, apart from contact
+    opened: int  # windows opened in the period for urges (overridden, apart from contact), whenever their urge was
     contacted: int  # source "contact"
     blocked_only: int
     by_target: tuple[tuple[str, int], ...]  # most first, then by name
@@ -61,25 +70,46 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def from_urges(urges: Iterable[Urge], since: datetime, until: datetime, began: datetime | None = None) -> Tally:
+def window_times(steps: Iterable[tuple[str, int, int | None, str, str]]) -> dict[int, datetime]:
+    """When each urge's window first opened (UTC), from the log's steps (UrgeLog.steps(): time, hold, urge, target,
+    step)."""
+    opened: dict[int, datetime] = {}
+    for time, _hold, urge_id, _target, step in steps:
+        if step == "opened" and urge_id is not None:
+            moment = _utc(datetime.fromisoformat(time))
+            opened[urge_id] = min(moment, opened.get(urge_id, moment))
+    return opened
+
+
+def _window_time(urge: Urge, opened: Mapping[int, datetime]) -> datetime:
+    """When a window for `urge` (overridden) opened: its "opened" step, or the urge's own time without one (a
+    message sent in a window is recorded as it goes)."""
+    return _utc(opened.get(urge.id, urge.time))
+
+
+def from_urges(urges: Iterable[Urge], since: datetime, until: datetime, began: datetime | None = None,
+               opened: Mapping[int, datetime] | None = None) -> Tally:
     """Count a list of urges (it may hold more than the period; earlier ones serve the trend and the last contact).
-    `began`: when the log began, if known."""
+    `began`: when the log began, if known. `opened`: when each urge's window opened (`window_times`); a window
+    counts on that day, and at its urge's own time when it is not given."""
     since, until = _utc(since), _utc(until)
+    opened = opened or {}
     history = sorted({u.id: u for u in urges}.values(), key=lambda u: (_utc(u.time), u.id))
     inside = [u for u in history if since <= _utc(u.time) < until]
     before = [u for u in history if _utc(u.time) < until]
+    windows = [u for u in history if u.outcome == "overridden" and since <= _window_time(u, opened) < until]
     quarters: dict[int, list[int]] = {}
     for urge in inside:
-        cell = quarters.setdefault(int(urge.time.timestamp()) // QUARTER, [0, 0])
-        cell[0] += 1
-        cell[1] += urge.outcome == "overridden"
+        quarters.setdefault(int(urge.time.timestamp()) // QUARTER, [0, 0])[0] += 1
+    for urge in windows:
+        quarters.setdefault(int(_window_time(urge, opened).timestamp()) // QUARTER, [0, 0])[1] += 1
     times = [_utc(u.time) for u in inside]
     contacts = [_utc(u.time) for u in before if u.source == CONTACT]
     return Tally(
         quarters=tuple((q, n, k) for q, (n, k) in sorted(quarters.items())),
         total=len(inside),
         ridden_out=sum(1 for u in inside if u.outcome in RIDDEN_OUT),
-        opened=sum(1 for u in inside if u.outcome == "overridden" and u.source != "contact"),
+        opened=sum(1 for u in windows if u.source != CONTACT),
         contacted=sum(1 for u in inside if u.source == CONTACT),
         blocked_only=sum(1 for u in inside if u.outcome == "blocked"),
         by_target=_ranked(Counter(u.target for u in inside)),
@@ -111,11 +141,16 @@ def from_db(db: sqlite3.Connection, since: datetime, until: datetime) -> Tally:
     """Count the log's urges with SQL: a few GROUP BY queries over the time index, no urge loaded."""
     since, until = _utc(since), _utc(until)  # real elapsed time: a zone's wall clock jumps
     inside, args = where(since, until)
+    # A window that opened at its urge's time. CASE: the steps are looked at for overridden urges only.
+    window = f"CASE WHEN outcome = 'overridden' THEN NOT {HAS_STEP} ELSE 0 END"
+    look = f"CASE WHEN outcome = 'overridden' AND source != '{CONTACT}' THEN NOT {HAS_STEP} ELSE 0 END"
     quarters = db.execute(
-        f"SELECT {SECONDS} / {QUARTER} AS q, COUNT(*), TOTAL(outcome = 'overridden'), "
-        "TOTAL(outcome IN ('closed', 'waited')), "
-        "TOTAL(outcome = 'overridden' AND source != 'contact'), TOTAL(source = 'contact'), "
-        f"TOTAL(outcome = 'blocked') FROM urges{inside} GROUP BY q ORDER BY q", args).fetchall()
+        f"SELECT {SECONDS} / {QUARTER} AS q, COUNT(*), TOTAL({window}), TOTAL({look}), "
+        f"TOTAL(outcome IN ('closed', 'waited')), TOTAL(source = '{CONTACT}'), TOTAL(outcome = 'blocked') "
+        f"FROM urges{inside} GROUP BY q ORDER BY q", args).fetchall()
+    # The windows that opened in the period after a wait, whenever their urges were (a day before, or before `since`).
+    later = db.execute(f"SELECT {SECONDS} / {QUARTER} AS q, COUNT(*), TOTAL(source != '{CONTACT}') "
+                       f"FROM ({OPENED_SQL}){inside} GROUP BY q", args).fetchall()
     targets: Counter = Counter()
     for person, platform, category, site, count in db.execute(
             f"SELECT person, platform, category, site, COUNT(*) FROM urges{inside} GROUP BY 1, 2, 3, 4", args):
@@ -134,9 +169,13 @@ def from_db(db: sqlite3.Connection, since: datetime, until: datetime) -> Tally:
     began, = db.execute(BEGAN_SQL).fetchone()
     sources = Counter(dict(db.execute(f"SELECT source, COUNT(*) FROM urges{inside} GROUP BY source", args).fetchall()))
     total = sum(row[1] for row in quarters)
-    ridden_out, opened, contacted, blocked_only = (int(sum(row[i] for row in quarters)) for i in range(3, 7))
+    ridden_out, contacted, blocked_only = (int(sum(row[i] for row in quarters)) for i in range(4, 7))
+    opened = int(sum(row[3] for row in quarters) + sum(looks for *_, looks in later))
+    cells = {q: [n, int(windows)] for q, n, windows, *_ in quarters}
+    for q, windows, _ in later:
+        cells.setdefault(q, [0, 0])[1] += windows
     return Tally(
-        quarters=tuple((q, n, int(k)) for q, n, k, *_ in quarters),
+        quarters=tuple((q, n, k) for q, (n, k) in sorted(cells.items())),
         total=total, ridden_out=ridden_out, opened=opened, contacted=contacted, blocked_only=blocked_only,
         by_target=_ranked(targets), triggers=_ranked(triggers),
         first=_at(first), last=_at(last), longest_gap=timedelta(seconds=gap), previous=previous,

@@ -13,7 +13,7 @@ import pytest
 from agent import tally
 from agent.engine.categories import CATEGORIES, site_words
 from agent.engine.policy import Decision
-from agent.review import Review, headline_lines, last_days, render_terminal, review_of, urges_line
+from agent.review import Review, headline_lines, last_days, render_terminal, review_of, summarise, urges_line
 from agent.store import Urge, UrgeLog, target_of
 from agent.web.review_page import review_page
 from tests.conftest import Clock
@@ -137,6 +137,35 @@ def test_a_look_leaves_the_figures_standing_and_only_a_message_sent_is_contact(t
     sent = log.review()
     assert sent.days_without_contact == 0 and sent.contacted == 1
     assert "A message went to them today. Each day without contact counts from here." in headline_lines(sent)
+    log.log.close()
+
+
+def test_a_window_counts_on_the_day_it_opened_not_the_day_of_its_urge(tmp_path):
+    """An urge late yesterday, its wait asked for then, its window opened after midnight: today had the window."""
+    log = Log(tmp_path, NOW - timedelta(days=5))
+    urge_id = log.add(datetime(2026, 6, 19, 23, 50, tzinfo=TZ), IG)
+    log.clock.now = datetime(2026, 6, 19, 23, 51, tzinfo=TZ).timestamp()
+    log.log.add_step(1, urge_id, "person:J", "requested")
+    log.clock.now = datetime(2026, 6, 20, 0, 15, tzinfo=TZ).timestamp()
+    log.log.add_step(1, urge_id, "person:J", "opened")
+
+    today = log.review(days=1)
+    assert (today.total, today.opened, today.days_no_window) == (0, 1, 0)
+    assert "No window was opened today." not in headline_lines(today)
+    page = review_page(log.log, {}, now=NOW, tz=TZ, note_token="t", post_path="/review/note")
+    assert "</span>1 chose to look</span>" in page
+    assert re.search(r"<rect class='outcome opened'[^>]*data-count='1'", page)
+
+    two_days = log.review(days=2)
+    assert (two_days.total, two_days.opened, two_days.days_no_window) == (1, 1, 1)  # yesterday: no window
+    assert two_days.per_day == ((TODAY - timedelta(days=1), 1), (TODAY, 0))  # the urge stays on its own day
+
+    since, until = last_days(1, now=NOW, tz=TZ)
+    counted = tally.of_log(log.log, since, until)
+    windows = tally.window_times(log.log.steps())
+    assert counted == tally.from_urges(log.log.urges(), since, until, began=counted.began, opened=windows)
+    assert summarise(log.log.urges(), [], since=since, until=until, tz=TZ, began=counted.began,
+                     opened=windows) == today
     log.log.close()
 
 

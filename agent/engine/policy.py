@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from agent.barrier import services as barrier_services
 from agent.config import Config, Person
+from agent.engine.categories import site_words
 from agent.engine.identity import Identity, Platform
 from agent.engine.platforms import GENERIC, PLATFORMS, Site, platform_for_host, platform_named
 from agent.engine.search import SEARCH_ENGINES, SearchIndex, engine_params, engine_searches, watched_hosts
@@ -255,7 +256,10 @@ class Policy:
     def _listed_site(self, rules: _HostRules, given: str, prefix_keys: list[str]) -> Decision | None:
         site = rules.listed
         if site:
-            rule = f"{site.category} list: {site.domain}" if site.category else f"block.sites: {site.domain}"
+            # A category in words, as everywhere the person reads it ("people-search site list: spokeo.com"); a list
+            # they named themselves by its own name.
+            rule = (f"{site_words(site.category)} list: {site.domain}" if site.category
+                    else f"block.sites: {site.domain}")
             return Decision(given, "block", site.reason, site.category, rule=rule, site=site.domain)
         for key in prefix_keys:
             if key in self._blocked_prefixes:

@@ -48,7 +48,7 @@ def test_explain_reads_stdin(home, config):
 def test_explain_plain_text_and_a_bad_url(home, config):
     result = nocontact("explain", "--config", str(config), "https://tinder.com/", "ftp://x", home=home)
     assert result.returncode == 1
-    assert "blocked: dating list: tinder.com" in result.stdout
+    assert "blocked: dating site list: tinder.com" in result.stdout
     assert "cannot be checked: only http and https" in result.stderr
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.config import parse_config
+from agent.engine.categories import site_words
 from agent.engine.policy import Policy
 from tests.conftest import TEST_CONFIG
 
@@ -175,6 +176,16 @@ def test_explain_json_shape(policy):
         "url": "https://www.bbc.co.uk/news", "action": "allow", "reason": "none",
         "category": None, "person": None, "platform": None, "rule": None,
     }
+
+
+def test_a_category_rule_names_the_category_in_words(policy):
+    """`explain` shows the rule, in plain text and --json alike: the category as the person reads it elsewhere."""
+    assert policy.decide("https://www.spokeo.com/Casey-Smith").as_json()["rule"] == "people-search site list: spokeo.com"
+    assert policy.decide("https://tinder.com/").rule == "dating site list: tinder.com"
+    assert policy.decide("https://www.picuki.com/profile/anyone").rule == "profile viewer list: picuki.com"
+    for url, reason, category in BLOCK_SITE:
+        if reason == "category":
+            assert policy.decide(url).rule.startswith(f"{site_words(category)} list: "), url
 
 
 def test_decisions_never_carry_the_name(policy):

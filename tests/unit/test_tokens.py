@@ -1,7 +1,8 @@
 """The tokens on our pages' buttons: they fit one action, on the host the page was shown on, for a while.
 
 Block pages and wait pages go through the real addons in process (mitmproxy's test helpers); the
-agent's wall clock is injected, so expiry is shown without waiting.
+agent's wall clock is injected (the `agent` and `clocks` fixtures of tests/unit/conftest.py), so expiry is
+shown without waiting.
 """
 
 from __future__ import annotations
@@ -11,54 +12,21 @@ from dataclasses import replace
 
 import pytest
 
-from addons.block import Block
 from addons.page_actions import PageActions
 from agent import secret
 from agent.agent import PAGE_TOKEN_SECONDS, Agent
 from agent.notifier import Notifier
 from agent.store import DEBOUNCE_SECONDS
-from tests.conftest import Clock, MonotonicClock
+from tests.unit.conftest import ask_fields, block_page
 from tests.unit.test_addons import CONFIG, PAGE, act, make_flow, through
 
 HOUR = 3600.0
 KEY = b"k" * 32
 
 
-class Clocks:
-    def __init__(self):
-        self.mono, self.wall = MonotonicClock(), Clock(1_800_000_000.0)
-
-    def advance(self, seconds: float) -> None:
-        self.mono.advance(seconds)
-        self.wall.advance(seconds)
-
-
-@pytest.fixture
-def clocks() -> Clocks:
-    return Clocks()
-
-
-@pytest.fixture
-def agent(tmp_path, clocks):
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIG)
-    agent = Agent(config, notifier=Notifier(enabled=False), database=tmp_path / "urges.sqlite3",
-                  monotonic=clocks.mono, wall=clocks.wall)
-    yield agent
-    agent.close()
-
-
-def block_page(agent, url: str) -> str:
-    return through(Block(agent), make_flow(url, headers=PAGE)).response.text
-
-
 def close_fields(page: str) -> dict:
     return {"urge": re.search(r"name='urge' value='(\d+)'", page).group(1),
             "token": re.search(r"name='token' value='([0-9a-f]+)'", page).group(1)}
-
-
-def ask_fields(page: str) -> dict:
-    return dict(re.findall(r"name='(urge|kind|name|token)' value='([^']*)'", page.split("<details", 1)[1]))
 
 
 # --- the token itself ------------------------------------------------------------------------

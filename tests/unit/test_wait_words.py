@@ -1,20 +1,17 @@
 """What the wait pages say back: the person's own "what do I hope to find?", why a wait grew, and a short
-page once a window opens. Through the real addons in process, with injected clocks."""
+page once a window opens. Through the real addons in process, with injected clocks (the `agent` and `clocks`
+fixtures of tests/unit/conftest.py)."""
 
 from __future__ import annotations
 
 import re
 
 from addons.page_actions import PageActions
-from tests.unit import test_tokens
+from tests.unit.conftest import ask_fields, block_page
 from tests.unit.test_addons import PAGE, act, make_flow, through
-from tests.unit.test_tokens import ask_fields, block_page
 
 SITE = "https://blocked-site.test"
 LONGER = "It is longer than your usual 20 minutes: the wait grows with each window opened in the last 24 hours."
-
-
-agent, clocks = test_tokens.agent, test_tokens.clocks  # the same fixtures: an Agent with injected clocks
 
 
 def page_at(agent, url: str) -> str:

@@ -14,7 +14,8 @@ import pytest
 
 from addons.page_actions import PageActions
 from agent import secret
-from agent.agent import PAGE_TOKEN_SECONDS, Agent
+from agent.agent import Agent
+from agent.block_pages import PAGE_TOKEN_SECONDS
 from agent.notifier import Notifier
 from agent.store import DEBOUNCE_SECONDS
 from tests.unit.conftest import ask_fields, block_page

@@ -210,26 +210,43 @@ class Policy:
         for key in prefix_keys:
             if key in self._allowed_prefixes:
                 return Decision(given, "allow", "allow_list", rule=f"allow {key}")
-        blocked = self._person_reached(url, rules, given, prefix_keys) or self._listed_site(rules, given, prefix_keys)
+        blocked = self._person_reached(url, rules, given, prefix_keys)
+        if blocked:
+            return blocked
+        if rules.listed and rules.wrapper and depth < MAX_WRAPPING:
+            # A blocked platform's own "you are leaving" page leads off the platform: it is decided by
+            # where it leads (a news link out of Facebook is not Facebook), never by the host alone.
+            leaving = _leaving_to(url, rules.wrapper)
+            if leaving:
+                return self._first_blocked(url, rules, given, depth, leaving) or Decision(given, "allow", "none")
+        blocked = self._listed_site(rules, given, prefix_keys)
         if blocked:
             return blocked
         if depth < MAX_WRAPPING:
             carried = carried_urls(url)
             inner = inner_urls(url, rules.wrapper) + carried if rules.wrapper else carried
-            seen = {given}
-            for target in inner:
-                if target.startswith("/"):  # a path a login page returns to: on the site's own main host
-                    target = _home(url, rules.platform) + target
-                if target in seen:
-                    continue
-                seen.add(target)
-                try:
-                    decision = self._decide(parse(target), given, depth + 1)
-                except UrlError:
-                    continue
-                if decision.blocked:
-                    return _wrapped(decision, url.host)
+            blocked = self._first_blocked(url, rules, given, depth, inner)
+            if blocked:
+                return blocked
         return Decision(given, "allow", "none")
+
+    def _first_blocked(self, url: Url, rules: _HostRules, given: str, depth: int,
+                       inner: list[str]) -> Decision | None:
+        """The first of the URLs `url` carries that is blocked, decided as itself (one level deeper)."""
+        seen = {given}
+        for target in inner:
+            if target.startswith("/"):  # a path a login page returns to: on the site's own main host
+                target = _home(url, rules.platform) + target
+            if target in seen:
+                continue
+            seen.add(target)
+            try:
+                decision = self._decide(parse(target), given, depth + 1)
+            except UrlError:
+                continue
+            if decision.blocked:
+                return _wrapped(decision, url.host)
+        return None
 
     def _person_reached(self, url: Url, rules: _HostRules, given: str, prefix_keys: list[str]) -> Decision | None:
         platform = rules.platform
@@ -286,6 +303,13 @@ def _unwatched(given: str, host: str, rules: _HostRules) -> Decision:
     if rules.allowed:
         return Decision(given, "allow", "allow_list", rule=f"allow {host}")
     return Decision(given, "allow", "none")
+
+
+def _leaving_to(url: Url, wrap: Wrapping) -> list[str]:
+    """Where a redirect page leads, when `url` is one (a platform's link shim, with its target in a parameter)."""
+    if any(params and (url.path.startswith(prefix) or url.path + "/" == prefix) for prefix, params in wrap.redirects):
+        return [t for t in inner_urls(url, wrap) if not t.startswith("/")]
+    return []
 
 
 def _home(url: Url, platform: Platform | None) -> str:

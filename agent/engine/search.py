@@ -93,13 +93,22 @@ SEARCH_ENGINES: dict[str, tuple[str, ...]] = {
     "search.daum.net": ("q",),
     "sogou.com": ("query",),
     "so.com": ("q",),
-    # The Internet Archive's own search (of captured sites, and of its collections).
-    "archive.org": ("query",),
+    # Assistants that take a question in the address (chatgpt.com/?q=who+is+...).
+    "chatgpt.com": ("q", "prompt"),
+    "chat.openai.com": ("q", "prompt"),
+    "copilot.microsoft.com": ("q",),
+    "claude.ai": ("q",),
+    "grok.com": ("q",),
+    # Archives' own searches: the Internet Archive (captured sites, collections, the advanced search),
+    # a handle typed into the Wayback Machine's box (web.archive.org/web/*/<name>*), Ghostarchive's.
+    "archive.org": ("query", "q"),
+    "web.archive.org": ("q", "query"),
+    "ghostarchive.org": ("term",),
     **dict.fromkeys(SEARXNG_INSTANCES, ("q",)),
 }
-# Engines that also put the search text in the path: domain -> the segment before it
-# (perplexity.ai/search/who-is-casey-lindqvist-Ab1cD2).
-PATH_SEARCHES = {"perplexity.ai": "search"}
+# Engines that also put the search text in the path: domain -> (the first segment, the text's segment)
+# (perplexity.ai/search/who-is-casey-lindqvist-Ab1cD2; web.archive.org/web/*/<name>*, a link there is a capture).
+PATH_SEARCHES = {"perplexity.ai": ("search", 1), "web.archive.org": ("web", 2)}
 
 
 # Engines whose domain also serves mail, documents, storage or accounts (mail.google.com,
@@ -147,9 +156,10 @@ def engine_searches(url: Url, params: tuple[str, ...] | None = None) -> list[str
     if not params or not is_search(url):
         return []
     found = url.params(*params)
+    in_path = by_host(PATH_SEARCHES, url.host)
     segs = url.segments
-    if len(segs) > 1 and by_host(PATH_SEARCHES, url.host) == segs[0].lower():
-        found.append(segs[1].replace("-", " "))
+    if in_path and len(segs) > in_path[1] and segs[0].lower() == in_path[0]:
+        found.append(segs[in_path[1]].replace("-", " "))
     return found
 
 
@@ -169,7 +179,7 @@ def tokens(text: str) -> list[str]:
     """Whitespace tokens with surrounding punctuation and a leading @ or $ removed."""
     out = []
     for raw in re.split(r"[\s:]+", text):  # "from:name" and "to:name" name the handle too
-        token = raw.strip("\"'()[]{}<>,;:!?").lstrip("@$").rstrip(".").casefold()
+        token = raw.strip("\"'()[]{}<>,;:!?*").lstrip("@$").rstrip(".").casefold()
         if token:
             out.append(token)
     return out
@@ -217,6 +227,9 @@ class SearchIndex(Generic[T]):
                 owner = self.names.get(tuple(found[i : i + n]))
                 if owner is not None:
                     return "name", owner
+        owner = self._surname_first(text)
+        if owner is not None:
+            return "name", owner
         for token in tokens(text):
             owner = self.handles.get(token) or self.dotless_handles.get(token.replace(".", ""))
             if owner is not None:
@@ -229,6 +242,19 @@ class SearchIndex(Generic[T]):
             owner = self._phone_owner(candidate)
             if owner is not None:
                 return "phone", owner
+        return None
+
+    def _surname_first(self, text: str) -> T | None:
+        """A name written surname first with a comma, as directories write it: "Lindqvist, Casey"."""
+        if "," not in text:
+            return None
+        parts = text.split(",")
+        for before, after in zip(parts, parts[1:], strict=False):
+            surname, given = words(before)[-1:], words(after)
+            for n in range(1, min(self.longest_name, len(given) + 1)):
+                owner = self.names.get((*given[:n], *surname)) if surname else None
+                if owner is not None:
+                    return owner
         return None
 
     def _phone_owner(self, candidate: str) -> T | None:

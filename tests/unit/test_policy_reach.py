@@ -108,12 +108,17 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://web.archive.org/__wb/sparkline?output=json&url=instagram.com%2Fcasey.lindqvist&collection=web",
         "https://ghostarchive.org/search?term=x.com%2Fcaseylindq",
         "https://web.archive.org/search?query=casey+lindqvist",
+        "https://web.archive.org/web/*/caseylindq*",  # a bare handle typed into the Wayback Machine's box
+        "https://archive.org/advancedsearch.php?q=casey.lindqvist&fl%5B%5D=identifier&output=json",
+        "https://ghostarchive.org/search?term=casey.lindqvist",
     ], [
         "https://web.archive.org/web/*/instagram.com/casey.lindqvist2*",
         "https://archive.org/wayback/available?url=instagram.com/casey.lindqvist.art",
         "https://web.archive.org/cdx/search/cdx?url=twitter.com/caseylindq_fan/status/*",
         "https://archive.ph/?url=https%3A%2F%2Fnews.example%2Fcasey-lindqvist",
         "https://web.archive.org/search?query=lindqvist+casey+street",
+        "https://web.archive.org/web/*/caseylindq_fan*",
+        "https://ghostarchive.org/search?term=lindqvist",
     ]),
     "feeds": ([
         "https://rsshub.app/instagram/user/casey.lindqvist",
@@ -152,6 +157,10 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://www.linkedin.com/pub/dir/Casey/Lindqvist",
         "https://www.linkedin.com/pub/dir/?firstName=Casey&lastName=Lindqvist",
         "https://account.venmo.com/search?q=Casey+Lindqvist",
+        "https://www.google.com/search?q=%22Lindqvist%2C+Casey%22",  # surname first, as directories write it
+        "https://chatgpt.com/?q=find+casey+lindqvist+instagram",
+        "https://copilot.microsoft.com/?q=who+is+casey+lindqvist",
+        "https://claude.ai/new?q=caseylindq",
     ], [
         "https://www.linkedin.com/pub/dir/Casey/Smith",
         "https://www.linkedin.com/pub/dir/Lindqvist/Casey",
@@ -160,6 +169,10 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://www.perplexity.ai/search/lindqvist-family-history-ab12",
         "https://you.com/search?q=casey+jones",
         "https://www.google.com/search?q=tinder.com",
+        "https://www.google.com/search?q=lindqvist+casey+stockholm",
+        "https://www.google.com/search?q=Lindqvist%2C+Carl",
+        "https://chatgpt.com/?q=how+do+i+keep+no+contact",
+        "https://chatgpt.com/c/6750a1b2-0000-8000-9000-abcdef012345",
     ]),
 }
 REACH_CASES = [
@@ -182,6 +195,25 @@ def test_every_way_a_request_carries_the_person(reach_policy, url, blocked):
     if blocked:
         assert (decision.reason, decision.person) == ("person", "J"), decision
     assert reach_policy.watches(parse(url).host) or not blocked, url
+
+
+def test_a_blocked_platforms_link_out_is_decided_by_where_it_leads():
+    """With whole social networks blocked, a link shim leading off the platform to a news page is not the
+    platform; one leading to the person, or to another page of a blocked network, stays blocked."""
+    policy = Policy(parse_config(REACH_CONFIG + "block: {social: true}\n"), lists={"social": [
+        "facebook.com", "instagram.com", "reddit.com", "youtube.com", "linkedin.com", "threads.net", "x.com"]})
+    for url in ("https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.nytimes.com%2F2025%2F01%2Fworld.html&h=AT0",
+                "https://l.instagram.com/?u=https%3A%2F%2Fwww.etsy.com%2Flisting%2F123&e=AT1",
+                "https://out.reddit.com/t3_abc?url=https%3A%2F%2Fwww.theguardian.com%2Fworld&token=x",
+                "https://www.youtube.com/redirect?q=https%3A%2F%2Fgithub.com%2Fpython%2Fcpython&v=abc",
+                "https://www.linkedin.com/redir/redirect?url=https%3A%2F%2Fwww.bbc.co.uk%2Fnews"):
+        assert not policy.decide(url).blocked, url
+    person = policy.decide("https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F")
+    assert (person.reason, person.person) == ("person", "J")
+    inside = policy.decide("https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.reddit.com%2Fr%2Fnews")
+    assert (inside.reason, inside.category) == ("category", "social")
+    for url in ("https://www.facebook.com/l.php", "https://l.facebook.com/", "https://www.youtube.com/redirect"):
+        assert policy.decide(url).blocked, url  # no link to follow: the platform's own page
 
 
 def test_wrapping_is_unwrapped_to_a_bound(reach_policy):

@@ -25,13 +25,13 @@ MATCHES = [
     "zoe angstrom", "Zoë Ångström", "ZOE ÅNGSTRÖM", "casey.lindqvist", "@casey.lindqvist", "instagram @Casey.Lindqvist",
     "casey.l@example.org", "CASEY.L@EXAMPLE.ORG", "mail casey.l@example.org?", "caseylind@gmail.com",
     "c.a.s.e.y.lind+x@googlemail.com", "+44 7700 900123", "+447700900123", "07700 900123", "07700-900-123",
-    "(0)7700 900 123", "0044 7700 900123", "447700900123", "who called me 07700900123",
+    "(0)7700 900 123", "0044 7700 900123", "Lindqvist, Casey", '"lindqvist, casey" instagram', "Ångström, Zoë", "447700900123", "who called me 07700900123",
     "+1 (202) 555-0143", "202-555-0143", "(202) 555 0143", "1 202 555 0143", "011 1 202 555 0143",
 ]
 MISSES = [
     "casey", "lindqvist", "lindqvist casey", "casey smith lindqvist", "caseylindqvist", "casey lindqvistson",
     "lindqvist casey article", "casey street", "lindqvist bakery stockholm", "casey.lindqvist2", "xcasey.lindqvist",
-    "casey.l@example.org.uk", "acasey.l@example.org", "casey.l@example.com",
+    "lindqvist, carl", "smith, casey lindqvistson", "casey.l@example.org.uk", "acasey.l@example.org", "casey.l@example.com",
     "+44 7700 900124", "7700 900 1234", "+33 7700 900123", "17700900123", "zoe", "angstrom zoe", "weather",
 ]
 

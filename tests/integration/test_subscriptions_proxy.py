@@ -195,7 +195,7 @@ def test_a_list_failing_for_days_is_a_guard_event(running, lists):
         update(running)
         clock.advance(3 * 86400)
         update(running, every_list=False)  # due again: a failed list is tried hourly
-        assert wait_until(lambda: any("people_search list from 127.0.0.1 has not refreshed for 3 days" in body
+        assert wait_until(lambda: any("people-search site list from 127.0.0.1 has not refreshed for 3 days" in body
                                       for _, body in running.notes))
         running.agent.settle()
         assert any(kind == "lists" for _, kind, _ in running.agent.urges.events())

@@ -182,7 +182,7 @@ def test_a_fetched_list_blocks_and_is_kept_for_the_next_start(tmp_path, listed, 
     path, config = listed
     store = Subscriptions(tmp_path / "lists", wall=clock)
     [outcome] = fetch_all(store, config())
-    assert outcome.changed and outcome.news.startswith("The dating list from list.txt now has 2 sites")
+    assert outcome.changed and outcome.news.startswith("The dating site list from list.txt now has 2 sites")
     assert blocked(store, config(), "www.one.example")
     again = Subscriptions(tmp_path / "lists", wall=clock)
     assert again.domains(path.as_uri()) == ("one.example", "two.example")
@@ -283,7 +283,7 @@ def test_failing_for_days_is_told_once_and_the_same_error_is_said_once(tmp_path,
     assert second.news is None and second.tell is None
     clock.advance(FAILING_DAYS * 86400)
     [third] = fetch_all(store, config())
-    assert third.tell == (f"the dating list from list.txt has not refreshed for {FAILING_DAYS} days; "
+    assert third.tell == (f"the dating site list from list.txt has not refreshed for {FAILING_DAYS} days; "
                           "its last good copy (2 sites) still applies")
     clock.advance(RETRY_SECONDS)
     [fourth] = fetch_all(store, config())

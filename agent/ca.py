@@ -238,8 +238,10 @@ def outside_reach(agent, names: Iterable[str]) -> str | None:
     leaf certificate outside the CA's name constraints would be refused by the browser, so none is offered.
 
     None: intercept as usual (the CA vouches for every watched name). "through": let it pass untouched (a
-    window the person waited for is open on what it blocks). "refuse": close it before any handshake; the
-    urge (with its gentle notification) is noted for each name a rule blocks.
+    window the person waited for is open on what it blocks, or no rule blocks the site as a whole: a search
+    engine or a platform a newer version reads is not taken from the person for want of a certificate;
+    `nocontact doctor` asks for a rotation). "refuse": close it before any handshake; the urge (with its
+    gentle notification) is noted for each name a rule blocks.
     """
     from mitmproxy import ctx
 
@@ -260,7 +262,7 @@ def outside_reach(agent, names: Iterable[str]) -> str | None:
         return None
     if not found:
         return None
-    if opened:
+    if opened or not blocked:
         return "through"
     for decision in blocked:
         try:

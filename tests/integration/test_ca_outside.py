@@ -15,7 +15,8 @@ from tests.conftest import TEST_CONFIG, own_proxy
 from tests.integration.test_connection_names import tunnel
 from tests.origins import ORIGIN_CN
 
-LATER = TEST_CONFIG.replace("sites: [blocked-site.test]", "sites: [blocked-site.test, later.test]")
+LATER = (TEST_CONFIG.replace("sites: [blocked-site.test]", "sites: [blocked-site.test, later.test]")
+         .replace("urls: [https://blog.test/casey]", "urls: [https://blog.test/casey, https://later-blog.test/casey]"))
 
 
 @pytest.fixture
@@ -67,6 +68,14 @@ def test_inside_the_ca_nothing_changes(widened):
     assert widened.fetch("https://blocked-site.test/").status == 403  # the gentle page over HTTPS
     assert widened.fetch("https://www.instagram.com/someone.else/").status == 200
     assert widened.fetch("http://later.test/").status == 403  # plain HTTP needs no certificate
+
+
+def test_a_site_read_only_for_some_pages_passes_untouched_rather_than_refused(widened):
+    """Watched after the CA was made, but not blocked as a whole (one page of it is): without a certificate for
+    it, nothing of it can be read, and the rest of the site is not taken from the person for that."""
+    reply = widened.fetch("https://later-blog.test/recipes")
+    assert (reply.status, reply.issuer) == (200, ORIGIN_CN)  # the origin's own certificate: not intercepted
+    assert urges_for(widened, "later-blog.test") == 0
 
 
 def test_with_a_window_open_it_passes_untouched(widened):

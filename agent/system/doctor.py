@@ -272,8 +272,8 @@ def _reach(c: Checkup) -> Check:
     if found:
         shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
         return Check(name, False, f"{len(found)} watched {'site is' if len(found) == 1 else 'sites are'} outside "
-                                  f"what it can vouch for ({shown}), so they are refused instead of showing the "
-                                  "gentle page", "Run `nocontact ca rotate` to make a CA that covers them "
+                                  f"what it can vouch for ({shown}): a blocked one is refused instead of showing "
+                                  "the gentle page, the rest pass unread", "Run `nocontact ca rotate` to make a CA that covers them "
                                                  "(`nocontact ca` lists them).")
     return Check(name, True, f"it can vouch for {plural(len(reach.permitted), 'site')} nocontact reads, and no other")
 

@@ -23,9 +23,12 @@ TABLES["telegram"] = [
             "https://t.me/caseylindq?start=hello",
             "https://caseylindq.t.me/",
             "https://t.me/i/userpic/320/caseylindq.jpg",
+            "https://t.me/caseylindq.",
+            "https://t.me/caseylindq),",
         ],
         [
             "https://t.me/caseylindq2",
+            "https://t.me/caseylindq_.",
             "https://t.me/xcaseylindq",
             "https://t.me/joinchat/AbCdEfGhIjKlMnOp",
             "https://t.me/+AbCdEfGhIjKlMnOp",

@@ -6,6 +6,10 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
+import pytest
+
+from agent.engine.platforms import platform_named
+from agent.engine.urls import parse
 from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
@@ -53,6 +57,25 @@ TABLES["instagram"] = [
             # any widget, badge or avatar that names the person in a parameter
             "https://www.instagram.com/embed/badge?username=casey.lindqvist&size=small",
             "https://www.threads.net/embed/follow_button?username=Casey.Lindqvist",
+            # punctuation stuck to a pasted or typed link: no handle ends in it ("casey.lindqvist." is no handle)
+            "https://www.instagram.com/casey.lindqvist.",
+            "https://www.instagram.com/casey.lindqvist./",
+            "https://www.instagram.com/casey.lindqvist),",
+            "https://www.instagram.com/casey.lindqvist!",
+            "https://www.instagram.com/casey.lindqvist;",
+            "https://www.instagram.com/casey.lindqvist:",
+            "https://www.instagram.com/casey.lindqvist?",
+            'https://www.instagram.com/casey.lindqvist"',
+            "https://www.instagram.com/casey.lindqvist'",
+            "https://www.instagram.com/casey.lindqvist>",
+            "https://www.instagram.com/casey.lindqvist]",
+            "https://www.instagram.com/casey.lindqvist\u2026",
+            "https://www.instagram.com/casey.lindqvist\u201d",
+            "https://www.instagram.com/casey.lindqvist%22",
+            "https://www.instagram.com/casey.lindqvist%29",
+            "https://www.instagram.com/casey.lindqvist%29%2C",
+            "https://www.instagram.com/stories/casey.lindqvist),",
+            "https://www.threads.net/@casey.lindqvist),",
         ],
         [
             "https://www.instagram.com/casey.lindqvist2/",
@@ -60,7 +83,6 @@ TABLES["instagram"] = [
             "https://www.instagram.com/caseylindqvist/",
             "https://www.instagram.com/casey_lindqvist/",
             "https://www.instagram.com/casey.lindqvis/",
-            "https://www.instagram.com/casey.lindqvist./",
             "https://www.instagram.com/",
             "https://www.instagram.com/explore/",
             "https://www.instagram.com/explore/search/keyword/?q=casey.lindqvist",
@@ -82,6 +104,27 @@ TABLES["instagram"] = [
             "https://www.instagram.com/embed/badge?username=casey.lindqvist2",
             "https://www.instagram.com/accounts/login/?username=casey.lindqvist",  # a login form names its own user
             "https://www.instagram.com/embed.js",
+            # only punctuation is taken off: "_" is part of a handle
+            "https://www.instagram.com/casey.lindqvist_),",
+            "https://www.instagram.com/casey.lindqvist_.",
+            "https://www.instagram.com/casey.lindqvist2.",
+            "https://www.instagram.com/casey.lindqvist%5F",
+        ],
+    ),
+    (
+        "https://www.instagram.com/casey.l_/",
+        [
+            "https://www.instagram.com/casey.l_),",
+            "https://www.instagram.com/casey.l_.",
+            "https://www.instagram.com/casey.l_%22",
+            "https://www.instagram.com/casey.l_\u2026",
+        ],
+        [
+            "https://www.instagram.com/casey.l",
+            "https://www.instagram.com/casey.l),",
+            "https://www.instagram.com/casey.l.",
+            "https://www.instagram.com/casey.l__",
+            "https://www.instagram.com/casey.l_2",
         ],
     ),
 ]
@@ -148,6 +191,20 @@ TABLES["facebook"] = [
             "https://d.facebook.com/casey.lindqvist/photos",
             "https://free.facebook.com/casey.lindqvist",
             "https://iphone.facebook.com/casey.lindqvist",
+            "https://b-www.facebook.com/casey.lindqvist",
+            "https://b-m.facebook.com/casey.lindqvist",
+            "https://mtouch.facebook.com/casey.lindqvist",
+            "https://www.beta.facebook.com/casey.lindqvist",
+            # Facebook's onion service
+            "https://facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfyd.onion/casey.lindqvist",
+            "https://www.facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfyd.onion/casey.lindqvist/about",
+            "https://m.facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfyd.onion/casey.lindqvist",
+            # punctuation stuck to a pasted or typed link
+            "https://www.facebook.com/casey.lindqvist,",
+            "https://www.facebook.com/casey.lindqvist).",
+            "https://www.facebook.com/casey.lindqvist%22",
+            "https://www.facebook.com/casey.lindqvist\u2026",
+            "https://m.me/casey.lindqvist!",
             # a fixed prefix before the name
             "https://www.facebook.com/watch/casey.lindqvist/",
             "https://www.facebook.com/gaming/CaseyLindqvist",
@@ -157,7 +214,14 @@ TABLES["facebook"] = [
         ],
         [
             "https://www.facebook.com/casey.lindqvist2",
+            "https://www.facebook.com/casey.lindqvist2),",
             "https://www.facebook.com/caseylindqvist.official",
+            "https://facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfyd.onion/casey.lindqvist2",
+            "https://developers.facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfyd.onion/casey.lindqvist",
+            "https://facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfye.onion/casey.lindqvist",
+            "https://www.facebook.com/app_scoped_user_id/YXNpZADpBWEVsb3Jwa0ZA3TUZA/",
+            "https://www.facebook.com/public/Casey-Lindqvist",
+            "https://m.facebook.com/search/?query=casey.lindqvist",
             "https://www.facebook.com/xcaseylindqvist",
             "https://www.facebook.com/caseylindqvis",
             "https://www.facebook.com/groups/caseylindqvist",
@@ -227,9 +291,19 @@ TABLES["facebook"] = [
             "?data=%7B%22collection_token%22%3A%22x%22%2C%22profile_id%22%3A100098765432101%7D",
             "https://www.facebook.com/plugins/profile_pic.php?user=100098765432101",
             "https://business.facebook.com/100098765432101",
+            # an app's link to the profile: the id of apps of old Graph API versions is the account id
+            "https://www.facebook.com/app_scoped_user_id/100098765432101/",
+            "https://m.facebook.com/app_scoped_user_id/100098765432101",
+            "https://facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfyd.onion/profile.php?id=100098765432101",
+            "https://m.facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfyd.onion/100098765432101",
+            "https://www.facebook.com/profile.php?id=100098765432101),",
+            "https://www.facebook.com/100098765432101.",
         ],
         [
             "https://www.facebook.com/profile.php?id=100098765432102",
+            "https://www.facebook.com/app_scoped_user_id/100098765432102/",
+            "https://www.facebook.com/app_scoped_user_id/",
+            "https://www.facebook.com/profile.php?id=100098765432101_",
             "https://www.facebook.com/profile.php?id=1000987654321010",
             "https://www.facebook.com/profile.php",
             "https://www.facebook.com/ajax/hovercard/user.php?id=12",
@@ -254,6 +328,8 @@ TABLES["facebook"] = [
 
 RECOGNISED: Recognised = [
     ("https://www.instagram.com/casey.lindqvist/", "instagram", "casey.lindqvist"),
+    ("https://www.instagram.com/casey.lindqvist),", "instagram", "casey.lindqvist"),
+    ("https://www.instagram.com/casey.l_.", "instagram", "casey.l_"),
     ("instagram.com/Casey.Lindqvist", "instagram", "casey.lindqvist"),
     ("  https://www.instagram.com/casey.lindqvist/?igsh=abc  ", "instagram", "casey.lindqvist"),
     ("https://www.threads.net/@casey.lindqvist", "instagram", "casey.lindqvist"),
@@ -261,6 +337,33 @@ RECOGNISED: Recognised = [
     ("https://www.facebook.com/profile.php?id=100098765432101", "facebook", "id:100098765432101"),
     ("https://m.me/casey.lindqvist", "facebook", "caseylindqvist"),
     ("https://www.messenger.com/t/100098765432101", "facebook", "id:100098765432101"),
+    ("https://www.facebook.com/Casey.Lindqvist),", "facebook", "caseylindqvist"),
+    ("https://www.facebook.com/app_scoped_user_id/100098765432101/", "facebook", "id:100098765432101"),
+    ("https://m.facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfyd.onion/casey.lindqvist", "facebook", "caseylindqvist"),
 ]
 
 test_table, test_recognise = table_tests(TABLES, RECOGNISED)
+
+
+ONION = "facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfyd.onion"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://m.facebook.com/search/?query=casey%20lindqvist", ["casey lindqvist"]),
+        ("https://mbasic.facebook.com/search/top/?query=Casey+Lindqvist&refid=8", ["Casey Lindqvist"]),
+        ("https://www.facebook.com/search/top/?q=casey%20lindqvist", ["casey lindqvist"]),
+        ("https://www.facebook.com/search/people/?q=casey.lindqvist", ["casey.lindqvist"]),
+        ("https://www.facebook.com/search.php?q=casey+lindqvist", ["casey lindqvist"]),
+        ("https://www.facebook.com/search/str/casey%20lindqvist/keywords_users", ["casey lindqvist"]),
+        ("https://www.facebook.com/public/Casey-Lindqvist/", ["Casey Lindqvist"]),
+        (f"https://m.{ONION}/search/?query=casey", ["casey"]),
+        ("https://www.facebook.com/search/str/", []),
+        ("https://www.facebook.com/marketplace/search?query=casey", []),
+        ("https://www.facebook.com/casey.lindqvist?query=casey", []),
+    ],
+)
+def test_facebook_searches(url: str, expected: list[str]) -> None:
+    parsed = parse(url)
+    assert list(platform_named("facebook").searches(parsed)) == expected

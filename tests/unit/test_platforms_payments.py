@@ -20,9 +20,16 @@ TABLES["venmo"] = [
             "https://account.venmo.com/u/Casey-Lindqvist",
             "https://venmo.com/?txn=pay&recipients=Casey-Lindqvist&amount=10&note=rent",
             "https://api.venmo.com/v1/users/casey-lindqvist",
+            "https://account.venmo.com/u/Casey-Lindqvist?txn=pay",
+            "https://account.venmo.com/pay?recipients=Casey-Lindqvist",
+            "https://venmo.com/u/Casey-Lindqvist.",
+            "https://venmo.com/u/Casey-Lindqvist),",
         ],
         [
             "https://venmo.com/u/Casey-Lindqvist-1",
+            "https://venmo.com/u/Casey-Lindqvist-1.",
+            "https://venmo.com/u/Casey-Lindqvist-).",
+            "https://venmo.com/search?q=Casey-Lindqvist",
             "https://venmo.com/u/casey-lindqvis",
             "https://venmo.com/about/",
             "https://venmo.com/legal/us-user-agreement/",
@@ -34,6 +41,7 @@ TABLES["venmo"] = [
         [
             "https://venmo.com/code?user_id=2345678901234567890&created=1700000000",
             "https://api.venmo.com/v1/users/2345678901234567890",
+            "https://venmo.com/code?user_id=2345678901234567890),",
         ],
         ["https://venmo.com/code?user_id=2345678901234567891"],
     ),
@@ -48,6 +56,7 @@ TABLES["cashapp"] = [
             "https://cash.app/%2524caseyl",
             "https://cash.app/$CASEYL/25",
             "https://cash.me/$caseyl",
+            "https://cash.app/$caseyl.",
         ],
         [
             "https://cash.app/$caseyl2",

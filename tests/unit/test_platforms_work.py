@@ -31,10 +31,16 @@ TABLES["linkedin"] = [
             "&variables=(vanityName:casey-lindqvist-4b2a1c)&queryId=voyagerIdentityDashProfiles.abc123",
             "https://badges.linkedin.com/profile?locale=en_US&badgetype=VERTICAL&badgetheme=light&uid=123"
             "&version=v1&maxsize=medium&trk=profile-badge&vanityname=casey-lindqvist-4b2a1c",
+            "https://www.linkedin.com/in/casey-lindqvist-4b2a1c/detail/contact-info/",
+            "https://www.linkedin.com/in/casey-lindqvist-4b2a1c,",
+            "https://www.linkedin.com/in/casey-lindqvist-4b2a1c).",
+            "https://www.linkedin.com/in/casey-lindqvist-4b2a1c%22",
         ],
         [
             "https://www.linkedin.com/in/casey-lindqvist/",
             "https://www.linkedin.com/in/casey-lindqvist-4b2a1c2/",
+            "https://www.linkedin.com/in/casey-lindqvist-4b2a1c-.",
+            "https://www.linkedin.com/pub/dir/Casey/Lindqvist",
             "https://www.linkedin.com/in/casey-lindqvist-4b2a1/",
             "https://www.linkedin.com/company/casey-lindqvist-4b2a1c/",
             "https://www.linkedin.com/search/results/people/?keywords=casey%20lindqvist",
@@ -77,10 +83,16 @@ TABLES["github"] = [
             "https://github.com/sponsors/caseylindqvist",
             "https://avatars.githubusercontent.com/caseylindqvist",
             "https://github.com/caseylindqvist.png?size=200",
+            # punctuation stuck to a pasted link, with GitHub's own .keys and .png still read
+            "https://github.com/caseylindqvist.",
+            "https://github.com/caseylindqvist),",
+            "https://github.com/caseylindqvist%22",
+            "https://github.com/caseylindqvist.keys.",
         ],
         [
             "https://github.com/caseylindqvist2",
             "https://github.com/casey-lindqvist",
+            "https://github.com/caseylindqvist-).",
             "https://github.com/search?q=caseylindqvist",
             "https://github.com/explore",
             "https://github.com/torvalds/linux",
@@ -98,6 +110,8 @@ TABLES["github"] = [
 RECOGNISED: Recognised = [
     ("https://uk.linkedin.com/in/Casey-Lindqvist-4b2a1c", "linkedin", "casey-lindqvist-4b2a1c"),
     ("https://github.com/CaseyLindqvist", "github", "caseylindqvist"),
+    ("https://github.com/CaseyLindqvist).", "github", "caseylindqvist"),
+    ("https://www.linkedin.com/in/casey-lindqvist-4b2a1c/,", "linkedin", "casey-lindqvist-4b2a1c"),
     ("https://caseylindqvist.github.io/", "github", "caseylindqvist"),
 ]
 

@@ -25,6 +25,10 @@ DIGITS = re.compile(r"[0-9]{1,25}")
 WIDGET_PATH = re.compile(r"embed|widget|plugin|badge|button|snapcode|avatar|profile_pic", re.IGNORECASE)
 WIDGET_PARAMS = ("username", "user_name", "screen_name", "screenname", "name", "user", "handle", "unique_id",
                  "uniqueid", "vanityname")
+# What a pasted or typed link carries after the name: "…/name)," from a sentence, "…/name." at its end, a closing
+# quote or bracket (also percent-encoded: %22, %29). No platform's handle ends in one of these, so a handle is read
+# without them; "_" and "-" are not among them (rowan.vale_ is not rowan.vale).
+TRAILING_PUNCTUATION = ".,;:!?\"'`()[]{}<>\u2026\u201c\u201d\u2018\u2019\u00ab\u00bb "
 MAX_PLACES = 4096  # hosts whose place on a platform is remembered, per platform
 MAX_JSON_NODES = 20_000  # nodes (objects, lists and values) read of one JSON text: a hostile blob stays cheap
 # Redirect pages: host (any subdomain) -> (path prefix, query parameters holding the target; none: the path).
@@ -55,6 +59,11 @@ def json_values(text: str, keys: Iterable[str]) -> list[str]:
         for path, value in scalars(data, MAX_JSON_NODES)
         if path and path[-1] in wanted and not isinstance(value, float)
     ]
+
+
+def trim(raw: str) -> str:
+    """`raw` without the spaces around it and the punctuation after it (see TRAILING_PUNCTUATION)."""
+    return raw.strip().rstrip(TRAILING_PUNCTUATION)
 
 
 def phone_in_link(raw: str) -> Identity | None:
@@ -93,7 +102,7 @@ class Site(Platform):
     # --- normalising -------------------------------------------------------
 
     def normalise(self, raw: str) -> str:
-        return raw.strip().lstrip("@").lower()
+        return trim(raw).lstrip("@").lower()
 
     def key(self, raw: str) -> str | None:
         """The normalised handle, or None when `raw` is no handle here."""
@@ -108,7 +117,7 @@ class Site(Platform):
 
     def numeric_id(self, raw: str | None) -> Identity | None:
         """A numeric account id: a namespace of its own ("id:123"), apart from handles."""
-        raw = (raw or "").strip()
+        raw = trim(raw or "")
         return Identity(self.name, f"id:{raw}") if DIGITS.fullmatch(raw) else None
 
     def place(self, host: str) -> tuple[str, list[str]]:

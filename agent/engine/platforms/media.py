@@ -6,12 +6,16 @@ import re
 from collections.abc import Iterator
 
 from agent.engine.identity import Identity
-from agent.engine.platforms.base import DIGITS, Site, nth, word_set
+from agent.engine.platforms.base import DIGITS, Site, nth, trim, word_set
 from agent.engine.urls import Url
 
 
 class YouTube(Site):
-    """Handles (@x), custom names (/c/x, /x), legacy usernames (/user/x), channel ids (UC..., exact)."""
+    """Handles (@x), custom names (/c/x, /x), legacy usernames (/user/x), channel ids (UC..., exact).
+
+    A handle, a custom name and a legacy username with the same letters are one key, "@x": YouTube gave each
+    channel its custom URL (or username) as its handle, and all three still lead to that channel.
+    """
 
     name, label = "youtube", "YouTube"
     domains = ("youtube.com", "youtu.be", "youtube-nocookie.com")
@@ -42,17 +46,19 @@ class YouTube(Site):
         return None
 
     def channel(self, raw: str | None) -> Identity | None:
-        raw = (raw or "").strip()
+        raw = trim(raw or "")
         return Identity(self.name, f"channel/{raw}") if self.channel_re.fullmatch(raw) else None
 
     def channel_name(self, kind: str, raw: str | None) -> Identity | None:
-        """A channel by its @handle (kind "@"), custom name ("c") or legacy username ("user")."""
-        raw = (raw or "").strip().lower()
+        """A channel by its @handle (kind "@", `raw` with its "@"), custom name ("c") or legacy username ("user")."""
+        raw = trim(raw or "").lower()
         if kind == "@":
-            ok = raw.startswith("@") and self.handle_re.fullmatch(raw[1:])
-            return Identity(self.name, raw) if ok else None
-        ok = raw not in self.reserved and self.name_re.fullmatch(raw)
-        return Identity(self.name, f"{kind}/{raw}") if ok else None
+            name = raw[1:] if raw.startswith("@") else ""
+            ok = self.handle_re.fullmatch(name)
+        else:
+            name = raw
+            ok = name not in self.reserved and self.name_re.fullmatch(name)
+        return Identity(self.name, f"@{name}") if ok else None
 
     def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
         if domain != "youtube.com":
@@ -62,8 +68,9 @@ class YouTube(Site):
         yield from map(self.channel, url.params("channel_id", "browseId", "channelid"))  # RSS feed, youtubei/v1/browse
         if low[:1] == ["subscribe_embed"]:  # the subscribe button: ?channelid=<id> or ?channel=<legacy name>
             yield from (self.channel_name("user", v) for v in url.params("channel"))
-        if low[:2] == ["feeds", "videos.xml"]:
+        if low[:2] == ["feeds", "videos.xml"]:  # the RSS feed: ?user=<legacy name>, ?handle=<handle>
             yield from (self.channel_name("user", v) for v in url.params("user"))
+            yield from (self.channel_name("@", "@" + v.strip().lstrip("@")) for v in url.params("handle"))
         if labels not in ([], ["music"]) or not segs:
             return
         first = low[0]
@@ -75,7 +82,6 @@ class YouTube(Site):
             yield self.channel_name(first, nth(segs, 1))
         else:  # youtube.com/<name> serves the custom name, or else the legacy username
             yield self.channel_name("c", segs[0])
-            yield self.channel_name("user", segs[0])
         # /watch?v=, /shorts/<id>, /playlist?list= do not name the channel: nothing here.
 
 
@@ -92,6 +98,7 @@ class Spotify(Site):
     search_paths = (("v1/search", ("q",)),)
 
     def spotify_id(self, kind: str, raw: str) -> Identity | None:
+        raw = trim(raw)
         return Identity(self.name, f"{kind}:{raw}") if self.id_re.fullmatch(raw) else None
 
     def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:

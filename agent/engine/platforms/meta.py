@@ -81,13 +81,17 @@ class Facebook(Site):
     """Facebook and Messenger (m.me, messenger.com): one account, one identity."""
 
     name, label = "facebook", "Facebook"
-    domains = ("facebook.com", "fb.com", "fb.me", "m.me", "messenger.com", "fb.watch")
+    # Facebook's own onion service serves facebook.com (www. and m. too) to Tor.
+    onion = "facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfyd.onion"
+    domains = ("facebook.com", "fb.com", "fb.me", "m.me", "messenger.com", "fb.watch", onion)
     regional = True
-    # Numbered and business hosts serve the same profiles: x.facebook.com, 0.facebook.com, business.facebook.com.
-    mirror_labels = MIRROR_LABELS | frozenset("x 0 d h iphone upload business".split())
+    # Numbered, business and test hosts serve the same profiles: x.facebook.com, 0.facebook.com, b-www.facebook.com,
+    # business.facebook.com, www.beta.facebook.com.
+    mirror_labels = MIRROR_LABELS | frozenset("x 0 d h iphone upload business b-www b-m mtouch beta latest".split())
     example = "https://www.facebook.com/name or https://www.facebook.com/profile.php?id=100000000000000"
     short_links = ("fb.watch",)
-    redirects = {"facebook.com": (("/l.php", ("u",)), ("/flx/warn", ("u",))), "messenger.com": (("/l.php", ("u",)),)}
+    redirects = {"facebook.com": (("/l.php", ("u",)), ("/flx/warn", ("u",))), onion: (("/l.php", ("u",)),),
+                 "messenger.com": (("/l.php", ("u",)),)}
     ignores_dots = True  # Vanity names ignore dots and case: casey.lindqvist == CaseyLindqvist.
     vanity_re = re.compile(r"[a-z0-9.]{3,50}")
     numbered_re = re.compile(r"[^/]+-([0-9]{5,25})")  # Casey-Lindqvist-100098765432101 (pages, /p/)
@@ -104,7 +108,8 @@ class Facebook(Site):
     # Account ids by other names: friends/suggestions/?profile_id=, hovercard ?uid=, mbasic ?owner_id=, ?av=.
     id_params = ("profile_id", "user_id", "uid", "owner_id", "av")
     graph_version = re.compile(r"v[0-9]{1,2}(?:\.[0-9]{1,2})?")
-    search_paths = (("search", ("q",)),)
+    # /search/top/?q=, /search/people/?q=, m. and mbasic.'s /search/?query=, the older /search.php?q=
+    search_paths = (("search", ("q", "query")), ("search.php", ("q",)))
 
     def key(self, raw: str) -> str | None:
         raw = self.normalise(raw)
@@ -166,14 +171,19 @@ class Facebook(Site):
             yield self.numeric_id(nth(segs, 1))
         elif first == "groups" and nth(low, 2) == "user":  # /groups/<group>/user/<id>/
             yield self.numeric_id(nth(segs, 3))
+        elif first == "app_scoped_user_id":  # /app_scoped_user_id/<id>/ opens the profile; YXNp... ones are opaque
+            yield self.numeric_id(nth(segs, 1))
         else:
             yield self.handle(segs[0])
 
     def searches(self, url: Url) -> Iterator[str]:
         yield from super().searches(url)
         segs = url.segments
-        if len(segs) > 1 and segs[0].lower() == "public":  # facebook.com/public/Casey-Lindqvist
+        low = [s.lower() for s in segs]
+        if len(segs) > 1 and low[0] == "public":  # facebook.com/public/Casey-Lindqvist
             yield segs[1].replace("-", " ")
+        if low[:2] == ["search", "str"] and len(segs) > 2:  # graph search: /search/str/<words>/keywords_users
+            yield segs[2]
 
     def why_unreadable(self, url: Url) -> str | None:
         domain, _ = self.place(url.host)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from agent.engine.identity import Identity
-from agent.engine.platforms.base import Site, json_values, nth, word_set
+from agent.engine.platforms.base import Site, json_values, nth, trim, word_set
 from agent.engine.urls import Url
 
 
@@ -34,14 +34,17 @@ class X(Site):
         segs = url.segments
         low = [s.lower() for s in segs]
         # Intents (/intent/user?screen_name=), DM links (/messages/compose?recipient_id=) and the
-        # REST API (1.1/users/show.json?screen_name=) all carry the person in these parameters.
-        yield from map(self.handle, url.params("screen_name", "screenName"))
+        # REST API (1.1/users/show.json?screen_name=) all carry the person in these parameters; users/lookup.json
+        # takes a comma-separated list.
+        for names in url.params("screen_name", "screenName"):
+            yield from map(self.handle, names.split(","))
         if low[:1] == ["intent"] and nth(low, 1) in ("tweet", "post"):  # a public @mention is contact too
             for text in url.params("text"):
                 yield from (self.handle(word) for word in re.findall(r"@(\w{1,15})", text))
-        yield from map(self.numeric_id, url.params("user_id", "recipient_id", "userId"))
-        if "graphql" in low[:3]:  # .../UserByScreenName, UserByRestId, UserTweets
-            yield from map(self.handle, self.graphql_variables(url, ("screen_name", "screenName")))
+        for ids in url.params("user_id", "recipient_id", "userId"):
+            yield from map(self.numeric_id, ids.split(","))
+        if "graphql" in low[:3]:  # .../UserByScreenName, UsersByScreenNames, UserByRestId, UserTweets
+            yield from map(self.handle, self.graphql_variables(url, ("screen_name", "screenName", "screen_names")))
             yield from map(self.numeric_id, self.graphql_variables(url, ("userId", "user_id", "rest_id", "userIds")))
         if labels == ["syndication"] or domain == "cdn.syndication.twimg.com":
             # Embedded timelines: /srv/timeline-profile/screen-name/<name>, .../user-id/<id>
@@ -81,7 +84,7 @@ class Bluesky(Site):
     )
 
     def key(self, raw: str) -> str | None:
-        raw = raw.strip().lstrip("@")
+        raw = trim(raw).lstrip("@")
         if raw[:4].lower() == "did:":
             return raw if self.did_re.fullmatch(raw) else None
         return super().key(raw)

@@ -16,10 +16,14 @@ class Category:
     label: str  # one site of it, as a sentence names it: "a dating site"
     plural: str  # the whole category: "dating sites"
     on_by_default: bool  # blocked when the config does not say
+    # Pages of general sites that are sites of this category in their own right (Facebook Dating): URL
+    # prefixes, blocked with the category, while the rest of the site is not.
+    pages: tuple[str, ...] = ()
 
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("dating", "a dating site", "dating sites", on_by_default=True),
+    Category("dating", "a dating site", "dating sites", on_by_default=True,
+             pages=("facebook.com/dating", "t.me/leomatchbot")),  # Facebook Dating; Leomatch, a dating bot
     Category("social", "a social site", "social sites", on_by_default=False),
     Category("people_search", "a people-search site", "people-search sites", on_by_default=True),
     Category("viewers", "a profile viewer", "profile viewers", on_by_default=True),

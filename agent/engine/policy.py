@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from agent.barrier import services as barrier_services
 from agent.config import Config, Person
-from agent.engine.categories import site_words
+from agent.engine.categories import BY_KEY, site_words
 from agent.engine.identity import Identity, Platform
 from agent.engine.platforms import GENERIC, PLATFORMS, Site, platform_for_host, platform_named
 from agent.engine.search import SEARCH_ENGINES, SearchIndex, engine_params, engine_searches, watched_hosts
@@ -98,6 +98,10 @@ class Policy:
             self._listed[domain] = ""
         for url in config.block.urls:
             self._blocked_prefixes[prefix_key(url)] = url
+        self._category_pages: dict[str, str] = {  # URL prefix key -> its category (Facebook Dating: dating)
+            prefix_key(f"https://{page}"): category
+            for category in lists for page in (BY_KEY[category].pages if category in BY_KEY else ())
+        }
         for entry in config.allow:
             if "/" in entry.split("://", 1)[-1].rstrip("/"):
                 self._allowed_prefixes.add(prefix_key(entry))
@@ -109,13 +113,13 @@ class Policy:
         self._watched.update(self._listed)
         if config.barrier.families:  # send requests on these hosts are read for recipients
             self._watched.update(barrier_services.hosts(config.barrier.families))
-        self._watched.update(key.split("/", 1)[0] for key in self._blocked_prefixes)
+        self._watched.update(key.split("/", 1)[0] for key in (*self._blocked_prefixes, *self._category_pages))
         if self._people or self._search.names or self._search.emails or self._search.phones:
             domains, hosts = _read_for_people()
             self._watched.update(domains)
             self._watched_hosts.update(hosts)
         prefix_keys = [ident.key for ident in self._people if ident.platform == GENERIC.name]
-        prefix_keys += [*self._blocked_prefixes, *self._allowed_prefixes]
+        prefix_keys += [*self._blocked_prefixes, *self._allowed_prefixes, *self._category_pages]
         self._prefix_hosts = {key.split("/", 1)[0] for key in prefix_keys}
         self._watched.update(key.split("/", 1)[0] for ident in self._people
                              if ident.platform == GENERIC.name for key in [ident.key])
@@ -281,6 +285,10 @@ class Policy:
         for key in prefix_keys:
             if key in self._blocked_prefixes:
                 return Decision(given, "block", "site", rule=f"block.urls: {self._blocked_prefixes[key]}", site=key)
+            category = self._category_pages.get(key)
+            if category:
+                return Decision(given, "block", "category", category, rule=f"{site_words(category)} list: {key}",
+                                site=key)
         return None
 
 

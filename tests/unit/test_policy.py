@@ -136,6 +136,30 @@ def test_no_person_means_no_search_engine_or_platform_is_watched():
         assert not policy.watches(host), host
 
 
+@pytest.mark.parametrize(("url", "blocked"), [
+    ("https://www.facebook.com/dating", True),
+    ("https://m.facebook.com/dating/profile/123456", True),
+    ("https://web.facebook.com/dating?ref=bookmarks", True),
+    ("https://t.me/leomatchbot", True),
+    ("https://www.facebook.com/datingadvice", False),  # a page whose name starts alike
+    ("https://www.facebook.com/groups/dating-in-leeds", False),
+    ("https://www.facebook.com/", False),
+    ("https://t.me/leomatchbot2", False),
+])
+def test_a_dating_page_of_a_general_site_is_a_dating_site(url, blocked):
+    """Facebook Dating lives inside facebook.com: with dating sites blocked its pages are blocked as a dating
+    site, the rest of Facebook is not; with dating sites not blocked, nothing of it is, nor watched."""
+    policy = Policy(parse_config("people: []"), lists={"dating": ["tinder.com"]})
+    decision = policy.decide(url)
+    assert decision.blocked is blocked, decision
+    if blocked:
+        assert (decision.reason, decision.category) == ("category", "dating")
+        assert decision.rule.startswith("dating site list: ")
+    assert policy.whole_site("facebook.com") is None  # never refused by its name: only these pages are
+    off = Policy(parse_config("people: []\nblock: {dating: false}"), lists={})
+    assert not off.decide(url).blocked and not off.watches("www.facebook.com")
+
+
 def test_decisions_agree_with_watched_hosts(policy):
     """Anything that can block must be watched (routed and decrypted); the PAC uses the same sets."""
     from agent.engine.urls import parse

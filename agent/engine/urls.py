@@ -197,10 +197,15 @@ def parse(text: str) -> Url:
     return _parse_unusual(text)
 
 
+_QUOTES = "\"'<>‹›«»“”‘’`"
+
+
 def _parse_unusual(text: str) -> Url:
     if not isinstance(text, str):
         raise UrlError("a URL must be text")
     text = text.strip()[:MAX_URL_CHARS]
+    if text[:1] in _QUOTES:  # pasted from a message or a document: "https://...", <https://...>, «...»
+        text = text.strip(_QUOTES + " ,.;")
     if not text:
         raise UrlError("the URL is empty")
     head, sep, tail = text.partition("?")

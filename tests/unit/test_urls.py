@@ -19,6 +19,10 @@ SAME = [
     ("https://127.0.0.1/x", "https", "127.0.0.1", None, "/x"),
     ("https://example.com", "https", "example.com", None, "/"),
     ("https://example.com/a/../../..", "https", "example.com", None, "/"),
+    ('"https://example.com/casey"', "https", "example.com", None, "/casey"),  # pasted with what quoted it
+    ("<https://example.com/casey>,", "https", "example.com", None, "/casey"),
+    ("‹https://example.com/casey›", "https", "example.com", None, "/casey"),
+    ("“example.com/casey”.", "https", "example.com", None, "/casey"),
 ]
 
 
@@ -49,7 +53,7 @@ def test_without_query_drops_query_and_fragment():
     assert parse("https://Example.com/x/?a=1#frag").without_query() == "https://example.com/x/"
 
 
-@pytest.mark.parametrize("text", ["", "   ", "ftp://example.com/", "javascript:alert(1)", "https://", "https://exa mple.com/",
+@pytest.mark.parametrize("text", ["", "   ", '""', "<>", "ftp://example.com/", "javascript:alert(1)", "https://", "https://exa mple.com/",
                                   "https://example.com:99999/"])
 def test_rejects_what_is_not_a_web_address(text):
     with pytest.raises(UrlError):

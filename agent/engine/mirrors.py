@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from agent.engine.urls import Url, by_host
 
-# Where a handle lands on its platform: "{}" is the handle without a leading "@", "{raw}" the segment as given.
+# Where a handle lands on its platform: "{}" is the handle without a leading "@" (or Cash App's "$"), "{raw}" the
+# segment as given.
 INSTAGRAM = "https://www.instagram.com/{}/"
 X = "https://x.com/{}"
 TIKTOK = "https://www.tiktok.com/@{}"
@@ -22,6 +23,8 @@ FACEBOOK = "https://www.facebook.com/{}"
 PINTEREST = "https://www.pinterest.com/{}/"
 TELEGRAM = "https://t.me/{}"
 GITHUB = "https://github.com/{}"
+YOUTUBE_NAME = ("https://www.youtube.com/@{}", YOUTUBE)  # a name without "@": the handle, or a custom name
+YOUTUBE_CHANNEL = "https://www.youtube.com/channel/{raw}"
 
 # A route: "a/b/{}" (the handle is the segment after a/b; later segments are sub-pages) or "a/b?param"
 # (any path under a/b, the handle in the parameter; "?param" alone: any path). The first route that matches wins.
@@ -38,10 +41,22 @@ RSSHUB: Routes = {  # RSSHub: a feed for a profile, route by route
     "reddit/user/{}": (REDDIT,), "spotify/artist/{}": ("https://open.spotify.com/artist/{raw}",),
 }
 UNAVATAR: Routes = {  # avatar proxies: /<service>/<handle>, or /<handle> tried on every service
-    "instagram/{}": (INSTAGRAM,), "twitter/{}": (X,), "x/{}": (X,), "tiktok/{}": (TIKTOK,), "youtube/{}": (YOUTUBE,),
+    "instagram/{}": (INSTAGRAM,), "twitter/{}": (X,), "x/{}": (X,), "tiktok/{}": (TIKTOK,), "youtube/{}": YOUTUBE_NAME,
     "reddit/{}": (REDDIT,), "github/{}": (GITHUB,), "telegram/{}": (TELEGRAM,), "facebook/{}": (FACEBOOK,),
-    "bluesky/{}": (BLUESKY,), "threads/{}": (THREADS,),
-    "{}": (INSTAGRAM, X, TIKTOK, GITHUB, REDDIT, TELEGRAM),
+    "bluesky/{}": (BLUESKY,), "threads/{}": (THREADS,), "pinterest/{}": (PINTEREST,),
+    "linkedin/{}": ("https://www.linkedin.com/in/{}/",), "snapchat/{}": ("https://www.snapchat.com/add/{}",),
+    "venmo/{}": ("https://venmo.com/u/{}",), "cashapp/{}": ("https://cash.app/${}",),
+    "strava/{}": ("https://www.strava.com/athletes/{}",), "whatsapp/{}": ("https://wa.me/{}",),
+    # Services without a platform of their own still reach a profile the person lists as a web address.
+    "gitlab/{}": ("https://gitlab.com/{}",), "twitch/{}": ("https://www.twitch.tv/{}",),
+    "soundcloud/{}": ("https://soundcloud.com/{}",), "tumblr/{}": ("https://www.tumblr.com/{}",),
+    "medium/{}": ("https://medium.com/@{}",), "substack/{}": ("https://{}.substack.com/",),
+    "patreon/{}": ("https://www.patreon.com/{}",), "onlyfans/{}": ("https://onlyfans.com/{}",),
+    "ko-fi/{}": ("https://ko-fi.com/{}",), "buymeacoffee/{}": ("https://buymeacoffee.com/{}",),
+    "deviantart/{}": ("https://www.deviantart.com/{}",), "dribbble/{}": ("https://dribbble.com/{}",),
+    "behance/{}": ("https://www.behance.net/{}",), "vimeo/{}": ("https://vimeo.com/{}",),
+    "paypal/{}": ("https://www.paypal.com/paypalme/{}",),
+    "{}": (INSTAGRAM, X, TIKTOK, GITHUB, REDDIT, TELEGRAM, "https://www.youtube.com/@{}", THREADS, FACEBOOK),
 }
 SOCIALBLADE: Routes = {  # follower statistics, page by page
     "instagram/user/{}": (INSTAGRAM,), "twitter/user/{}": (X,), "tiktok/user/{}": (TIKTOK,),
@@ -53,6 +68,9 @@ REVEDDIT: Routes = {"y/{}": (REDDIT,), "user/{}": (REDDIT,), "u/{}": (REDDIT,)}
 PHOTON: Routes = {"u/{}": (REDDIT,), "user/{}": (REDDIT,), "?author": (REDDIT,)}  # a Reddit client and its archive
 TIKTOK_APIS: Routes = {"?unique_id": (TIKTOK,), "?uniqueid": (TIKTOK,)}
 TIKTOK_STATS: Routes = {"tiktok-analytics/user/{}": (TIKTOK,), "api/exist/{}": (TIKTOK,), "user/{}": (TIKTOK,)}
+# AT Protocol explorers: an account's records by handle or DID (/at/<handle>, /at://<did>/<collection>/...,
+# its "//" read as "/"); the longer route first, as the first that matches wins.
+AT_EXPLORER: Routes = {"at/at:/{}": (BLUESKY,), "at/{}": (BLUESKY,), "at:/{}": (BLUESKY,)}
 
 RSSHUB_HOSTS = (  # rsshub.app and public instances of it
     "rsshub.app", "rsshub.rssforever.com", "hub.slarker.me", "rsshub.pseudoyu.com", "rsshub.ktachibana.party",
@@ -74,15 +92,47 @@ _TABLES: dict[str, Routes] = {
     "tikwm.com": TIKTOK_APIS,
     "countik.com": TIKTOK_STATS,
     "exolyt.com": TIKTOK_STATS,
+    "pdsls.dev": AT_EXPLORER,
+    "atp.tools": AT_EXPLORER,
+    "atproto-browser.vercel.app": AT_EXPLORER,
+    "internect.info": {"did/{}": (BLUESKY,)},
+    "plc.directory": {"{}": (BLUESKY,)},  # plc.directory/<did>
+    "cred.blue": {"{}": (BLUESKY,)},  # an account's score: cred.blue/<handle>
+    "blue.mackuba.eu": {"skythread?author": (BLUESKY,)},  # a thread by its author: /skythread/?author=<did>&post=
 }
 
-# RSS-Bridge: ?bridge=<Name>Bridge and the handle in one of these parameters.
-RSS_BRIDGE_HOSTS = ("rss-bridge.org",)
-BRIDGES = {
-    "instagram": INSTAGRAM, "twitter": X, "x": X, "tiktok": TIKTOK, "threads": THREADS, "bluesky": BLUESKY,
-    "reddit": REDDIT, "youtube": YOUTUBE, "facebook": FACEBOOK, "pinterest": PINTEREST, "telegram": TELEGRAM,
+# RSS-Bridge: ?bridge=<Name>Bridge (or <Name>) and the handle in the bridge's own parameters. Public instances
+# on a host of their own (one at a path of a general domain is not listed: the whole domain would be read).
+RSS_BRIDGE_HOSTS = (
+    "rss-bridge.org", "rssbridge.flossboxin.org.in", "rss-bridge.cheredeprince.net", "rss-bridge.sans-nuage.fr",
+    "rss-bridge.lewd.tech", "rss.nixnet.services", "rss-bridge.ggc-project.de", "feeds.proxeuse.com",
+    "rssbridge.boldair.dev", "rss-bridge.bb8.fun", "bridge.suumitsu.eu", "feed.eugene2molotov.ru",
+    "rss-bridge.mediani.de", "rb.ash.fail", "rss.noleron.com", "rssbridge.projectsegfau.lt", "rb.vern.cc",
+    "rss.bloat.cat", "rssbridge.prenghy.org", "rss-bridge.snopyta.org",
+)
+BRIDGE_PARAMS = ("u", "username", "user", "screen_name", "handle")  # not h=: a hashtag (InstagramBridge)
+Bridge = dict[str, tuple[str, ...]]  # parameter -> where its value lands
+
+
+def _by_handle(*targets: str) -> Bridge:
+    return dict.fromkeys(BRIDGE_PARAMS, targets)
+
+
+BRIDGES: dict[str, Bridge] = {
+    "instagram": _by_handle(INSTAGRAM), "picuki": _by_handle(INSTAGRAM), "imgsed": _by_handle(INSTAGRAM),
+    "twitter": _by_handle(X), "x": _by_handle(X), "farsidenitter": _by_handle(X), "tiktok": _by_handle(TIKTOK),
+    "threads": _by_handle(THREADS), "reddit": _by_handle(REDDIT), "facebook": _by_handle(FACEBOOK),
+    "pinterest": _by_handle(PINTEREST), "telegram": _by_handle(TELEGRAM),
+    "vk": _by_handle("https://vk.com/{}"), "vk2": _by_handle("https://vk.com/{}"),
+    "soundcloud": _by_handle("https://soundcloud.com/{}"), "twitch": {"channel": ("https://www.twitch.tv/{}",)},
+    # user_id (handle or DID); the first version took handle= (its data_source= picked the feed)
+    "bluesky": dict.fromkeys(("user_id", "handle", "data_source"), (BLUESKY,)),
+    # u= a username (/user/<u>, also tried as the handle), c= a channel id, custom= a custom name (/<custom>)
+    "youtube": {"u": ("https://www.youtube.com/user/{}", "https://www.youtube.com/@{}"), "c": (YOUTUBE_CHANNEL,),
+                "custom": YOUTUBE_NAME},
+    "youtubecommunitytab": {"channel": (YOUTUBE_CHANNEL,), "username": YOUTUBE_NAME},
+    "youtubefeedexpander": {"channel": (YOUTUBE_CHANNEL,)},
 }
-BRIDGE_PARAMS = ("u", "username", "user", "screen_name", "handle")  # not h=: a hashtag
 
 Route = tuple[tuple[str, ...], str | None, tuple[str, ...]]  # (path prefix, parameter or None, targets)
 
@@ -103,7 +153,7 @@ _BRIDGE_HOSTS = dict.fromkeys(RSS_BRIDGE_HOSTS, True)
 
 def _fill(targets: tuple[str, ...], raw: str) -> list[str]:
     raw = raw.strip()
-    handle = raw.lstrip("@")
+    handle = raw.lstrip("@$")
     if not handle or any(c in handle for c in "/?#@ "):
         return []  # not a handle: a mirror never turns text into a path of its own
     return [t.replace("{raw}", raw).replace("{}", handle) for t in targets]
@@ -126,7 +176,7 @@ def mirror_urls(url: Url) -> list[str]:
                 return [target for value in values for target in _fill(targets, value)]
         return []
     if by_host(_BRIDGE_HOSTS, url.host):
-        template = BRIDGES.get((url.param("bridge") or "").lower().removesuffix("bridge"))
-        if template:
-            return [t for value in url.params(*BRIDGE_PARAMS) for t in _fill((template,), value)]
+        bridge = BRIDGES.get((url.param("bridge") or "").lower().removesuffix("bridge"), {})
+        pairs = (*url.query, *url.form)
+        return [t for name, value in pairs if name.lower() in bridge for t in _fill(bridge[name.lower()], value)]
     return []

@@ -16,12 +16,46 @@ from agent.engine.mirrors import MIRROR_DOMAINS, mirror_urls
 from agent.engine.platforms import PLATFORMS
 from agent.engine.platforms.base import Redirects
 from agent.engine.search import GOOGLE_DOMAINS
-from agent.engine.urls import Url, by_host
+from agent.engine.urls import Url, by_host, decode
 
 # Redirectors: host (any subdomain) -> (path prefix, query parameters holding the target; none: the path).
 # The platforms' own redirect pages are declared by each platform.
 _GOOGLE = (("/url", ("q", "url")), ("/imgres", ("imgurl", "imgrefurl")), ("/amp/s/", ()))
 _AMP_CACHE = tuple((prefix, ()) for prefix in ("/c/s/", "/v/s/", "/i/s/", "/c/", "/v/", "/i/"))
+# Email link protectors: a mail gateway rewrites every link to its own page, which checks the target when it
+# is clicked and then opens it. Opaque ones (Mimecast's /s/<token>) carry nothing readable and are left out.
+_TREND_MICRO = (("/wis/clicktime/", ("url",)),)  # one host per product and version, no shared subdomain
+_CHECK_POINT = (("/v1/", ("o",)),)  # Check Point Harmony (formerly Avanan): /v1/url?o=<target>, /v1/r01/url?o=
+LINK_PROTECTORS: Redirects = {
+    "safelinks.protection.outlook.com": (("/", ("url",)),),
+    "safelinks.protection.office365.us": (("/", ("url",)),),  # Microsoft's US government cloud
+    "safelinks.protection.outlook.cn": (("/", ("url",)),),
+    "statics.teams.cdn.office.net": (("/evergreen-assets/safelinks/", ("url",)),),  # Safe Links inside Teams
+    "staticsint.teams.cdn.office.net": (("/evergreen-assets/safelinks/", ("url",)),),
+    "linkprotect.cudasvc.com": (("/url", ("a", "u")),),  # Barracuda: ?a=<target, often lower-case %3a%2f>
+    "protection.sophos.com": (("/", ("u",)),),  # <region>.protection.sophos.com/?d=<host>&u=<base64 target>
+    "protect2.fireeye.com": (("/", ("u",)),),
+    "clicktime.symantec.com": (("/", ("u",)),),
+    "scanmail.trustwave.com": (("/", ("u",)),),
+    "atpscan.global.hornetsecurity.com": (("/", ("u",)),),
+    "linklock.titanhq.com": (("/analyse", ("url",)),),
+    "link.edgepilot.com": (("/", ("u",)),),
+    "link.zixcentral.com": (("/u/", ("u",)),),
+    "antiphishing.vadesecure.com": (("/", ("u",)),),
+    "m365.eu.vadesecure.com": (("/safeproxy/", ("u",)),),
+    "m365.us.vadesecure.com": (("/safeproxy/", ("u",)),),
+    "gws.eu.vadesecure.com": (("/safeproxy/", ("u",)),),
+    "urlisolation.com": (("/browser", ("url",)),),  # Proofpoint's URL isolation
+    "isolation.zscaler.com": (("/profile/", ("original_url",)),),
+    "checkpoint.url-protection.com": _CHECK_POINT,
+    "avanan.url-protection.com": _CHECK_POINT,
+    "sonicwall.url-protection.com": _CHECK_POINT,
+    **dict.fromkeys((
+        "cas5-0-urlprotect.trendmicro.com", "ddec1-0-en-ctp.trendmicro.com", "ddei5-0-ctp.trendmicro.com",
+        "hes32-ctp.trendmicro.com", "imsva91-ctp.trendmicro.com", "smex-ctp.trendmicro.com",
+        "smex12-5-en-ctp.trendmicro.com",
+    ), _TREND_MICRO),
+}
 REDIRECTORS: Redirects = {
     **dict.fromkeys(GOOGLE_DOMAINS, _GOOGLE),
     "googleadservices.com": (("/pagead/aclk", ("adurl",)),),
@@ -35,10 +69,10 @@ REDIRECTORS: Redirects = {
     "exit.sc": (("/", ("url",)),),
     "steamcommunity.com": (("/linkfilter", ("url", "u")),),
     "away.vk.com": (("/", ("to",)),),
-    "safelinks.protection.outlook.com": (("/", ("url",)),),
     "urldefense.com": (("/", ()),),
     "cdn.ampproject.org": _AMP_CACHE,  # <host-with-dashes>.cdn.ampproject.org/c/s/<host>/<path>
     "click.pstmrk.it": tuple((prefix, ()) for prefix in ("/2s/", "/3s/", "/2/", "/3/")),  # /3s/<host%2Fpath>/...
+    **LINK_PROTECTORS,
     **{host: rules for platform in PLATFORMS for host, rules in platform.redirects.items()},
 }
 
@@ -46,8 +80,20 @@ REDIRECTORS: Redirects = {
 ARCHIVES = (
     "web.archive.org", "webcache.googleusercontent.com", "cachedview.nl", "timetravel.mementoweb.org",
     "archive.ph", "archive.is", "archive.li", "archive.vn", "archive.md", "archive.fo", "archive.today",
-    "ghostarchive.org", "archive.org", "arquivo.pt", "webarchive.org.uk",
+    "ghostarchive.org", "archive.org", "arquivo.pt", "webarchive.org.uk", "megalodon.jp", "webarchive.loc.gov",
+    "wayback.archive-it.org", "webarchive.nla.gov.au", "web.archive.org.au", "pandora.nla.gov.au",
+    "webarchive.nationalarchives.gov.uk", "vefsafn.is", "webarchiveweb.wayback.bac-lac.canada.ca",
+    "archive.wikiwix.com", "webcitation.org",
 )
+# Public web proxies. CroxyProxy and its clones serve <target origin>/<path> as /<path>?__cpo=<base64 origin>; the
+# others take the target in a parameter (glype's browse.php?u=, ProxySite's process.php?d=), plain or base64,
+# or in the path (4everproxy's /direct/<base64>, anonymouse.org/cgi-bin/anon-www.cgi/<target>).
+WEB_PROXIES = (
+    "croxyproxy.com", "croxyproxy.net", "croxyproxy.rocks", "croxy.network", "croxy.org", "croxy.net",
+    "proxyium.com", "blockaway.net", "youtubeunblocked.live", "proxysite.com", "4everproxy.com", "hide.me",
+    "hideproxy.me", "plainproxies.com", "boomproxy.com", "novpn.net", "anonymouse.org",
+)
+_ORIGIN_PARAM = "__cpo"
 # Services that carry the target anywhere in their path or query: reader and paywall proxies, feed readers
 # and feed makers, email click trackers, image and avatar proxies. `carried_urls` reads their links like any
 # request's; `inner_urls` adds a bare <host>/<path> at the start of the path and links kept in base64 JSON.
@@ -57,6 +103,18 @@ CARRIERS = (
     "fetchrss.com", "rss.app", "awstrack.me", "customeriomail.com", "images.weserv.nl", "wsrv.nl",
     "translated.turbopages.org", "urldefense.proofpoint.com", "yandexwebcache.net", "paywallbuster.com",
     "feedbin.com", "netvibes.com", "mandrillapp.com", "convertkit-mail.com", "convertkit-mail2.com",
+    # Link protectors with the target in their path: secure-web.cisco.com/<token>/<percent-encoded target>
+    "secure-web.cisco.com", "safe.menlosecurity.com",
+    # Email click trackers. Most keep the target in an opaque token; these hosts are read for the ones that
+    # carry it in a parameter, a percent-encoded path segment or base64 (ActiveCampaign's redirectUrl=).
+    "ct.sendgrid.net", "list-manage.com", "hubspotlinks.com", "hs-sales-engage.com", "click.mailerlite.com",
+    "klclick.com", "klclick1.com", "sendibt2.com", "sendibt3.com", "rs6.net", "createsend1.com", "acemlna.com",
+    "acemlnb.com", "acemlnc.com", "acemlnd.com", "mailtrack.io", "trk.elasticemail.com", "usndr.com",
+    "engage.squarespace-mail.com", "streaklinks.com", "streak-link.com",
+    # HubSpot Sales' click trackers: t.<host>/e1t/c/5/<id>?t=<target>
+    "t.signauxtrois.com", "t.signauxdeux.com", "t.signauxquatre.com", "t.signauxsept.com", "t.signauxdix.com",
+    "t.signaletre.com", "t.signaledue.com", "t.signalecinque.com", "t.senalquatro.com",
+    *WEB_PROXIES,
 )
 # Translate proxies: `www-instagram-com.translate.goog` serves www.instagram.com; the others take a parameter.
 TRANSLATE_SUFFIX = ".translate.goog"
@@ -80,7 +138,15 @@ _BARE_HOST = re.compile(r"^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}(/|$)", re.IGNORECASE)
 _STARS = re.compile(r"\*+")  # an archive listing's wildcard: instagram.com/<name>* lists <name> too
 _BASE64_URL = re.compile(r"aHR0c[A-Za-z0-9+_-]{8,}={0,2}")  # "http..." in base64 (within one path segment)
 _BASE64_JSON = re.compile(r"eyJ[A-Za-z0-9+/_-]{8,}={0,2}")  # '{"...' in base64: a tracker's JSON with the link
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{12,2048}={0,2}")  # a whole value or segment in base64 (a proxy's target)
+# An archive's own path before the target: replay prefixes, collections and timestamps (/web/2024id_/,
+# /wayback/20240101000000/, megalodon's /2024-0101-1234-56/, archive-it's /<collection>/<timestamp>/, /newest/).
+_ARCHIVE_PREFIX = re.compile(
+    r"(?:/(?:web|wayback|archive|all|awa|gov|ukgwa|is|nph-wb|list|timemap|timegate|memento|link|api|json|newest"
+    r"|oldest|\d[\w*-]*|[*+])(?=/))+"
+)
 _JSON_URL = re.compile(r"https?://[^\"'\s<>]+")  # a link in decoded text (JSON with its backslashes taken out)
+_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:\d+)?(?=/|$)", re.IGNORECASE)  # an origin, nothing after it
 # Query parameters that name a link even without its scheme (url=instagram.com/<name>).
 URL_PARAMS = frozenset("""
 url u href link target dest destination redirect redirect_url redirect_uri return_to returnto return_url
@@ -147,6 +213,26 @@ def _base64(text: str) -> str:
         return ""
 
 
+def _base64_link(text: str) -> str | None:
+    """The link a base64 value or path segment holds: an absolute URL, or a host/path (`d3d3Lmluc3Rh...`)."""
+    if not _BASE64.fullmatch(text):
+        return None
+    plain = decode(_base64(text))
+    if plain.startswith(("http://", "https://")):
+        return _url_inside(plain)
+    return _unstar(plain) if "/" in plain and plain.isprintable() and _BARE_HOST.match(plain) else None
+
+
+def _proxied(url: Url) -> str | None:
+    """A CroxyProxy-style proxy's target: the origin in base64 in __cpo=, this URL's path and its other parameters."""
+    origin = _base64(url.param(_ORIGIN_PARAM) or "")
+    match = _ORIGIN.match(origin)
+    if not match:
+        return None
+    query = "&".join(p for p in url.raw_query.split("&") if p and not p.startswith(_ORIGIN_PARAM + "="))
+    return match[0] + url.path + (f"?{query}" if query else "")
+
+
 def _bing_target(value: str) -> str:
     # Bing's /ck/a?u=a1<base64url of the target>
     if value.startswith("a1"):
@@ -177,9 +263,9 @@ def _archived(url: Url) -> str | None:
             if target:
                 return target
     rest = url.path
-    if rest.startswith("/web/"):  # /web/<timestamp>[id_]/<target>, /web/*/<target>*
-        parts = rest.split("/", 3)
-        rest = parts[3] if len(parts) > 3 else ""
+    prefix = _ARCHIVE_PREFIX.match(rest)  # /web/<timestamp>[id_]/<target>, /web/*/<target>*, /<date>/<target>
+    if prefix:
+        rest = rest[prefix.end():]
     target = _url_inside(rest)
     if target and url.raw_query:
         target = _unstar(target + "?" + url.raw_query)  # the query belongs to the archived URL
@@ -224,6 +310,19 @@ def inner_urls(url: Url, wrap: Wrapping | None = None) -> list[str]:
         bare = _url_inside(url.path)  # openrss.org/<host>/<path>
         if bare:
             targets.append(bare + ("?" + url.raw_query if url.raw_query else ""))
+        target = _proxied(url)
+        if target:
+            targets.append(target)
+        # Whatever the parameter's name: a bare <host>/<path> (proxysite's d=instagram.com/<name>) or base64
+        # of a link; and base64 path segments (4everproxy.com/direct/<base64 of host/path>).
+        for _, value in url.query[:MAX_CARRIED]:
+            if "/" in value and ":/" not in value and not value.startswith("/") and _BARE_HOST.match(value):
+                targets.append(_unstar(value))
+            else:
+                target = _base64_link(value.replace(" ", "+"))  # a "+" of base64 was read as a space
+                if target:
+                    targets.append(target)
+        targets += [t for t in map(_base64_link, url.segments[:MAX_CARRIED]) if t]
     if wrap.base64_json:  # trackers keeping the link in base64 JSON: substack.com/redirect/2/eyJ...
         for blob in _BASE64_JSON.findall(url.path + "&" + url.raw_query)[:MAX_CARRIED]:
             targets += _JSON_URL.findall(_base64(blob).replace("\\", ""))[:MAX_CARRIED]
@@ -239,10 +338,11 @@ def carried_urls(url: Url) -> list[str]:
     for name, value in url.query:
         if len(found) >= MAX_CARRIED:
             break
+        if value.startswith("aHR0c"):  # base64 of "http..." (of its percent-encoded form too); "+" read as " "
+            found += _JSON_URL.findall(decode(_base64(value.replace(" ", "+"))))[:1]
+            continue
         if "/" not in value:
-            if value.startswith("aHR0c"):  # base64 of "http..."
-                found += _JSON_URL.findall(_base64(value))[:1]
-            elif "." in value and name.lower() in URL_PARAMS and _BARE_HOST.match(value):
+            if "." in value and name.lower() in URL_PARAMS and _BARE_HOST.match(value):
                 found.append(_unstar(value))
             continue
         if ":/" in value:

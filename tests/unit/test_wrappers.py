@@ -196,3 +196,162 @@ def test_translate_host_keeps_real_dashes():
 ])
 def test_not_a_wrapper_or_nothing_inside(url):
     assert inner_urls(parse(url)) == []
+
+
+WRAPPED_CONFIG = """
+people:
+  - alias: J
+    profiles:
+      - https://www.instagram.com/casey.lindqvist/
+      - https://x.com/caseylindq
+      - https://www.tiktok.com/@casey.lindqvist
+      - https://www.facebook.com/casey.lindqvist
+      - https://bsky.app/profile/caseylq.bsky.social
+      - https://www.youtube.com/@caseylq
+      - https://www.threads.net/@casey.lindqvist
+      - https://www.linkedin.com/in/casey-lindqvist-4a1b2c/
+      - https://venmo.com/u/Casey-Lindqvist
+      - https://soundcloud.com/caseylq
+"""
+NEWS = "https%3A%2F%2Fnews.example%2F2024%2Fcasey-lindqvist-wins"
+IG = "https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F"
+IG_FAN = "https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist.art%2F"
+WRAPPED: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, must allow)
+    "email link protectors": ([
+        "https://statics.teams.cdn.office.net/evergreen-assets/safelinks/1/atp-safelinks.html"
+        "?url=https%3A%2F%2Fbsky.app%2Fprofile%2Fcaseylq.bsky.social&locale=en-us",
+        "https://linkprotect.cudasvc.com/url?a=https%3a%2f%2fwww.tiktok.com%2f%40casey.lindqvist&c=E,1,abc&typo=1",
+        "https://gcc02.safelinks.protection.office365.us/?url=https%3A%2F%2Fx.com%2Fcaseylindq&data=05",
+        "https://imsva91-ctp.trendmicro.com:443/wis/clicktime/v1/query?url=https%3a%2f%2fx.com%2fcaseylindq&umid=1",
+        "https://eu-west-1.protection.sophos.com/?d=instagram.com"
+        "&u=aHR0cHM6Ly93d3cuaW5zdGFncmFtLmNvbS9jYXNleS5saW5kcXZpc3Qv&i=NjA4&t=N256&h=0d",
+        "https://secure-web.cisco.com/1AbCdEfGh-iJkL/" + IG,
+        "https://protect2.fireeye.com/v1/url?k=31323334&q=abc&u=" + IG,
+        "https://clicktime.symantec.com/3AbCdEf?u=" + IG,
+        "https://checkpoint.url-protection.com/v1/r01/url?o=" + IG + "&g=abc&h=def",
+        "https://linklock.titanhq.com/analyse?url=" + IG + "&data=abc",
+    ], [
+        "https://statics.teams.cdn.office.net/evergreen-assets/safelinks/1/atp-safelinks.html?url=" + NEWS,
+        "https://linkprotect.cudasvc.com/url?a=" + NEWS + "&c=E,1,abc",
+        "https://linkprotect.cudasvc.com/url?a=" + IG_FAN,
+        "https://eu-west-1.protection.sophos.com/?d=news.example"
+        "&u=aHR0cHM6Ly9uZXdzLmV4YW1wbGUvMjAyNC9jYXNleS1saW5kcXZpc3Qtd2lucw==",
+        "https://secure-web.cisco.com/1AbCdEfGh-iJkL/" + NEWS,
+    ]),
+    "email click trackers": ([
+        "https://u1234567.ct.sendgrid.net/ls/click?upn=abcdef&url=https%3A%2F%2Fx.com%2Fcaseylindq",
+        "https://example.us21.list-manage.com/track/click?u=0a1b&id=3d4e&e=6a7b&url=" + IG,
+        "https://d2v8tf04.na1.hubspotlinks.com/Ctc/RI+113/d2v8tf04/MW?url=" + IG,
+        "https://click.mailerlite.com/link/c/YT0xMjM0NTY3/" + IG,
+        "https://r20.rs6.net/tn.jsp?t=abc&p=" + IG,
+        "https://abc.lt.acemlnb.com/Prod/link-tracker?redirectUrl=aHR0cHMlM0ElMkYlMkZ4LmNvbSUyRmNhc2V5bGluZHE=&sig=1",
+        "https://t.signauxtrois.com/e1t/c/5/f18dQhb0?t=" + IG,
+        "https://abc.streak-link.com/AbCdEfGhIjKlMnOpQrStUvWx/" + IG,
+    ], [
+        "https://u1234567.ct.sendgrid.net/ls/click?upn=abcdef&url=" + NEWS,
+        "https://example.us21.list-manage.com/track/click?u=0a1b&id=3d4e&e=6a7b",
+        "https://click.mailerlite.com/link/c/YT0xMjM0NTY3/" + IG_FAN,
+        "https://abc.lt.acemlnb.com/Prod/link-tracker"
+        "?redirectUrl=aHR0cHM6Ly9uZXdzLmV4YW1wbGUvMjAyNC9jYXNleS1saW5kcXZpc3Qtd2lucw==",
+    ]),
+    "web proxies": ([
+        "https://de1.croxyproxy.rocks/casey.lindqvist/?__cpo=aHR0cHM6Ly93d3cuaW5zdGFncmFtLmNvbQ",
+        "https://proxyium.com/caseylindq?__cpo=aHR0cHM6Ly94LmNvbQ",
+        "https://www.croxyproxy.com/_public/servers?url=https%3A%2F%2Fwww.tiktok.com%2F%40casey.lindqvist",
+        "https://us5.proxysite.com/process.php?d=" + IG + "&b=1",
+        "https://us5.proxysite.com/process.php?d=www.instagram.com%2Fcasey.lindqvist%2F&b=1",
+        "https://www.blockaway.net/browse.php?u=aHR0cHM6Ly93d3cuaW5zdGFncmFtLmNvbS9jYXNleS5saW5kcXZpc3Qv&b=4",
+        "https://fr.4everproxy.com/direct/d3d3Lmluc3RhZ3JhbS5jb20vY2FzZXkubGluZHF2aXN0Lw",
+        "https://fr.4everproxy.com/direct/aHR0cHM6Ly93d3cuaW5zdGFncmFtLmNvbS9jYXNleS5saW5kcXZpc3Qv",
+        "https://anonymouse.org/cgi-bin/anon-www.cgi/https://x.com/caseylindq",
+    ], [
+        "https://de1.croxyproxy.rocks/casey.lindqvist/?__cpo=aHR0cHM6Ly9uZXdzLmV4YW1wbGU",  # news.example/casey...
+        "https://de1.croxyproxy.rocks/casey.lindqvist.art/?__cpo=aHR0cHM6Ly93d3cuaW5zdGFncmFtLmNvbQ",
+        "https://proxyium.com/?__cpo=1",
+        "https://us5.proxysite.com/process.php?d=news.example%2F2024%2Fcasey-lindqvist-wins&b=1",
+        "https://us5.proxysite.com/process.php?d=My1Q6HnB2ZE9mK7KUvryzrWbhWzX3w%3D%3D&b=1",  # its own encoding
+        "https://www.croxyproxy.com/",
+    ]),
+    "archives": ([
+        "https://megalodon.jp/?url=" + IG,
+        "https://megalodon.jp/2024-0101-1234-56/https://www.instagram.com:443/casey.lindqvist/",
+        "https://megalodon.jp/2024-0101-1234-56/x.com/caseylindq",  # an http target is kept without its scheme
+        "https://timetravel.mementoweb.org/list/20240101000000/https://x.com/caseylindq",
+        "https://timetravel.mementoweb.org/list/20240101000000/x.com/caseylindq",
+        "https://arquivo.pt/wayback/20240101000000/x.com/caseylindq",
+        "https://webarchive.loc.gov/all/20240101000000/https://x.com/caseylindq",
+        "https://wayback.archive-it.org/1234/20240101000000/https://x.com/caseylindq",
+        "https://archive.wikiwix.com/cache/?url=https://x.com/caseylindq",
+        "https://www.webcitation.org/query?url=https://x.com/caseylindq&date=2024-01-01",
+        "https://archive.ph/newest/https://x.com/caseylindq",
+        "https://archive.ph/x.com/caseylindq*",
+        "https://archive.ph/*.instagram.com/casey.lindqvist*",
+        "https://archive.org/wayback/available?url=instagram.com/casey.lindqvist",
+        "https://web.archive.org/cdx/search/cdx?url=x.com/caseylindq/status/*&output=json",
+    ], [
+        "https://megalodon.jp/?url=" + NEWS,
+        "https://megalodon.jp/2024-0101-1234-56/news.example/2024/casey-lindqvist-wins",
+        "https://arquivo.pt/wayback/20240101000000/x.com/caseylindq_fan",
+        "https://archive.ph/*.instagram.com/casey.lindqvist.art*",
+        "https://archive.org/details/casey.lindqvist",
+        "https://archive.org/wayback/available?url=news.example/2024/casey-lindqvist-wins",
+    ]),
+    "rss-bridge": ([
+        "https://rss-bridge.org/bridge01/?action=display&bridge=BlueskyBridge&user_id=caseylq.bsky.social&format=Atom",
+        "https://rss-bridge.org/bridge01/?action=display&bridge=BlueskyBridge&data_source=caseylq.bsky.social",
+        "https://rss-bridge.org/bridge01/?action=display&bridge=YoutubeBridge&context=By+username&u=caseylq",
+        "https://rss-bridge.org/bridge01/?action=display&bridge=YoutubeBridge&context=By+custom+name&custom=caseylq",
+        "https://rss.nixnet.services/?action=display&bridge=ThreadsBridge&u=casey.lindqvist&format=Atom",
+        "https://rss-bridge.bb8.fun/?action=display&bridge=TikTokBridge&context=By+user&username=%40casey.lindqvist",
+        "https://rssbridge.flossboxin.org.in/?action=display&bridge=FarsideNitterBridge&username=caseylindq",
+    ], [
+        "https://rss-bridge.org/bridge01/?action=display&bridge=YoutubeBridge&context=By+username&u=caseylq_music",
+        "https://rss-bridge.org/bridge01/?action=display&bridge=YoutubeBridge&context=Search+result&s=caseylq",
+        "https://rss-bridge.org/bridge01/?action=display&bridge=BlueskyBridge&user_id=caseylq2.bsky.social",
+        "https://rss.nixnet.services/?action=display&bridge=InstagramBridge&context=Hashtag&h=casey.lindqvist",
+        "https://rss.nixnet.services/?action=display&bridge=ThreadsBridge&u=casey.lindqvist.art",
+    ]),
+    "avatars and account explorers": ([
+        "https://unavatar.io/youtube/caseylq",
+        "https://unavatar.io/caseylq?fallback=false",  # tried on every service, YouTube's handles among them
+        "https://unavatar.io/threads/casey.lindqvist",
+        "https://unavatar.io/linkedin/casey-lindqvist-4a1b2c",
+        "https://unavatar.io/venmo/Casey-Lindqvist",
+        "https://unavatar.io/soundcloud/caseylq",  # a profile listed as a web address
+        "https://pdsls.dev/at/caseylq.bsky.social",
+        "https://pdsls.dev/at://caseylq.bsky.social/app.bsky.feed.post/3kabc",
+        "https://atp.tools/at:/caseylq.bsky.social",
+        "https://atproto-browser.vercel.app/at/at%3A%2F%2Fcaseylq.bsky.social%2Fapp.bsky.feed.post%2F3kabc",
+        "https://cred.blue/caseylq.bsky.social",
+    ], [
+        "https://unavatar.io/youtube/caseylq_music",
+        "https://unavatar.io/soundcloud/caseylq2",
+        "https://pdsls.dev/at/caseylq2.bsky.social",
+        "https://pdsls.dev/",
+        "https://cred.blue/about",
+    ]),
+}
+
+
+@pytest.fixture(scope="module")
+def wrapped_policy():
+    from agent.config import parse_config
+    from agent.engine.policy import Policy
+
+    return Policy(parse_config(WRAPPED_CONFIG), lists={})
+
+
+@pytest.mark.parametrize(("url", "blocked"), [
+    pytest.param(url, blocked, id=f"{behaviour}:{'block' if blocked else 'allow'}:{url[8:60]}")
+    for behaviour, (block, allow) in WRAPPED.items()
+    for urls, blocked in ((block, True), (allow, False))
+    for url in urls
+])
+def test_a_wrapper_is_decided_as_the_url_it_carries(wrapped_policy, url, blocked):
+    """The person's page through a protector, tracker, proxy, archive, feed or explorer is blocked; the same
+    service carrying anything else (a news link, a look-alike handle, its own pages) stays allowed."""
+    decision = wrapped_policy.decide(url)
+    assert decision.blocked is blocked, decision
+    if blocked:
+        assert (decision.reason, decision.person) == ("person", "J"), decision
+        assert wrapped_policy.watches(parse(url).host), url

@@ -115,12 +115,15 @@ def sources(config: Config) -> dict[str, set[str]]:
     on = set(config.block.categories)
     for category in CATEGORIES:
         if category.key in on or category.key not in ONLY_WHEN_ON:
-            found[category.key] = set(builtin(category.key))
+            found[category.key] = set(builtin(category.key)) | set(category.endings)
     found["barrier"] = set(barrier_services.hosts(config.barrier.families))
     # Whatever else the policy watches: block.sites, the hosts of block.urls, profile links on other sites.
     policy = Policy(config, {})
     found["yours"] = policy.watched_domains | policy.watched_hosts
     return found
+
+
+_ENDINGS = frozenset(ending for category in CATEGORIES for ending in category.endings)  # .dating, .singles
 
 
 def scope(config: Config) -> Scope:
@@ -129,7 +132,7 @@ def scope(config: Config) -> Scope:
     for source, names in sources(config).items():
         for name in names:
             name = normalise_host(name)
-            if "." in name:  # never a whole top-level domain
+            if "." in name or name in _ENDINGS:  # never a whole top-level domain, but one made for a category
                 first.setdefault(name, source)
     names = {n: s for n, s in first.items() if not any(up in first for up in host_suffixes(n)[1:])}
     read = {n for n, s in first.items() if s not in ("search", "wrappers")}

@@ -19,11 +19,14 @@ class Category:
     # Pages of general sites that are sites of this category in their own right (Facebook Dating): URL
     # prefixes, blocked with the category, while the rest of the site is not.
     pages: tuple[str, ...] = ()
+    # Top-level domains made for sites of this category alone (.dating): every site under one is one.
+    endings: tuple[str, ...] = ()
 
 
 CATEGORIES: tuple[Category, ...] = (
     Category("dating", "a dating site", "dating sites", on_by_default=True,
-             pages=("facebook.com/dating", "t.me/leomatchbot")),  # Facebook Dating; Leomatch, a dating bot
+             pages=("facebook.com/dating", "t.me/leomatchbot"),  # Facebook Dating; Leomatch, a dating bot
+             endings=("dating", "singles")),
     Category("social", "a social site", "social sites", on_by_default=False),
     Category("people_search", "a people-search site", "people-search sites", on_by_default=True),
     Category("viewers", "a profile viewer", "profile viewers", on_by_default=True),

@@ -68,8 +68,9 @@ class _HostRules:
 
 @dataclass(frozen=True, slots=True)
 class _ListedSite:
-    domain: str
+    domain: str  # the listed domain; under a listed ending (.dating), the site's own domain
     category: str | None  # None for the person's own block.sites
+    ending: str | None = None  # the category's top-level domain the site is under
 
     @property
     def reason(self) -> str:
@@ -94,6 +95,8 @@ class Policy:
         for category, domains in lists.items():
             for domain in domains:
                 self._listed.setdefault(domain, category)
+            for ending in BY_KEY[category].endings if category in BY_KEY else ():
+                self._listed.setdefault(ending, category)
         for domain in config.block.sites:
             self._listed[domain] = ""
         for url in config.block.urls:
@@ -164,7 +167,7 @@ class Policy:
             rules = self._host_rules[host] = _HostRules(
                 allowed=allowed,
                 watched=not allowed and (host in self._watched_hosts or any(s in self._watched for s in suffixes)),
-                listed=next((_ListedSite(s, self._listed[s] or None) for s in suffixes if s in self._listed), None),
+                listed=next((_listed_site(s, self._listed[s], suffixes) for s in suffixes if s in self._listed), None),
                 platform=platform_for_host(host),
                 search_params=engine_params(host),
                 prefix_rules=any(s in self._prefix_hosts for s in suffixes),
@@ -281,6 +284,8 @@ class Policy:
             # they named themselves by its own name.
             rule = (f"{site_words(site.category)} list: {site.domain}" if site.category
                     else f"block.sites: {site.domain}")
+            if site.ending:
+                rule = f"{site_words(site.category or '')} list: every site ending in .{site.ending} ({site.domain})"
             return Decision(given, "block", site.reason, site.category, rule=rule, site=site.domain)
         for key in prefix_keys:
             if key in self._blocked_prefixes:
@@ -305,6 +310,14 @@ def _read_for_people() -> tuple[frozenset[str], frozenset[str]]:
         else:
             hosts.update(exact)
     return frozenset(domains), frozenset(hosts)
+
+
+def _listed_site(entry: str, category: str, suffixes: tuple[str, ...]) -> _ListedSite:
+    """The listed site a host is on; under a listed ending, the host's own domain is the site (a window opened
+    for one .dating site opens that one)."""
+    if "." in entry or len(suffixes) < 2:
+        return _ListedSite(entry, category or None)
+    return _ListedSite(suffixes[-2], category, ending=entry)
 
 
 def _unwatched(given: str, host: str, rules: _HostRules) -> Decision:

@@ -42,7 +42,7 @@ def test_a_new_ca_covers_what_nocontact_reads_for_anyone_even_with_nobody_set_up
     for host in ("www.instagram.com", "instagram.com", "m.facebook.com", "x.com", "www.google.com", "google.de",
                  "images.google.co.uk", "www.bing.com", "duckduckgo.com", "search.yahoo.com", "web.archive.org",
                  "www-instagram-com.translate.goog", "tinder.com", "www.hinge.co", "spokeo.com",
-                 "web.whatsapp.com"):  # a platform nocontact knows, so it is read for anyone
+                 "web.whatsapp.com", "www.flirty.dating"):  # a platform nocontact knows, so it is read for anyone
         assert reach.vouches(host), host
     counts = limits.counts()
     assert {"platforms", "search", "wrappers", "dating", "social", "people_search", "viewers"} <= set(counts)
@@ -55,7 +55,7 @@ def test_mail_banks_and_the_rest_of_the_internet_are_out_of_reach():
     for host in ("bank.test", "docs.python.org", "www.chase.com", "mail.google.com", "accounts.google.com",
                  "myaccount.google.com", "drive.google.com", "messages.google.com", "mail.yandex.ru",
                  "passport.yandex.com", "pan.baidu.com", "mail.yahoo.com", "login.yahoo.com", "outlook.live.com",
-                 "www.paypal.com", "icloud.com", "www.apple.com", "signal.org", "1.2.3.4", "::1", "com"):
+                 "www.paypal.com", "icloud.com", "www.apple.com", "signal.org", "1.2.3.4", "::1", "com", "date"):
         assert not reach.vouches(host), host
 
 
@@ -66,7 +66,8 @@ def test_each_name_is_kept_as_it_is_never_widened_to_its_registrable_domain():
     for wider in ("yahoo.com", "outlook.com", "googleusercontent.com", "live.com", "apple.com"):
         assert wider not in names
     assert not any(up in names for name in names for up in host_suffixes(name)[1:])  # nothing covered twice
-    assert all("." in name for name in names)
+    # No whole top-level domain but those made for dating alone (every site under them is blocked).
+    assert {name for name in names if "." not in name} == {"dating", "singles"}
 
 
 def test_the_persons_own_sites_and_links_are_in_reach():

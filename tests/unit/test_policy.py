@@ -160,6 +160,23 @@ def test_a_dating_page_of_a_general_site_is_a_dating_site(url, blocked):
     assert not off.decide(url).blocked and not off.watches("www.facebook.com")
 
 
+def test_every_site_under_a_top_level_domain_made_for_dating_is_a_dating_site():
+    """.dating and .singles exist for dating sites alone: each site under them is blocked as a site of its own
+    (a window opens that one), and nothing else ending alike is."""
+    policy = Policy(parse_config("people: []"), lists={"dating": ["tinder.com"]})
+    for url, site in (("https://flirty.dating/", "flirty.dating"), ("https://www.meet-local.dating/join", "meet-local.dating"),
+                      ("http://app.nyc.singles/", "nyc.singles")):
+        decision = policy.decide(url)
+        assert (decision.action, decision.category, decision.site) == ("block", "dating", site), decision
+        assert decision.rule.endswith(f"ending in .{site.rsplit('.', 1)[1]} ({site})")
+        assert policy.whole_site(site) is not None
+    for url in ("https://updating.com/", "https://dating.example.com/", "https://singles.example.org/",
+                "https://example.date/", "https://www.datingabusestopshere.org/"):
+        assert not policy.decide(url).blocked, url
+    off = Policy(parse_config("people: []\nblock: {dating: false}"), lists={})
+    assert not off.decide("https://flirty.dating/").blocked and not off.watches("flirty.dating")
+
+
 def test_decisions_agree_with_watched_hosts(policy):
     """Anything that can block must be watched (routed and decrypted); the PAC uses the same sets."""
     from agent.engine.urls import parse

@@ -272,6 +272,8 @@ TABLES["facebook"] = [
             "https://www.facebook.com/story.php?story_fbid=pfbid0xYz&id=100098765432101",
             "https://www.facebook.com/permalink.php?story_fbid=1234567&id=100098765432101",
             "https://www.facebook.com/groups/123456789/user/100098765432101/",
+            "https://www.facebook.com/marketplace/profile/100098765432101/",
+            "https://www.facebook.com/hovercard/user.php?id=100098765432101",
             "https://www.facebook.com/stories/100098765432101/UzpfSVNDOjE1MjM0NTY3ODk=/",
             # account ids under other names
             "https://www.facebook.com/friends/suggestions/?profile_id=100098765432101",
@@ -361,6 +363,8 @@ ONION = "facebookwkhpilnemxj7asaniu7vnjjbiltxjqhye3mhbshg7kx5tfyd.onion"
         (f"https://m.{ONION}/search/?query=casey", ["casey"]),
         ("https://www.facebook.com/search/str/", []),
         ("https://www.facebook.com/marketplace/search?query=casey", []),
+        ("https://www.facebook.com/marketplace/item/123456789012345/", []),
+        ("https://www.facebook.com/marketplace/profile/", []),
         ("https://www.facebook.com/casey.lindqvist?query=casey", []),
     ],
 )

@@ -139,8 +139,8 @@ class Facebook(Site):
             if not labels and low[:1] not in (["e"], ["d"], ["g"], ["j"], ["ch"]):  # short codes
                 yield self.handle(nth(segs, 0))
             return
-        if low[:2] == ["ajax", "hovercard"] or low[:1] in (["profile.php"], ["story.php"], ["permalink.php"],
-                                                            ["photo.php"], ["browse"]):  # browse/friends/?id=
+        if "hovercard" in low[:2] or low[:1] in (["profile.php"], ["story.php"], ["permalink.php"],
+                                                  ["photo.php"], ["browse"]):  # browse/friends/?id=
             yield from map(self.handle, url.params("id"))  # the profile, or the owner of the story
         yield from map(self.numeric_id, url.params(*self.id_params))
         for album in url.params("set"):  # photo sets: set=a.<id>, set=pb.<id>.-2207520000, set=t.<id>
@@ -171,6 +171,8 @@ class Facebook(Site):
             yield self.numeric_id(nth(segs, 1))
         elif first == "groups" and nth(low, 2) == "user":  # /groups/<group>/user/<id>/
             yield self.numeric_id(nth(segs, 3))
+        elif first == "marketplace" and nth(low, 1) == "profile":  # /marketplace/profile/<id>/: their listings
+            yield self.numeric_id(nth(segs, 2))
         elif first == "app_scoped_user_id":  # /app_scoped_user_id/<id>/ opens the profile; YXNp... ones are opaque
             yield self.numeric_id(nth(segs, 1))
         else:

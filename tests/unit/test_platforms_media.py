@@ -1,4 +1,4 @@
-"""The tables of YouTube, Spotify and Strava (agent/engine/platforms/media.py).
+"""The tables of YouTube, Twitch, Spotify and Strava (agent/engine/platforms/media.py).
 
 A table row: a pasted profile link, the URL forms that must reach that identity, and the
 look-alikes and unrelated pages that must not. A new platform gets its table here.
@@ -6,6 +6,13 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
+import pytest
+
+from agent.config import parse_config
+from agent.engine.identity import ProfileError
+from agent.engine.platforms import platform_for_host, recognise
+from agent.engine.policy import Policy
+from agent.engine.urls import parse
 from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
@@ -126,6 +133,78 @@ TABLES["youtube"] = [
     ),
 ]
 
+TABLES["twitch"] = [
+    (
+        "https://www.twitch.tv/CaseyLindqvist",
+        [
+            "https://twitch.tv/caseylindqvist",
+            "https://www.twitch.tv/caseylindqvist/",
+            "https://WWW.TWITCH.TV./CaseyLindqvist",
+            "https://m.twitch.tv/caseylindqvist",
+            "https://m.twitch.tv/CaseyLindqvist/home",
+            "https://www.twitch.tv/caseylindqvist/videos?filter=archives&sort=time",
+            "https://www.twitch.tv/caseylindqvist/clips?filter=clips&range=7d",
+            "https://www.twitch.tv/caseylindqvist/about",
+            "https://www.twitch.tv/caseylindqvist/schedule",
+            "https://www.twitch.tv/caseylindqvist/clip/AwkwardHelplessSalamanderSwiftRage-AbC123dEf",
+            "https://www.twitch.tv/caseylindqvist/chat",
+            "https://www.twitch.tv/popout/caseylindqvist/chat?popout=",
+            "https://www.twitch.tv/popout/CaseyLindqvist/poll",
+            "https://www.twitch.tv/popout/somestreamer/viewercard/caseylindqvist",
+            "https://www.twitch.tv/popout/caseylindqvist/viewercard/someoneelse",  # someone's card in their chat
+            "https://www.twitch.tv/embed/caseylindqvist/chat?parent=example.org",
+            "https://www.twitch.tv/moderator/caseylindqvist",
+            "https://www.twitch.tv/subs/caseylindqvist",
+            "https://player.twitch.tv/?channel=caseylindqvist&parent=example.org",
+            "https://player.twitch.tv/?channel=CaseyLindqvist&muted=true&parent=example.org",
+            "https://embed.twitch.tv/?channel=caseylindqvist&layout=video&parent=example.org",
+            "https://api.twitch.tv/helix/users?login=somestreamer&login=caseylindqvist",
+            "https://api.twitch.tv/helix/streams?user_login=caseylindqvist",
+            "https://dashboard.twitch.tv/u/caseylindqvist/stream-manager",
+            # punctuation stuck to a pasted link
+            "https://www.twitch.tv/caseylindqvist.",
+            "https://www.twitch.tv/caseylindqvist),",
+            "https://www.twitch.tv/caseylindqvist%22",
+        ],
+        [
+            "https://www.twitch.tv/caseylindqvist2",
+            "https://www.twitch.tv/caseylindqvis",
+            "https://www.twitch.tv/thecaseylindqvist",
+            "https://www.twitch.tv/caseylindqvist_",
+            "https://www.twitch.tv/caseylindqvist_.",
+            "https://www.twitch.tv/popout/caseylindqvist2/chat",
+            "https://player.twitch.tv/?channel=caseylindqvist2&parent=example.org",
+            "https://player.twitch.tv/?video=v1234567890&parent=example.org",
+            "https://player.twitch.tv/?collection=abcDEF123&parent=example.org",
+            "https://clips.twitch.tv/embed?clip=AwkwardHelplessSalamanderSwiftRage&parent=example.org",
+            "https://clips.twitch.tv/AwkwardHelplessSalamanderSwiftRage",
+            "https://www.twitch.tv/videos/1234567890",
+            "https://www.twitch.tv/search?term=caseylindqvist",
+            "https://www.twitch.tv/directory/category/just-chatting",
+            "https://www.twitch.tv/team/caseylindqvist",
+            "https://www.twitch.tv/settings/profile",
+            "https://dashboard.twitch.tv/",
+            "https://dashboard.twitch.tv/u/caseylindqvist2/home",
+            "https://api.twitch.tv/helix/users?login=caseylindqvist2",
+            "https://www.twitch.tv/",
+            "https://www.tumblr.com/caseylindqvist",
+            "https://static-cdn.jtvnw.net/jtv_user_pictures/caseylindqvist-profile_image-300x300.png",
+        ],
+    ),
+    (
+        "https://twitch.tv/abcd",
+        [
+            "https://www.twitch.tv/ABCD/about",
+            "https://player.twitch.tv/?channel=abcd&parent=example.org",
+        ],
+        [
+            "https://www.twitch.tv/abc",
+            "https://www.twitch.tv/abcde",
+            "https://www.twitch.tv/abcd_",
+        ],
+    ),
+]
+
 TABLES["spotify"] = [
     (
         "https://open.spotify.com/user/31l77y2al5lnn7mxfrmd4bpfhqke",
@@ -197,6 +276,71 @@ RECOGNISED: Recognised = [
     ("https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb", "spotify", "artist:4Z8W4fKeB5YxbusRsdQVPb"),
     ("https://open.spotify.com/user/31l77y2al5lnn7mxfrmd4bpfhqke", "spotify", "user:31l77y2al5lnn7mxfrmd4bpfhqke"),
     ("https://www.strava.com/athletes/12345678", "strava", "12345678"),
+    ("https://www.twitch.tv/CaseyLindqvist", "twitch", "caseylindqvist"),
+    ("https://m.twitch.tv/CaseyLindqvist/videos", "twitch", "caseylindqvist"),
+    ("https://www.twitch.tv/caseylindqvist/clip/AwkwardHelplessSalamanderSwiftRage", "twitch", "caseylindqvist"),
+    ("https://www.twitch.tv/popout/caseylindqvist/chat?popout=", "twitch", "caseylindqvist"),
+    ("https://player.twitch.tv/?channel=CaseyLindqvist&parent=example.org", "twitch", "caseylindqvist"),
+    ("https://www.twitch.tv/caseylindqvist).", "twitch", "caseylindqvist"),
 ]
 
 test_table, test_recognise = table_tests(TABLES, RECOGNISED)
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("https://www.twitch.tv/directory", "like https://www.twitch.tv/name"),
+        ("https://www.twitch.tv/videos/1234567890", "like https://www.twitch.tv/name"),
+        ("https://www.twitch.tv/abc", "is not a profile link"),
+        ("https://clips.twitch.tv/AwkwardHelplessSalamanderSwiftRage", "is not a profile link"),
+        ("https://www.twitch.tv/search?term=caseylindqvist", "is not a profile link"),
+    ],
+)
+def test_twitch_pages_that_are_no_channel(link: str, expected: str) -> None:
+    with pytest.raises(ProfileError) as err:
+        recognise(link)
+    assert expected in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.twitch.tv/search?term=casey%20lindqvist", ["casey lindqvist"]),
+        ("https://m.twitch.tv/search?term=caseylindqvist&type=channels", ["caseylindqvist"]),
+        ("https://api.twitch.tv/helix/search/channels?query=caseylindqvist&first=20", ["caseylindqvist"]),
+        ("https://www.twitch.tv/caseylindqvist", []),
+    ],
+)
+def test_twitch_searches(url: str, expected: list[str]) -> None:
+    parsed = parse(url)
+    assert list(platform_for_host(parsed.host).searches(parsed)) == expected
+
+
+TWITCH_CONFIG = """
+people:
+  - alias: J
+    profiles:
+      - https://www.twitch.tv/CaseyLindqvist
+    names: ["Casey Lindqvist"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "blocked"),
+    [
+        ("https://www.twitch.tv/caseylindqvist/videos", True),
+        ("https://www.twitch.tv/search?term=Casey%20Lindqvist", True),
+        ("https://www.twitch.tv/search?term=caseylindqvist", True),
+        ("https://unavatar.io/twitch/caseylindqvist", True),  # mirrors.py: avatar proxies
+        ("https://rss-bridge.org/bridge01/?action=display&bridge=TwitchBridge&channel=caseylindqvist", True),
+        ("https://www.google.com/url?q=https://www.twitch.tv/caseylindqvist", True),
+        ("https://www.twitch.tv/caseylindqvist2", False),
+        ("https://unavatar.io/twitch/caseylindqvist2", False),
+        ("https://www.twitch.tv/search?term=casey", False),
+        ("https://www.twitch.tv/videos/1234567890", False),
+    ],
+)
+def test_twitch_through_the_policy(url: str, blocked: bool) -> None:
+    decision = Policy(parse_config(TWITCH_CONFIG), lists={}).decide(url)
+    assert decision.blocked is blocked, decision

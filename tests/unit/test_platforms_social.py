@@ -1,4 +1,4 @@
-"""The tables of X, Bluesky, TikTok, Snapchat, Pinterest, Reddit and Linktree (agent/engine/platforms/social.py).
+"""The tables of X, Bluesky, TikTok, Snapchat, Pinterest, Reddit, Tumblr and Linktree (agent/engine/platforms/social.py).
 
 A table row: a pasted profile link, the URL forms that must reach that identity, and the
 look-alikes and unrelated pages that must not. A new platform gets its table here.
@@ -6,7 +6,13 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
-from agent.engine.platforms import PLATFORMS
+import pytest
+
+from agent.config import parse_config
+from agent.engine.identity import ProfileError
+from agent.engine.platforms import PLATFORMS, platform_for_host, recognise
+from agent.engine.policy import Policy
+from agent.engine.urls import parse
 from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
@@ -350,6 +356,80 @@ TABLES["reddit"] = [
     ),
 ]
 
+TABLES["tumblr"] = [
+    (
+        "https://caseylindqvist.tumblr.com/",
+        [
+            "https://caseylindqvist.tumblr.com",
+            "https://CaseyLindqvist.tumblr.com/",
+            "http://caseylindqvist.tumblr.com./",
+            "https://caseylindqvist.tumblr.com/post/123456789012/holiday-photos",
+            "https://caseylindqvist.tumblr.com/rss",
+            "https://caseylindqvist.tumblr.com/tagged/art",
+            "https://caseylindqvist.tumblr.com/archive",
+            "https://caseylindqvist.tumblr.com/ask",
+            "https://caseylindqvist.tumblr.com/api/read/json",
+            # the same blog on www.tumblr.com, since 2023
+            "https://www.tumblr.com/caseylindqvist",
+            "https://tumblr.com/CaseyLindqvist",
+            "https://www.tumblr.com/caseylindqvist/123456789012/holiday-photos",
+            "https://www.tumblr.com/caseylindqvist/tagged/art",
+            "https://www.tumblr.com/caseylindqvist/likes",
+            "https://www.tumblr.com/blog/view/caseylindqvist",
+            "https://www.tumblr.com/blog/view/caseylindqvist/123456789012",
+            "https://www.tumblr.com/dashboard/blog/caseylindqvist",
+            "https://www.tumblr.com/dashboard/blog/CaseyLindqvist/123456789012",
+            "https://www.tumblr.com/follow/caseylindqvist",
+            "https://www.tumblr.com/ask_form/caseylindqvist.tumblr.com",
+            "https://www.tumblr.com/reblog/caseylindqvist/123456789012/AbCdEf12",
+            # the API, and the web app's calls to it
+            "https://api.tumblr.com/v2/blog/caseylindqvist.tumblr.com/posts?api_key=AbCdEf",
+            "https://api.tumblr.com/v2/blog/CaseyLindqvist.tumblr.com/avatar/64",
+            "https://api.tumblr.com/v2/blog/caseylindqvist/info",
+            "https://www.tumblr.com/api/v2/blog/caseylindqvist/posts?fields%5Bblogs%5D=name",
+            # punctuation stuck to a pasted link
+            "https://www.tumblr.com/caseylindqvist.",
+            "https://www.tumblr.com/caseylindqvist),",
+            "https://www.tumblr.com/caseylindqvist%22",
+        ],
+        [
+            "https://caseylindqvist2.tumblr.com/",
+            "https://thecaseylindqvist.tumblr.com/",
+            "https://caseylindqvis.tumblr.com/",
+            "https://casey-lindqvist.tumblr.com/",
+            "https://caseylindqvist-art.tumblr.com/",
+            "https://caseylindqvist.tumblr.com.evil.net/",
+            "https://www.tumblr.com/caseylindqvist2",
+            "https://www.tumblr.com/othername/123456789012/caseylindqvist",
+            "https://www.tumblr.com/blog/view/caseylindqvist2",
+            "https://www.tumblr.com/dashboard/blog/caseylindqvist2",
+            "https://api.tumblr.com/v2/blog/caseylindqvist2.tumblr.com/posts",
+            "https://api.tumblr.com/v2/blog/caseylindqvist.example.com/info",
+            "https://www.tumblr.com/search/caseylindqvist",
+            "https://www.tumblr.com/tagged/caseylindqvist",
+            "https://www.tumblr.com/explore/trending",
+            "https://www.tumblr.com/dashboard",
+            "https://www.tumblr.com/settings/account",
+            "https://www.tumblr.com/reblog/123456789012/AbCdEf12",
+            "https://www.tumblr.com/",
+            "https://64.media.tumblr.com/0a1b2c3d/s640x960/caseylindqvist.jpg",
+            "https://assets.tumblr.com/caseylindqvist",
+            "https://tmblr.co/ZAbCdE1a2B3c",
+            "https://www.twitch.tv/caseylindqvist",
+        ],
+    ),
+    (
+        "https://www.tumblr.com/staff",
+        ["https://staff.tumblr.com/", "https://staff.tumblr.com/post/123456789012/changes", "https://tumblr.com/Staff"],
+        ["https://staff2.tumblr.com/", "https://www.tumblr.com/staff2", "https://www.tumblr.com/search/staff"],
+    ),
+    (
+        "https://www.tumblr.com/Casey-L",
+        ["https://casey-l.tumblr.com/", "https://www.tumblr.com/casey-l/123456789012"],
+        ["https://caseyl.tumblr.com/", "https://casey-l-.tumblr.com/", "https://www.tumblr.com/casey"],
+    ),
+]
+
 TABLES["linktree"] = [
     (
         "https://linktr.ee/casey.lindqvist",
@@ -384,6 +464,72 @@ RECOGNISED: Recognised = [
     ("https://linktr.ee/Casey.Lindqvist", "linktree", "casey.lindqvist"),
     ("https://bsky.app/profile/Casey.bsky.social", "bluesky", "casey.bsky.social"),
     (f"https://bsky.app/profile/{DID}", "bluesky", DID),
+    ("https://caseylindqvist.tumblr.com/", "tumblr", "caseylindqvist"),
+    ("https://CaseyLindqvist.tumblr.com/post/123456789012/holiday-photos", "tumblr", "caseylindqvist"),
+    ("https://www.tumblr.com/CaseyLindqvist", "tumblr", "caseylindqvist"),
+    ("https://tumblr.com/caseylindqvist/123456789012/holiday-photos", "tumblr", "caseylindqvist"),
+    ("https://www.tumblr.com/blog/view/caseylindqvist", "tumblr", "caseylindqvist"),
+    ("https://www.tumblr.com/caseylindqvist).", "tumblr", "caseylindqvist"),
+    ("https://staff.tumblr.com/", "tumblr", "staff"),
 ]
 
 test_table, test_recognise = table_tests(TABLES, RECOGNISED)
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("https://www.tumblr.com/explore/trending", "like https://www.tumblr.com/name"),
+        ("https://www.tumblr.com/dashboard", "like https://www.tumblr.com/name"),
+        ("https://www.tumblr.com/search/caseylindqvist", "is not a profile link"),
+        ("https://assets.tumblr.com/", "is not a profile link"),
+        ("https://tmblr.co/ZAbCdE1a2B3c", "tmblr.co links cannot be read offline"),
+    ],
+)
+def test_tumblr_pages_that_are_no_blog(link: str, expected: str) -> None:
+    with pytest.raises(ProfileError) as err:
+        recognise(link)
+    assert expected in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.tumblr.com/search/casey%20lindqvist", ["casey lindqvist"]),
+        ("https://www.tumblr.com/search/casey+lindqvist/recent", ["casey lindqvist"]),
+        ("https://www.tumblr.com/api/v2/timeline/search?limit=20&query=caseylindqvist&mode=top", ["caseylindqvist"]),
+        ("https://www.tumblr.com/search", []),
+        ("https://www.tumblr.com/caseylindqvist", []),
+    ],
+)
+def test_tumblr_searches(url: str, expected: list[str]) -> None:
+    parsed = parse(url)
+    assert list(platform_for_host(parsed.host).searches(parsed)) == expected
+
+
+TUMBLR_CONFIG = """
+people:
+  - alias: J
+    profiles:
+      - https://caseylindqvist.tumblr.com/
+    names: ["Casey Lindqvist"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "blocked"),
+    [
+        ("https://www.tumblr.com/caseylindqvist/123456789012/holiday-photos", True),
+        ("https://www.tumblr.com/search/Casey%20Lindqvist", True),
+        ("https://t.umblr.com/redirect?z=https%3A%2F%2Fwww.tumblr.com%2Fcaseylindqvist&t=AbCd", True),
+        ("https://unavatar.io/tumblr/caseylindqvist", True),  # mirrors.py: avatar proxies
+        ("https://www.google.com/url?q=https://caseylindqvist.tumblr.com/rss", True),
+        ("https://othername.tumblr.com/", False),
+        ("https://t.umblr.com/redirect?z=https%3A%2F%2Fothername.tumblr.com%2F&t=AbCd", False),
+        ("https://unavatar.io/tumblr/caseylindqvist2", False),
+        ("https://www.tumblr.com/search/casey", False),
+    ],
+)
+def test_tumblr_through_the_policy(url: str, blocked: bool) -> None:
+    decision = Policy(parse_config(TUMBLR_CONFIG), lists={}).decide(url)
+    assert decision.blocked is blocked, decision

@@ -19,11 +19,11 @@ from __future__ import annotations
 from agent.engine.identity import Identity, ProfileError
 from agent.engine.platforms.base import Site, json_values
 from agent.engine.platforms.generic import GenericSite
-from agent.engine.platforms.media import Spotify, Strava, YouTube
+from agent.engine.platforms.media import Spotify, Strava, Twitch, YouTube
 from agent.engine.platforms.messaging import Telegram, WhatsApp
 from agent.engine.platforms.meta import Facebook, Instagram, Threads
 from agent.engine.platforms.payments import CashApp, Venmo
-from agent.engine.platforms.social import Bluesky, Linktree, Pinterest, Reddit, Snapchat, TikTok, X
+from agent.engine.platforms.social import Bluesky, Linktree, Pinterest, Reddit, Snapchat, TikTok, Tumblr, X
 from agent.engine.platforms.work import GitHub, LinkedIn
 from agent.engine.urls import Url, UrlError, by_host, parse
 
@@ -39,8 +39,10 @@ PLATFORMS: tuple[Site, ...] = (
     Snapchat(),
     LinkedIn(),
     YouTube(),
+    Twitch(),
     Pinterest(),
     Reddit(),
+    Tumblr(),
     Spotify(),
     Venmo(),
     CashApp(),

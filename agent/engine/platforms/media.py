@@ -1,4 +1,4 @@
-"""Listening, watching and training: YouTube, Spotify and Strava."""
+"""Listening, watching and training: YouTube, Twitch, Spotify and Strava."""
 
 from __future__ import annotations
 
@@ -83,6 +83,46 @@ class YouTube(Site):
         else:  # youtube.com/<name> serves the custom name, or else the legacy username
             yield self.channel_name("c", segs[0])
         # /watch?v=, /shorts/<id>, /playlist?list= do not name the channel: nothing here.
+
+
+class Twitch(Site):
+    """Channels by their login (no case). Videos, clips and the player's ?video= are opaque: they name no one."""
+
+    name, label = "twitch", "Twitch"
+    # Its video and image hosts (ttvnw.net, jtvnw.net) are not among them: they stream, and name no one to read.
+    domains = ("twitch.tv",)
+    example = "https://www.twitch.tv/name"
+    handle_re = re.compile(r"[a-z0-9_]{4,25}")
+    reserved = word_set("""
+    directory downloads jobs p search settings subscriptions turbo videos wallet inventory drops friends
+    messages prime store user moderator popout team embed subs login signup logout dashboard following
+    broadcast creatorcamp bits bits-checkout checkout partner payments privacy terms legal security
+    products redeem activate collections clip clips event events charity recaps annual-recap help
+    support creators extensions communities sitemap robots.txt favicon.ico manifest.json opensearch.xml
+    """)
+    # The channel in the second segment: /popout/<login>/chat, /embed/<login>/chat (the chat embed),
+    # /moderator/<login> (the mod view), /subs/<login> (its subscribe page).
+    channel_pages = ("popout", "embed", "moderator", "subs")
+    search_paths = (("search", ("term",)), ("helix/search/channels", ("query",)))
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        segs = url.segments
+        low = [s.lower() for s in segs]
+        if labels in (["player"], ["embed"]):  # player.twitch.tv/?channel=<login>&parent=, embed.twitch.tv/?channel=
+            yield from map(self.handle, url.params("channel"))
+        elif labels == ["api"] and low[:1] == ["helix"]:  # /helix/users?login=<login>, /helix/streams?user_login=
+            yield from map(self.handle, url.params("login", "user_login"))
+        elif labels == ["dashboard"] and low[:1] == ["u"]:  # the channel's dashboard: dashboard.twitch.tv/u/<login>/
+            yield self.handle(nth(segs, 1))
+        elif not labels and segs:
+            if low[0] in self.channel_pages:
+                yield self.handle(nth(segs, 1))
+                if low[0] == "popout" and nth(low, 2) == "viewercard":  # /popout/<channel>/viewercard/<login>
+                    yield self.handle(nth(segs, 3))
+            else:  # /<login>, /<login>/videos, /clips, /about, /schedule, /<login>/clip/<slug>; /videos/<id> is no one
+                yield self.handle(segs[0])
+        # clips.twitch.tv/<slug>, clips.twitch.tv/embed?clip=<slug> and player.twitch.tv/?video= do not name the
+        # channel: nothing here.
 
 
 class Spotify(Site):

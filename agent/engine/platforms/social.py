@@ -1,4 +1,4 @@
-"""Social platforms named by a handle: X, Bluesky, TikTok, Snapchat, Pinterest, Reddit and Linktree."""
+"""Social platforms named by a handle: X, Bluesky, TikTok, Snapchat, Pinterest, Reddit, Tumblr and Linktree."""
 
 from __future__ import annotations
 
@@ -257,6 +257,67 @@ class Reddit(Site):
         segs = url.segments
         if segs and segs[-1].lower() == "search":  # /search?q=, /r/<sub>/search?q=
             yield from (v.strip() for v in url.params("q") if v.strip())
+
+
+class Tumblr(Site):
+    """Blogs by their name (no case): <name>.tumblr.com and, since 2023, tumblr.com/<name> are one blog.
+
+    Its "you are leaving" page, t.umblr.com/redirect?z=, is on a domain of its own, read with the other redirectors.
+    """
+
+    name, label = "tumblr", "Tumblr"
+    domains = ("tumblr.com", "tmblr.co")
+    example = "https://www.tumblr.com/name or https://name.tumblr.com/"
+    short_links = ("tmblr.co",)
+    mirror_labels = frozenset({"www"})  # m., new., free., i. ... are blogs here
+    handle_re = re.compile(r"[a-z0-9-]{1,32}")
+    reserved = word_set("""
+    dashboard explore tagged tags search settings login logout register signup likes following followers
+    inbox messages messaging activity new help about policy privacy terms docs apps blog blogs reblog edit
+    follow ask_form submit_form share widgets oembed oauth api svc communities community tumblrmart
+    premium support abuse security jobs press business themes customize mobile safe-mode notifications
+    account onboarding logged-out robots.txt favicon.ico sitemap.xml sitemap manifest.json
+    """)
+    # tumblr.com's own hosts, not blogs (staff.tumblr.com is a blog).
+    subdomains = word_set("""
+    www api assets static media help embed px t va vt ve a platform secure data srvcs mx mail
+    """)
+    # tumblr.com/search/<words> is read in `searches`; the web app searches with /api/v2/timeline/search?query=.
+    search_paths = (("search", ("q",)), ("api/v2/timeline/search", ("query",)), ("v2/timeline/search", ("query",)))
+
+    def normalise(self, raw: str) -> str:
+        return super().normalise(raw).removesuffix(".tumblr.com")  # the API's and the ask form's <name>.tumblr.com
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        if domain != "tumblr.com":
+            return  # tmblr.co short links
+        segs = url.segments
+        low = [s.lower() for s in segs]
+        if low[:2] == ["v2", "blog"] and labels == ["api"] or low[:3] == ["api", "v2", "blog"] and not labels:
+            # api.tumblr.com/v2/blog/<name or name.tumblr.com>/posts, the web app's /api/v2/blog/<name>/info
+            yield self.handle(nth(segs, low.index("blog") + 1))
+        elif len(labels) == 1:  # <name>.tumblr.com/<anything>: /rss, /post/<id>/<slug>, /tagged/<tag>, /ask
+            name = self.normalise(labels[0])
+            if name not in self.subdomains and self.handle_re.fullmatch(name):
+                yield Identity(self.name, name)
+        elif not labels and segs:
+            first = low[0]
+            if first == "blog" and nth(low, 1) == "view" or first == "dashboard" and nth(low, 1) == "blog":
+                yield self.handle(nth(segs, 2))  # /blog/view/<name>, /dashboard/blog/<name>/<post id>
+            elif first in ("follow", "ask_form", "submit_form"):  # /follow/<name>, /ask_form/<name>.tumblr.com
+                yield self.handle(nth(segs, 1))
+            elif first == "reblog" and len(segs) > 3:  # /reblog/<name>/<post id>/<reblog key>; the older
+                yield self.handle(segs[1])  # /reblog/<post id>/<reblog key> names no blog
+            else:  # /<name>, /<name>/<post id>/<slug>, /<name>/tagged/<tag>, /<name>/likes
+                yield self.handle(segs[0])
+
+    def searches(self, url: Url) -> Iterator[str]:
+        yield from super().searches(url)
+        segs = url.segments
+        if len(segs) > 1 and segs[0].lower() == "search":  # tumblr.com/search/<words>, /search/<words>/recent
+            words = segs[1].replace("+", " ").strip()
+            if words:
+                yield words
 
 
 class Linktree(Site):

@@ -8,6 +8,8 @@ Services whose whole purpose is looking at someone unseen are whole sites on the
 
 from __future__ import annotations
 
+from agent.engine.identity import EMAIL_RE
+from agent.engine.platforms.work import Gravatar
 from agent.engine.urls import Url, by_host
 
 # Where a handle lands on its platform: "{}" is the handle without a leading "@" (or Cash App's "$"), "{raw}" the
@@ -48,7 +50,7 @@ UNAVATAR: Routes = {  # avatar proxies: /<service>/<handle>, or /<handle> tried 
     "venmo/{}": ("https://venmo.com/u/{}",), "cashapp/{}": ("https://cash.app/${}",),
     "strava/{}": ("https://www.strava.com/athletes/{}",), "whatsapp/{}": ("https://wa.me/{}",),
     # Services without a platform of their own still reach a profile the person lists as a web address.
-    "gitlab/{}": ("https://gitlab.com/{}",), "twitch/{}": ("https://www.twitch.tv/{}",),
+    "gravatar/{}": ("https://gravatar.com/{}",), "gitlab/{}": ("https://gitlab.com/{}",), "twitch/{}": ("https://www.twitch.tv/{}",),
     "soundcloud/{}": ("https://soundcloud.com/{}",), "tumblr/{}": ("https://www.tumblr.com/{}",),
     "medium/{}": ("https://medium.com/@{}",), "substack/{}": ("https://{}.substack.com/",),
     "patreon/{}": ("https://www.patreon.com/{}",), "onlyfans/{}": ("https://onlyfans.com/{}",),
@@ -153,6 +155,8 @@ _BRIDGE_HOSTS = dict.fromkeys(RSS_BRIDGE_HOSTS, True)
 
 def _fill(targets: tuple[str, ...], raw: str) -> list[str]:
     raw = raw.strip()
+    if EMAIL_RE.fullmatch(raw):  # unavatar.io/<email>: that address's avatar, wherever the route points
+        return [Gravatar.avatar_url(raw)]
     handle = raw.lstrip("@$")
     if not handle or any(c in handle for c in "/?#@ "):
         return []  # not a handle: a mirror never turns text into a path of its own

@@ -17,6 +17,7 @@ from agent.config import Config, Person
 from agent.engine.categories import BY_KEY, site_words
 from agent.engine.identity import Identity, Platform
 from agent.engine.platforms import GENERIC, PLATFORMS, Site, platform_for_host, platform_named
+from agent.engine.platforms.work import Gravatar
 from agent.engine.search import SEARCH_ENGINES, SearchIndex, engine_params, engine_searches, watched_hosts
 from agent.engine.urls import Url, UrlError, host_suffixes, normalise_host, parse, quick_host
 from agent.engine.wrappers import WRAPPER_DOMAINS, Wrapping, carried_urls, inner_urls, wrapping
@@ -139,6 +140,8 @@ class Policy:
             self._search.add_name(name, person)
         for email in person.emails:
             self._search.add_email(email, person)
+            for key in Gravatar.email_keys(email):  # their avatar and profile, asked for by the address's hash
+                self._people[Identity(Gravatar.name, key)] = person
         for phone in person.phones:
             self._search.add_phone(phone, person)
 

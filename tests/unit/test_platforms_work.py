@@ -1,4 +1,4 @@
-"""The tables of LinkedIn and GitHub (agent/engine/platforms/work.py).
+"""The tables of LinkedIn, GitHub and Gravatar (agent/engine/platforms/work.py).
 
 A table row: a pasted profile link, the URL forms that must reach that identity, and the
 look-alikes and unrelated pages that must not. A new platform gets its table here.
@@ -106,6 +106,42 @@ TABLES["github"] = [
     ),
 ]
 
+HASH = "8a50936a943362b324426f0362fb5bcd"  # an MD5 of an address, as avatars are asked for
+TABLES["gravatar"] = [
+    (
+        "https://gravatar.com/caseylindqvist",
+        [
+            "https://en.gravatar.com/caseylindqvist",
+            "https://www.gravatar.com/CaseyLindqvist",
+            "https://gravatar.com/caseylindqvist.json",
+            "https://api.gravatar.com/v3/profiles/caseylindqvist",
+            "https://gravatar.com/profile/caseylindqvist",
+        ],
+        [
+            "https://gravatar.com/caseylindqvist2",
+            "https://gravatar.com/",
+            "https://gravatar.com/connect/",
+            "https://gravatar.com/avatar/" + HASH,
+        ],
+    ),
+    (
+        f"https://gravatar.com/{HASH}",
+        [
+            f"https://www.gravatar.com/avatar/{HASH}?s=200&d=mp",
+            f"https://secure.gravatar.com/avatar/{HASH.upper()}.jpg",
+            f"https://0.gravatar.com/avatar/{HASH}",
+            f"https://en.gravatar.com/{HASH}.json",
+            f"https://gravatar.com/{HASH}.vcf",
+            f"https://api.gravatar.com/v3/profiles/{HASH}",
+        ],
+        [
+            "https://gravatar.com/avatar/" + HASH[:-1] + "0",
+            "https://gravatar.com/avatar/" + HASH[:31],
+            "https://gravatar.com/avatar/",
+        ],
+    ),
+]
+
 
 RECOGNISED: Recognised = [
     ("https://uk.linkedin.com/in/Casey-Lindqvist-4b2a1c", "linkedin", "casey-lindqvist-4b2a1c"),
@@ -113,6 +149,8 @@ RECOGNISED: Recognised = [
     ("https://github.com/CaseyLindqvist).", "github", "caseylindqvist"),
     ("https://www.linkedin.com/in/casey-lindqvist-4b2a1c/,", "linkedin", "casey-lindqvist-4b2a1c"),
     ("https://caseylindqvist.github.io/", "github", "caseylindqvist"),
+    ("https://en.gravatar.com/Casey.Lindqvist", "gravatar", "casey.lindqvist"),
+    (f"https://gravatar.com/avatar/{HASH}.png", "gravatar", f"hash:{HASH}"),
 ]
 
 test_table, test_recognise = table_tests(TABLES, RECOGNISED)

@@ -6,6 +6,7 @@ handle that starts with, ends with or contains theirs; a news article; a search 
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import quote
 
 import pytest
@@ -29,6 +30,7 @@ people:
       - https://bsky.app/profile/caseylq.bsky.social
       - https://www.youtube.com/@caseylq
     names: ["Casey Lindqvist"]
+    emails: ["casey.l@example.org"]
 """
 REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, must allow)
     "embeds, widgets and avatars": ([
@@ -49,6 +51,12 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://images.weserv.nl/?url=https://unavatar.io/instagram/casey.lindqvist",
         "https://wsrv.nl/?url=unavatar.io/instagram/casey.lindqvist",
         "https://www.instagram.com/embed/badge?username=casey.lindqvist",
+        # their avatar asked for by their email address alone (its MD5 or SHA-256, trimmed and in lower case)
+        "https://www.gravatar.com/avatar/" + hashlib.md5(b"casey.l@example.org").hexdigest() + "?s=200",
+        "https://gravatar.com/avatar/" + hashlib.sha256(b"casey.l@example.org").hexdigest(),
+        "https://en.gravatar.com/" + hashlib.md5(b"casey.l@example.org").hexdigest() + ".json",
+        "https://unavatar.io/casey.l@example.org",
+        "https://unavatar.io/gravatar/Casey.L@example.org?fallback=false",
     ], [
         "https://publish.twitter.com/oembed?url=https%3A%2F%2Ftwitter.com%2Fcaseylindq_fan",
         "https://graph.facebook.com/100098765432102/picture?type=large",
@@ -57,6 +65,9 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://app.snapchat.com/web/deeplink/snapcode?username=caseylq2&type=SVG",
         "https://unavatar.io/instagram/casey.lindqvist.art",
         "https://images.weserv.nl/?url=https://news.example/casey-lindqvist.jpg",
+        "https://www.gravatar.com/avatar/" + hashlib.md5(b"casey.l2@example.org").hexdigest(),
+        "https://unavatar.io/casey.l@example.org.uk",
+        "https://unavatar.io/someone@example.org",
     ]),
     "login and consent pages that return to the profile": ([
         "https://www.instagram.com/accounts/login/?next=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F",

@@ -24,7 +24,7 @@ from agent.engine.platforms.messaging import Telegram, WhatsApp
 from agent.engine.platforms.meta import Facebook, Instagram, Threads
 from agent.engine.platforms.payments import CashApp, Venmo
 from agent.engine.platforms.social import Bluesky, Linktree, Pinterest, Reddit, Snapchat, TikTok, Tumblr, X
-from agent.engine.platforms.work import GitHub, LinkedIn
+from agent.engine.platforms.work import GitHub, Gravatar, LinkedIn
 from agent.engine.urls import Url, UrlError, by_host, parse
 
 __all__ = ["GENERIC", "PLATFORMS", "GenericSite", "Site", "json_values", "platform_for_host", "platform_named",
@@ -48,6 +48,7 @@ PLATFORMS: tuple[Site, ...] = (
     CashApp(),
     Strava(),
     GitHub(),
+    Gravatar(),
     Linktree(),
     Bluesky(),
     Telegram(),

@@ -1,7 +1,8 @@
-"""Platforms of work: LinkedIn and GitHub."""
+"""Platforms of work: LinkedIn, GitHub and Gravatar (the avatar and profile behind an email address)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 
@@ -91,3 +92,56 @@ class GitHub(Site):
                 yield self.handle(nth(segs, 1))
             else:  # /<user>, /<user>/<repo>/..., /<user>?tab=repositories
                 yield self.handle(segs[0])
+
+
+class Gravatar(Site):
+    """gravatar.com: a profile and an avatar for an email address, named by the address's hash or a username.
+
+    An avatar is asked for by the MD5 or SHA-256 of the address (trimmed, lower case), so the person's
+    configured emails reach their avatar and profile without any profile link (`email_keys`).
+    """
+
+    name, label = "gravatar", "Gravatar"
+    domains = ("gravatar.com",)
+    example = "https://gravatar.com/name"
+    mirror_labels = Site.mirror_labels | frozenset("en secure s 0 1 2 api".split())
+    handle_re = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+    hash_re = re.compile(r"[0-9a-f]{32}|[0-9a-f]{64}")
+    reserved = word_set("""
+    avatar profile profiles connect login signup support site about pricing blog developers docs
+    privacy terms settings me account apps dashboard robots favicon userimage v3 api
+    """)
+
+    @staticmethod
+    def email_keys(email: str) -> tuple[str, str]:
+        """The keys an avatar request uses for `email`: its MD5 and SHA-256 hashes."""
+        raw = email.strip().lower().encode()
+        return "hash:" + hashlib.md5(raw, usedforsecurity=False).hexdigest(), "hash:" + hashlib.sha256(raw).hexdigest()
+
+    @classmethod
+    def avatar_url(cls, email: str) -> str:
+        """Where a service asked for `email`'s avatar (unavatar.io/<email>) gets it from."""
+        return f"https://gravatar.com/avatar/{cls.email_keys(email)[0].removeprefix('hash:')}"
+
+    formats = frozenset("json xml vcf qr php jpg jpeg png gif webp".split())  # /<hash>.json, /avatar/<hash>.jpg
+
+    def key(self, raw: str) -> str | None:
+        raw = self.normalise(raw)
+        base, dot, ext = raw.rpartition(".")
+        if dot and ext in self.formats:
+            raw = base
+        if self.hash_re.fullmatch(raw):
+            return f"hash:{raw}"
+        return super().key(raw)
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        segs = url.segments
+        low = [s.lower() for s in segs]
+        if low[:1] == ["avatar"]:  # /avatar/<hash>[.jpg]?s=200
+            yield self.handle(nth(segs, 1))
+        elif low[:2] == ["v3", "profiles"]:  # api.gravatar.com/v3/profiles/<hash or name>
+            yield self.handle(nth(segs, 2))
+        elif low[:1] in (["profile"], ["profiles"]):
+            yield self.handle(nth(segs, 1))
+        elif segs:  # /<name>, /<hash>, /<hash>.json (.xml, .vcf, .qr)
+            yield self.handle(segs[0])

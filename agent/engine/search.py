@@ -93,12 +93,6 @@ SEARCH_ENGINES: dict[str, tuple[str, ...]] = {
     "search.daum.net": ("q",),
     "sogou.com": ("query",),
     "so.com": ("q",),
-    # Assistants that take a question in the address (chatgpt.com/?q=who+is+...).
-    "chatgpt.com": ("q", "prompt"),
-    "chat.openai.com": ("q", "prompt"),
-    "copilot.microsoft.com": ("q",),
-    "claude.ai": ("q",),
-    "grok.com": ("q",),
     # Archives' own searches: the Internet Archive (captured sites, collections, the advanced search),
     # a handle typed into the Wayback Machine's box (web.archive.org/web/*/<name>*), Ghostarchive's.
     "archive.org": ("query", "q"),
@@ -175,6 +169,19 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def name_keys(name: str) -> set[tuple[str, ...]]:
+    """The word sequences a name is searched as: "María O'Connell" as "maria o connell" and "maria oconnell",
+    "Anne-Marie Vale" as "anne marie vale" and "annemarie vale"."""
+    keys: set[tuple[str, ...]] = {()}
+    for part in name.split():
+        pieces = words(part)
+        if not pieces:
+            continue
+        ways = {tuple(pieces), ("".join(pieces),)}
+        keys = {key + way for key in keys for way in ways}
+    return {key for key in keys if key}
+
+
 def tokens(text: str) -> list[str]:
     """Whitespace tokens with surrounding punctuation and a leading @ or $ removed."""
     out = []
@@ -186,6 +193,8 @@ def tokens(text: str) -> list[str]:
 
 
 _WORD = re.compile(r"[^\W_]+")
+_MARKED = re.compile(r"(?:[@$]|\b(?:from|to):@?)([\w.-]+)", re.IGNORECASE)  # @name, $name, from:name
+SHORT_WORD = 5  # a handle of letters alone this short may be a word of any language ("maroc", "sunny")
 _PHONE_RE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
 
 
@@ -196,18 +205,21 @@ class SearchIndex(Generic[T]):
     names: dict[tuple[str, ...], T] = field(default_factory=dict)
     handles: dict[str, T] = field(default_factory=dict)
     dotless_handles: dict[str, T] = field(default_factory=dict)  # platforms that ignore dots (Facebook)
+    marked_handles: dict[str, T] = field(default_factory=dict)  # short plain words: matched as @name or $name
     emails: dict[str, T] = field(default_factory=dict)
     phones: dict[str, tuple[str, T]] = field(default_factory=dict)  # national digits -> (country code, owner)
     longest_name: int = 0
 
     def add_name(self, name: str, owner: T) -> None:
-        key = tuple(words(name))
-        if key:
+        for key in name_keys(name):
             self.names[key] = owner
             self.longest_name = max(self.longest_name, len(key))
 
     def add_handle(self, handle: str, owner: T, ignore_dots: bool = False) -> None:
         if len(handle) >= 3 and "/" not in handle:
+            if handle.isalpha() and len(handle) <= SHORT_WORD:  # "maroc" is a word too: only as @maroc, $maroc
+                self.marked_handles[handle.casefold()] = owner
+                return
             self.handles[handle.casefold()] = owner
             if ignore_dots:
                 self.dotless_handles[handle.casefold().replace(".", "")] = owner
@@ -234,6 +246,11 @@ class SearchIndex(Generic[T]):
             owner = self.handles.get(token) or self.dotless_handles.get(token.replace(".", ""))
             if owner is not None:
                 return "handle", owner
+        if self.marked_handles:
+            for token in _MARKED.findall(text):
+                owner = self.marked_handles.get(token.rstrip(".").casefold())
+                if owner is not None:
+                    return "handle", owner
         for email in EMAIL_RE.findall(text):
             owner = self.emails.get(email_key(email))
             if owner is not None:
@@ -245,16 +262,15 @@ class SearchIndex(Generic[T]):
         return None
 
     def _surname_first(self, text: str) -> T | None:
-        """A name written surname first with a comma, as directories write it: "Lindqvist, Casey"."""
-        if "," not in text:
-            return None
-        parts = text.split(",")
-        for before, after in zip(parts, parts[1:], strict=False):
-            surname, given = words(before)[-1:], words(after)
-            for n in range(1, min(self.longest_name, len(given) + 1)):
-                owner = self.names.get((*given[:n], *surname)) if surname else None
-                if owner is not None:
-                    return owner
+        """A name written surname first, as directories write it: "Lindqvist, Casey", the surname alone before
+        the comma and the given names alone after it ("Ebbw Vale, Rowan Close" names a street)."""
+        clauses = [clause.split() for clause in text.split(",")]
+        for before, after in zip(clauses, clauses[1:], strict=False):
+            if len(before) == 1 and 0 < len(after) < self.longest_name:
+                for key in name_keys(" ".join(after + before)):
+                    owner = self.names.get(key)
+                    if owner is not None:
+                        return owner
         return None
 
     def _phone_owner(self, candidate: str) -> T | None:

@@ -169,9 +169,6 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://www.linkedin.com/pub/dir/?firstName=Casey&lastName=Lindqvist",
         "https://account.venmo.com/search?q=Casey+Lindqvist",
         "https://www.google.com/search?q=%22Lindqvist%2C+Casey%22",  # surname first, as directories write it
-        "https://chatgpt.com/?q=find+casey+lindqvist+instagram",
-        "https://copilot.microsoft.com/?q=who+is+casey+lindqvist",
-        "https://claude.ai/new?q=caseylindq",
     ], [
         "https://www.linkedin.com/pub/dir/Casey/Smith",
         "https://www.linkedin.com/pub/dir/Lindqvist/Casey",
@@ -182,8 +179,11 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://www.google.com/search?q=tinder.com",
         "https://www.google.com/search?q=lindqvist+casey+stockholm",
         "https://www.google.com/search?q=Lindqvist%2C+Carl",
-        "https://chatgpt.com/?q=how+do+i+keep+no+contact",
-        "https://chatgpt.com/c/6750a1b2-0000-8000-9000-abcdef012345",
+        # An assistant is not decrypted for a question in its address: a person may be asking it for help.
+        "https://chatgpt.com/?q=how+do+i+stop+checking+casey+lindqvist+instagram",
+        "https://www.google.com/search?q=ebbw+vale%2C+lindqvist+close",
+        "https://www.google.com/search?q=Lindqvist%2C+Casey+County+jobs",
+        "https://www.google.com/search?q=Dale+Lindqvist%2C+Casey+films",
     ]),
 }
 REACH_CASES = [

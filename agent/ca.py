@@ -46,7 +46,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from agent.barrier import services as barrier_services
 from agent.config import Config
-from agent.engine.categories import CATEGORIES
+from agent.engine.categories import CATEGORIES, ENDINGS
 from agent.engine.platforms import PLATFORMS
 from agent.engine.policy import Policy
 from agent.engine.search import SEARCH_ENGINES, watched_hosts
@@ -123,16 +123,13 @@ def sources(config: Config) -> dict[str, set[str]]:
     return found
 
 
-_ENDINGS = frozenset(ending for category in CATEGORIES for ending in category.endings)  # .dating, .singles
-
-
 def scope(config: Config) -> Scope:
     """The names a new CA for `config` vouches for, each kept unless a name above it is, and the carve-outs."""
     first: dict[str, str] = {}
     for source, names in sources(config).items():
         for name in names:
             name = normalise_host(name)
-            if "." in name or name in _ENDINGS:  # never a whole top-level domain, but one made for a category
+            if "." in name or name in ENDINGS:  # never a whole top-level domain, but one made for a category
                 first.setdefault(name, source)
     names = {n: s for n, s in first.items() if not any(up in first for up in host_suffixes(n)[1:])}
     read = {n for n, s in first.items() if s not in ("search", "wrappers")}

@@ -306,10 +306,10 @@ def say_outside(agent: Agent, confdir: Path) -> None:
     cert = ca.load_cert(confdir)
     found = ca.outside(agent.policy, ca.reach(cert)) if cert else []
     if found:
-        log.warning("%d watched %s outside what this install's CA can vouch for: %s refused (with a notification) "
-                    "instead of showing the gentle page. `nocontact ca` lists them; `nocontact ca rotate` widens "
-                    "the CA.", len(found), "site is" if len(found) == 1 else "sites are",
-                    "it is" if len(found) == 1 else "they are")
+        log.warning("%d watched %s outside what this install's CA can vouch for: a blocked one is refused (with a "
+                    "notification) instead of showing the gentle page, the rest pass unread. `nocontact ca` lists "
+                    "them; `nocontact ca rotate` widens the CA.", len(found),
+                    "site is" if len(found) == 1 else "sites are")
 
 
 async def serve(

@@ -17,15 +17,17 @@ class Category:
     plural: str  # the whole category: "dating sites"
     on_by_default: bool  # blocked when the config does not say
     # Pages of general sites that are sites of this category in their own right (Facebook Dating): URL
-    # prefixes, blocked with the category, while the rest of the site is not.
+    # prefixes, blocked with the category where their site is read anyway (someone is set up, or social
+    # sites are blocked); the rest of the site is not blocked, and no site is decrypted for them alone.
     pages: tuple[str, ...] = ()
-    # Top-level domains made for sites of this category alone (.dating): every site under one is one.
+    # Top-level domains meant for sites of this category (.dating): every site under one is taken as one;
+    # a site there that is not is let through with `allow:`.
     endings: tuple[str, ...] = ()
 
 
 CATEGORIES: tuple[Category, ...] = (
     Category("dating", "a dating site", "dating sites", on_by_default=True,
-             pages=("facebook.com/dating", "t.me/leomatchbot"),  # Facebook Dating; Leomatch, a dating bot
+             pages=("facebook.com/dating", "t.me/leomatchbot", "telegram.me/leomatchbot"),  # Leomatch: a dating bot
              endings=("dating", "singles")),
     Category("social", "a social site", "social sites", on_by_default=False),
     Category("people_search", "a people-search site", "people-search sites", on_by_default=True),
@@ -33,6 +35,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category("messaging", "a messaging app", "messaging apps", on_by_default=False),
 )
 CATEGORY_KEYS: tuple[str, ...] = tuple(category.key for category in CATEGORIES)
+ENDINGS: frozenset[str] = frozenset(ending for category in CATEGORIES for ending in category.endings)
 BY_KEY: dict[str, Category] = {category.key: category for category in CATEGORIES}
 
 

@@ -25,7 +25,8 @@ FACEBOOK = "https://www.facebook.com/{}"
 PINTEREST = "https://www.pinterest.com/{}/"
 TELEGRAM = "https://t.me/{}"
 GITHUB = "https://github.com/{}"
-YOUTUBE_NAME = ("https://www.youtube.com/@{}", YOUTUBE)  # a name without "@": the handle, or a custom name
+YOUTUBE_HANDLE = "https://www.youtube.com/@{}"
+YOUTUBE_NAME = (YOUTUBE_HANDLE, YOUTUBE)  # a name without "@": the handle, or a custom name
 YOUTUBE_CHANNEL = "https://www.youtube.com/channel/{raw}"
 
 # A route: "a/b/{}" (the handle is the segment after a/b; later segments are sub-pages) or "a/b?param"
@@ -58,11 +59,11 @@ UNAVATAR: Routes = {  # avatar proxies: /<service>/<handle>, or /<handle> tried 
     "deviantart/{}": ("https://www.deviantart.com/{}",), "dribbble/{}": ("https://dribbble.com/{}",),
     "behance/{}": ("https://www.behance.net/{}",), "vimeo/{}": ("https://vimeo.com/{}",),
     "paypal/{}": ("https://www.paypal.com/paypalme/{}",),
-    "{}": (INSTAGRAM, X, TIKTOK, GITHUB, REDDIT, TELEGRAM, "https://www.youtube.com/@{}", THREADS, FACEBOOK),
+    "{}": (INSTAGRAM, X, TIKTOK, GITHUB, REDDIT, TELEGRAM, YOUTUBE_HANDLE, THREADS, FACEBOOK),
 }
 SOCIALBLADE: Routes = {  # follower statistics, page by page
     "instagram/user/{}": (INSTAGRAM,), "twitter/user/{}": (X,), "tiktok/user/{}": (TIKTOK,),
-    "youtube/handle/{}": ("https://www.youtube.com/@{}",), "youtube/user/{}": ("https://www.youtube.com/user/{}",),
+    "youtube/handle/{}": (YOUTUBE_HANDLE,), "youtube/user/{}": ("https://www.youtube.com/user/{}",),
     "youtube/c/{}": ("https://www.youtube.com/c/{}",), "youtube/channel/{}": ("https://www.youtube.com/channel/{raw}",),
 }
 REDDIT_ARCHIVES: Routes = {"?author": (REDDIT,)}  # Pushshift-style archives of everything a user posted
@@ -127,10 +128,11 @@ BRIDGES: dict[str, Bridge] = {
     "pinterest": _by_handle(PINTEREST), "telegram": _by_handle(TELEGRAM),
     "vk": _by_handle("https://vk.com/{}"), "vk2": _by_handle("https://vk.com/{}"),
     "soundcloud": _by_handle("https://soundcloud.com/{}"), "twitch": {"channel": ("https://www.twitch.tv/{}",)},
-    # user_id (handle or DID); the first version took handle= (its data_source= picked the feed)
+    # user_id (handle or DID); the first version took handle=; data_source= names the kind of id, and is read
+    # too in case a handle is written there (a kind's name matches no one)
     "bluesky": dict.fromkeys(("user_id", "handle", "data_source"), (BLUESKY,)),
     # u= a username (/user/<u>, also tried as the handle), c= a channel id, custom= a custom name (/<custom>)
-    "youtube": {"u": ("https://www.youtube.com/user/{}", "https://www.youtube.com/@{}"), "c": (YOUTUBE_CHANNEL,),
+    "youtube": {"u": ("https://www.youtube.com/user/{}", YOUTUBE_HANDLE), "c": (YOUTUBE_CHANNEL,),
                 "custom": YOUTUBE_NAME},
     "youtubecommunitytab": {"channel": (YOUTUBE_CHANNEL,), "username": YOUTUBE_NAME},
     "youtubefeedexpander": {"channel": (YOUTUBE_CHANNEL,)},

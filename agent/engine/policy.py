@@ -20,7 +20,7 @@ from agent.engine.platforms import GENERIC, PLATFORMS, Site, platform_for_host, 
 from agent.engine.platforms.work import Gravatar
 from agent.engine.search import SEARCH_ENGINES, SearchIndex, engine_params, engine_searches, watched_hosts
 from agent.engine.urls import Url, UrlError, host_suffixes, normalise_host, parse, quick_host
-from agent.engine.wrappers import WRAPPER_DOMAINS, Wrapping, carried_urls, inner_urls, wrapping
+from agent.engine.wrappers import WRAPPER_DOMAINS, Wrapping, carried_urls, inner_urls, redirect_targets, wrapping
 
 MAX_WRAPPING = 5  # wrappers inside wrappers, unwrapped this deep
 HOST_CACHE_SIZE = 50_000  # hosts remembered; browsing revisits few, so this is rarely cleared
@@ -73,6 +73,14 @@ class _ListedSite:
     category: str | None  # None for the person's own block.sites
     ending: str | None = None  # the category's top-level domain the site is under
 
+    @classmethod
+    def of(cls, entry: str, category: str, suffixes: tuple[str, ...]) -> _ListedSite:
+        """The listed site a host is on; under a listed ending, the host's own domain is the site (a window
+        opened for one .dating site opens that one)."""
+        if "." in entry or len(suffixes) < 2:
+            return cls(entry, category or None)
+        return cls(suffixes[-2], category, ending=entry)
+
     @property
     def reason(self) -> str:
         return "category" if self.category else "site"
@@ -117,7 +125,7 @@ class Policy:
         self._watched.update(self._listed)
         if config.barrier.families:  # send requests on these hosts are read for recipients
             self._watched.update(barrier_services.hosts(config.barrier.families))
-        self._watched.update(key.split("/", 1)[0] for key in (*self._blocked_prefixes, *self._category_pages))
+        self._watched.update(key.split("/", 1)[0] for key in self._blocked_prefixes)
         if self._people or self._search.names or self._search.emails or self._search.phones:
             domains, hosts = _read_for_people()
             self._watched.update(domains)
@@ -170,7 +178,7 @@ class Policy:
             rules = self._host_rules[host] = _HostRules(
                 allowed=allowed,
                 watched=not allowed and (host in self._watched_hosts or any(s in self._watched for s in suffixes)),
-                listed=next((_listed_site(s, self._listed[s], suffixes) for s in suffixes if s in self._listed), None),
+                listed=next((_ListedSite.of(s, self._listed[s], suffixes) for s in suffixes if s in self._listed), None),
                 platform=platform_for_host(host),
                 search_params=engine_params(host),
                 prefix_rules=any(s in self._prefix_hosts for s in suffixes),
@@ -226,9 +234,10 @@ class Policy:
         if rules.listed and rules.wrapper and depth < MAX_WRAPPING:
             # A blocked platform's own "you are leaving" page leads off the platform: it is decided by
             # where it leads (a news link out of Facebook is not Facebook), never by the host alone.
-            leaving = _leaving_to(url, rules.wrapper)
-            if leaving:
-                return self._first_blocked(url, rules, given, depth, leaving) or Decision(given, "allow", "none")
+            leaving = redirect_targets(url, rules.wrapper, params_only=True)
+            if leaving:  # where it leads, and whatever else it carries (a next= beside the u=)
+                inner = leaving + carried_urls(url)
+                return self._first_blocked(url, rules, given, depth, inner) or Decision(given, "allow", "none")
         blocked = self._listed_site(rules, given, prefix_keys)
         if blocked:
             return blocked
@@ -285,10 +294,12 @@ class Policy:
         if site:
             # A category in words, as everywhere the person reads it ("people-search site list: spokeo.com"); a list
             # they named themselves by its own name.
-            rule = (f"{site_words(site.category)} list: {site.domain}" if site.category
-                    else f"block.sites: {site.domain}")
             if site.ending:
                 rule = f"{site_words(site.category or '')} list: every site ending in .{site.ending} ({site.domain})"
+            elif site.category:
+                rule = f"{site_words(site.category)} list: {site.domain}"
+            else:
+                rule = f"block.sites: {site.domain}"
             return Decision(given, "block", site.reason, site.category, rule=rule, site=site.domain)
         for key in prefix_keys:
             if key in self._blocked_prefixes:
@@ -315,25 +326,10 @@ def _read_for_people() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(domains), frozenset(hosts)
 
 
-def _listed_site(entry: str, category: str, suffixes: tuple[str, ...]) -> _ListedSite:
-    """The listed site a host is on; under a listed ending, the host's own domain is the site (a window opened
-    for one .dating site opens that one)."""
-    if "." in entry or len(suffixes) < 2:
-        return _ListedSite(entry, category or None)
-    return _ListedSite(suffixes[-2], category, ending=entry)
-
-
 def _unwatched(given: str, host: str, rules: _HostRules) -> Decision:
     if rules.allowed:
         return Decision(given, "allow", "allow_list", rule=f"allow {host}")
     return Decision(given, "allow", "none")
-
-
-def _leaving_to(url: Url, wrap: Wrapping) -> list[str]:
-    """Where a redirect page leads, when `url` is one (a platform's link shim, with its target in a parameter)."""
-    if any(params and (url.path.startswith(prefix) or url.path + "/" == prefix) for prefix, params in wrap.redirects):
-        return [t for t in inner_urls(url, wrap) if not t.startswith("/")]
-    return []
 
 
 def _home(url: Url, platform: Platform | None) -> str:

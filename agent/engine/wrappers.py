@@ -23,15 +23,15 @@ from agent.engine.urls import Url, by_host, decode
 _GOOGLE = (("/url", ("q", "url")), ("/imgres", ("imgurl", "imgrefurl")), ("/amp/s/", ()))
 _AMP_CACHE = tuple((prefix, ()) for prefix in ("/c/s/", "/v/s/", "/i/s/", "/c/", "/v/", "/i/"))
 # Email link protectors: a mail gateway rewrites every link to its own page, which checks the target when it
-# is clicked and then opens it. Opaque ones (Mimecast's /s/<token>) carry nothing readable and are left out.
+# is clicked and then opens it. Opaque ones (Mimecast's /s/<token>) carry nothing readable and are left out,
+# and so are hosts that also serve an app or a whole site (Teams' Safe Links page is on its app's file host,
+# Mailchimp's tracker on every list's own pages): the link is decided where it lands.
 _TREND_MICRO = (("/wis/clicktime/", ("url",)),)  # one host per product and version, no shared subdomain
 _CHECK_POINT = (("/v1/", ("o",)),)  # Check Point Harmony (formerly Avanan): /v1/url?o=<target>, /v1/r01/url?o=
 LINK_PROTECTORS: Redirects = {
     "safelinks.protection.outlook.com": (("/", ("url",)),),
     "safelinks.protection.office365.us": (("/", ("url",)),),  # Microsoft's US government cloud
     "safelinks.protection.outlook.cn": (("/", ("url",)),),
-    "statics.teams.cdn.office.net": (("/evergreen-assets/safelinks/", ("url",)),),  # Safe Links inside Teams
-    "staticsint.teams.cdn.office.net": (("/evergreen-assets/safelinks/", ("url",)),),
     "linkprotect.cudasvc.com": (("/url", ("a", "u")),),  # Barracuda: ?a=<target, often lower-case %3a%2f>
     "protection.sophos.com": (("/", ("u",)),),  # <region>.protection.sophos.com/?d=<host>&u=<base64 target>
     "protect2.fireeye.com": (("/", ("u",)),),
@@ -90,7 +90,7 @@ ARCHIVES = (
 # or in the path (4everproxy's /direct/<base64>, anonymouse.org/cgi-bin/anon-www.cgi/<target>).
 WEB_PROXIES = (
     "croxyproxy.com", "croxyproxy.net", "croxyproxy.rocks", "croxy.network", "croxy.org", "croxy.net",
-    "proxyium.com", "blockaway.net", "youtubeunblocked.live", "proxysite.com", "4everproxy.com", "hide.me",
+    "proxyium.com", "blockaway.net", "youtubeunblocked.live", "proxysite.com", "4everproxy.com",
     "hideproxy.me", "plainproxies.com", "boomproxy.com", "novpn.net", "anonymouse.org",
 )
 _ORIGIN_PARAM = "__cpo"
@@ -107,7 +107,7 @@ CARRIERS = (
     "secure-web.cisco.com", "safe.menlosecurity.com",
     # Email click trackers. Most keep the target in an opaque token; these hosts are read for the ones that
     # carry it in a parameter, a percent-encoded path segment or base64 (ActiveCampaign's redirectUrl=).
-    "ct.sendgrid.net", "list-manage.com", "hubspotlinks.com", "hs-sales-engage.com", "click.mailerlite.com",
+    "ct.sendgrid.net", "hubspotlinks.com", "hs-sales-engage.com", "click.mailerlite.com",
     "klclick.com", "klclick1.com", "sendibt2.com", "sendibt3.com", "rs6.net", "createsend1.com", "acemlna.com",
     "acemlnb.com", "acemlnc.com", "acemlnd.com", "mailtrack.io", "trk.elasticemail.com", "usndr.com",
     "engage.squarespace-mail.com", "streaklinks.com", "streak-link.com",
@@ -272,6 +272,21 @@ def _archived(url: Url) -> str | None:
     return target
 
 
+def redirect_targets(url: Url, wrap: Wrapping, params_only: bool = False) -> list[str]:
+    """Where a redirect page leads, when `url` is one; `params_only`: only pages with the target in a parameter
+    (a platform's link shim), not those carrying it in their path."""
+    targets: list[str] = []
+    for prefix, target_params in wrap.redirects:
+        if (target_params or not params_only) and (url.path.startswith(prefix) or url.path + "/" == prefix):
+            if target_params:
+                values = url.params(*target_params)
+            else:  # the target is the rest of the path, with this URL's query as its own
+                rest = url.path[len(prefix):]
+                values = [rest + ("?" + url.raw_query if url.raw_query else ""), url.raw_query]
+            targets += [t for t in (_url_inside(_bing_target(v)) for v in values) if t]
+    return targets
+
+
 def inner_urls(url: Url, wrap: Wrapping | None = None) -> list[str]:
     """The URLs a known wrapper `url` leads to; empty when it wraps nothing. `wrap`: `wrapping(url.host)`."""
     wrap = wrap or wrapping(url.host)
@@ -285,14 +300,7 @@ def inner_urls(url: Url, wrap: Wrapping | None = None) -> list[str]:
         target = label.replace("--", "\0").replace("-", ".").replace("\0", "-")
         query = "&".join(p for p in url.raw_query.split("&") if p and not p.startswith("_x_tr_"))
         targets.append(f"https://{target}{url.path}" + (f"?{query}" if query else ""))
-    for prefix, target_params in wrap.redirects:
-        if url.path.startswith(prefix) or url.path + "/" == prefix:
-            if target_params:
-                values = url.params(*target_params)
-            else:  # the target is the rest of the path, with this URL's query as its own
-                rest = url.path[len(prefix):]
-                values = [rest + ("?" + url.raw_query if url.raw_query else ""), url.raw_query]
-            targets += [t for t in (_url_inside(_bing_target(v)) for v in values) if t]
+    targets += redirect_targets(url, wrap)
     if wrap.translator:
         targets += [t for t in map(_url_inside, url.params(*wrap.translator)) if t]
     if wrap.archive:

@@ -141,6 +141,7 @@ def test_no_person_means_no_search_engine_or_platform_is_watched():
     ("https://m.facebook.com/dating/profile/123456", True),
     ("https://web.facebook.com/dating?ref=bookmarks", True),
     ("https://t.me/leomatchbot", True),
+    ("https://telegram.me/leomatchbot?start=1", True),
     ("https://www.facebook.com/datingadvice", False),  # a page whose name starts alike
     ("https://www.facebook.com/groups/dating-in-leeds", False),
     ("https://www.facebook.com/", False),
@@ -148,16 +149,19 @@ def test_no_person_means_no_search_engine_or_platform_is_watched():
 ])
 def test_a_dating_page_of_a_general_site_is_a_dating_site(url, blocked):
     """Facebook Dating lives inside facebook.com: with dating sites blocked its pages are blocked as a dating
-    site, the rest of Facebook is not; with dating sites not blocked, nothing of it is, nor watched."""
-    policy = Policy(parse_config("people: []"), lists={"dating": ["tinder.com"]})
+    site wherever Facebook is read anyway (someone is set up), the rest of Facebook is not; with dating sites
+    not blocked, none of it is; and no site is decrypted for these pages alone."""
+    policy = Policy(parse_config(TEST_CONFIG), lists={"dating": ["tinder.com"]})
     decision = policy.decide(url)
     assert decision.blocked is blocked, decision
     if blocked:
         assert (decision.reason, decision.category) == ("category", "dating")
         assert decision.rule.startswith("dating site list: ")
     assert policy.whole_site("facebook.com") is None  # never refused by its name: only these pages are
-    off = Policy(parse_config("people: []\nblock: {dating: false}"), lists={})
-    assert not off.decide(url).blocked and not off.watches("www.facebook.com")
+    off = Policy(parse_config(TEST_CONFIG.replace("dating: true", "dating: false")), lists={})
+    assert not off.decide(url).blocked
+    nobody = Policy(parse_config("people: []"), lists={"dating": ["tinder.com"]})
+    assert not nobody.watches("www.facebook.com") and not nobody.watches("t.me")
 
 
 def test_every_site_under_a_top_level_domain_made_for_dating_is_a_dating_site():

@@ -221,6 +221,9 @@ def test_a_blocked_platforms_link_out_is_decided_by_where_it_leads():
         assert not policy.decide(url).blocked, url
     person = policy.decide("https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F")
     assert (person.reason, person.person) == ("person", "J")
+    beside = policy.decide("https://www.facebook.com/l.php?u=https%3A%2F%2Fnews.example%2F"
+                           "&next=https%3A%2F%2Fwww.instagram.com%2Fcasey.lindqvist%2F")
+    assert (beside.reason, beside.person) == ("person", "J")  # what else it carries is read too
     inside = policy.decide("https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.reddit.com%2Fr%2Fnews")
     assert (inside.reason, inside.category) == ("category", "social")
     for url in ("https://www.facebook.com/l.php", "https://l.facebook.com/", "https://www.youtube.com/redirect"):
@@ -244,5 +247,8 @@ def test_new_wrappers_and_engines_are_watched_but_no_broad_host(reach_policy):
                  "abc.r.us-east-1.awstrack.me", "business.facebook.com", "feelinsonice-hrd.appspot.com"):
         assert reach_policy.watches(host), host
     for host in ("mail.google.co.uk", "docs.google.com", "pbs.twimg.com", "casey.substack.com", "mail.naver.com",
-                 "appspot.com", "www.microsoft.com", "outlook.live.com", "news.example"):
+                 "appspot.com", "www.microsoft.com", "outlook.live.com", "news.example",
+                 # an app's own hosts, a whole vendor's site, an assistant's conversations: never for a link
+                 "statics.teams.cdn.office.net", "teams.microsoft.com", "us21.list-manage.com", "hide.me",
+                 "chatgpt.com", "claude.ai", "copilot.microsoft.com"):
         assert not reach_policy.watches(host), host

@@ -25,6 +25,7 @@ FACEBOOK = "https://www.facebook.com/{}"
 PINTEREST = "https://www.pinterest.com/{}/"
 TELEGRAM = "https://t.me/{}"
 GITHUB = "https://github.com/{}"
+TWITCH = "https://www.twitch.tv/{}"
 YOUTUBE_HANDLE = "https://www.youtube.com/@{}"
 YOUTUBE_NAME = (YOUTUBE_HANDLE, YOUTUBE)  # a name without "@": the handle, or a custom name
 YOUTUBE_CHANNEL = "https://www.youtube.com/channel/{raw}"
@@ -51,7 +52,7 @@ UNAVATAR: Routes = {  # avatar proxies: /<service>/<handle>, or /<handle> tried 
     "venmo/{}": ("https://venmo.com/u/{}",), "cashapp/{}": ("https://cash.app/${}",),
     "strava/{}": ("https://www.strava.com/athletes/{}",), "whatsapp/{}": ("https://wa.me/{}",),
     # Services without a platform of their own still reach a profile the person lists as a web address.
-    "gravatar/{}": ("https://gravatar.com/{}",), "gitlab/{}": ("https://gitlab.com/{}",), "twitch/{}": ("https://www.twitch.tv/{}",),
+    "gravatar/{}": ("https://gravatar.com/{}",), "gitlab/{}": ("https://gitlab.com/{}",), "twitch/{}": (TWITCH,),
     "soundcloud/{}": ("https://soundcloud.com/{}",), "tumblr/{}": ("https://www.tumblr.com/{}",),
     "medium/{}": ("https://medium.com/@{}",), "substack/{}": ("https://{}.substack.com/",),
     "patreon/{}": ("https://www.patreon.com/{}",), "onlyfans/{}": ("https://onlyfans.com/{}",),
@@ -70,6 +71,7 @@ REDDIT_ARCHIVES: Routes = {"?author": (REDDIT,)}  # Pushshift-style archives of 
 REVEDDIT: Routes = {"y/{}": (REDDIT,), "user/{}": (REDDIT,), "u/{}": (REDDIT,)}
 PHOTON: Routes = {"u/{}": (REDDIT,), "user/{}": (REDDIT,), "?author": (REDDIT,)}  # a Reddit client and its archive
 TIKTOK_APIS: Routes = {"?unique_id": (TIKTOK,), "?uniqueid": (TIKTOK,)}
+TWITCH_STATS: Routes = {"channels/{}": (TWITCH,), "channel/{}": (TWITCH,), "{}": (TWITCH,)}  # /<login>/streams
 TIKTOK_STATS: Routes = {"tiktok-analytics/user/{}": (TIKTOK,), "api/exist/{}": (TIKTOK,), "user/{}": (TIKTOK,)}
 # AT Protocol explorers: an account's records by handle or DID (/at/<handle>, /at://<did>/<collection>/...,
 # its "//" read as "/"); the longer route first, as the first that matches wins.
@@ -93,6 +95,11 @@ _TABLES: dict[str, Routes] = {
     "reveddit.com": REVEDDIT,
     "photon-reddit.com": PHOTON,
     "tikwm.com": TIKTOK_APIS,
+    "twitchtracker.com": TWITCH_STATS,
+    "streamscharts.com": TWITCH_STATS,
+    "sullygnome.com": TWITCH_STATS,
+    "logs.ivr.fi": {"channel/{}": (TWITCH,)},  # a channel's chat logs, user by user
+    "multitwitch.tv": {"{}": (TWITCH,)},
     "countik.com": TIKTOK_STATS,
     "exolyt.com": TIKTOK_STATS,
     "pdsls.dev": AT_EXPLORER,
@@ -127,7 +134,7 @@ BRIDGES: dict[str, Bridge] = {
     "threads": _by_handle(THREADS), "reddit": _by_handle(REDDIT), "facebook": _by_handle(FACEBOOK),
     "pinterest": _by_handle(PINTEREST), "telegram": _by_handle(TELEGRAM),
     "vk": _by_handle("https://vk.com/{}"), "vk2": _by_handle("https://vk.com/{}"),
-    "soundcloud": _by_handle("https://soundcloud.com/{}"), "twitch": {"channel": ("https://www.twitch.tv/{}",)},
+    "soundcloud": _by_handle("https://soundcloud.com/{}"), "twitch": {"channel": (TWITCH,)},
     # user_id (handle or DID); the first version took handle=; data_source= names the kind of id, and is read
     # too in case a handle is written there (a kind's name matches no one)
     "bluesky": dict.fromkeys(("user_id", "handle", "data_source"), (BLUESKY,)),

@@ -197,7 +197,7 @@ def parse(text: str) -> Url:
     return _parse_unusual(text)
 
 
-_QUOTES = "\"'<>‹›«»“”‘’`"
+_QUOTES = "\"'<>‹›«»“”‘’`([)]"
 
 
 def _parse_unusual(text: str) -> Url:

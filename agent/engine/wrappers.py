@@ -207,6 +207,7 @@ def _url_inside(text: str) -> str | None:
 
 
 def _base64(text: str) -> str:
+    text = text.replace(" ", "+")  # a "+" of base64 in a query was read as a space
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("utf-8", "replace")
     except (ValueError, binascii.Error):
@@ -215,6 +216,7 @@ def _base64(text: str) -> str:
 
 def _base64_link(text: str) -> str | None:
     """The link a base64 value or path segment holds: an absolute URL, or a host/path (`d3d3Lmluc3Rh...`)."""
+    text = text.replace(" ", "+")
     if not _BASE64.fullmatch(text):
         return None
     plain = decode(_base64(text))
@@ -327,7 +329,7 @@ def inner_urls(url: Url, wrap: Wrapping | None = None) -> list[str]:
             if "/" in value and ":/" not in value and not value.startswith("/") and _BARE_HOST.match(value):
                 targets.append(_unstar(value))
             else:
-                target = _base64_link(value.replace(" ", "+"))  # a "+" of base64 was read as a space
+                target = _base64_link(value)
                 if target:
                     targets.append(target)
         targets += [t for t in map(_base64_link, url.segments[:MAX_CARRIED]) if t]
@@ -347,7 +349,7 @@ def carried_urls(url: Url) -> list[str]:
         if len(found) >= MAX_CARRIED:
             break
         if value.startswith("aHR0c"):  # base64 of "http..." (of its percent-encoded form too); "+" read as " "
-            found += _JSON_URL.findall(decode(_base64(value.replace(" ", "+"))))[:1]
+            found += _JSON_URL.findall(decode(_base64(value)))[:1]
             continue
         if "/" not in value:
             if "." in value and name.lower() in URL_PARAMS and _BARE_HOST.match(value):

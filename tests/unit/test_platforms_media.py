@@ -86,6 +86,10 @@ TABLES["youtube"] = [
             f"https://www.youtube.com/subscribe_embed?usegapi=1&channelid={CHANNEL}&layout=full",
             f"https://www.youtube.com/channel/{CHANNEL}).",
             f"https://www.youtube.com/channel/{CHANNEL}%22",
+            # the channel's own uploads playlist: UU (UULF long videos, UUSH shorts) and the id after UC
+            f"https://www.youtube.com/playlist?list=UU{CHANNEL[2:]}",
+            f"https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=UULF{CHANNEL[2:]}&index=2",
+            f"https://www.youtube.com/embed/videoseries?list=UUSH{CHANNEL[2:]}",
         ],
         [
             f"https://www.youtube.com/channel/{CHANNEL.upper()}",
@@ -94,6 +98,8 @@ TABLES["youtube"] = [
             f"https://www.youtube.com/channel/{CHANNEL}x",
             f"https://www.youtube.com/@{CHANNEL}",
             f"https://www.youtube.com/subscribe_embed?channelid={CHANNEL[:-1]}x",
+            f"https://www.youtube.com/playlist?list=PL{CHANNEL[2:]}",  # a playlist anyone made
+            f"https://www.youtube.com/playlist?list=UU{CHANNEL[2:-1]}x",
         ],
     ),
     (

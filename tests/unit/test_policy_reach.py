@@ -29,6 +29,7 @@ people:
       - https://www.reddit.com/user/casey_lq/
       - https://bsky.app/profile/caseylq.bsky.social
       - https://www.youtube.com/@caseylq
+      - https://www.twitch.tv/caseylq_live
     names: ["Casey Lindqvist"]
     emails: ["casey.l@example.org"]
 """
@@ -153,12 +154,17 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://www.reveddit.com/y/casey_lq/",
         "https://www.tikwm.com/api/user/info?unique_id=casey.lindqvist",
         "https://exolyt.com/user/casey.lindqvist",
+        "https://twitchtracker.com/caseylq_live/streams",  # Twitch stats, chat logs and viewers by channel
+        "https://streamscharts.com/channels/caseylq_live",
+        "https://logs.ivr.fi/channel/caseylq_live/user/someone",
     ], [
         "https://socialblade.com/instagram/user/casey.lindqvist2",
         "https://api.pullpush.io/reddit/search/comment/?author=casey_lq2",
         "https://www.reveddit.com/y/casey_lq_fan/",
         "https://www.tikwm.com/api/user/info?unique_id=casey.lindqvist.official",
         "https://socialblade.com/",
+        "https://twitchtracker.com/caseylq_live2",
+        "https://twitchtracker.com/games/509658",
     ]),
     "searches": ([
         "https://kagi.com/search?q=casey+lindqvist",

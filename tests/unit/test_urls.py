@@ -23,6 +23,8 @@ SAME = [
     ("<https://example.com/casey>,", "https", "example.com", None, "/casey"),
     ("‹https://example.com/casey›", "https", "example.com", None, "/casey"),
     ("“example.com/casey”.", "https", "example.com", None, "/casey"),
+    ("(example.com/casey)", "https", "example.com", None, "/casey"),
+    ("[https://example.com/casey]", "https", "example.com", None, "/casey"),
 ]
 
 

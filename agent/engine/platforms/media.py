@@ -26,6 +26,7 @@ class YouTube(Site):
     handle_re = re.compile(r"[\w.-]{3,30}")
     name_re = re.compile(r"[\w-]{1,100}")
     channel_re = re.compile(r"UC[A-Za-z0-9_-]{22}")
+    uploads_re = re.compile(r"UU(?:LF|SH|LV|MO|MF|PS|PV)?([A-Za-z0-9_-]{22})")
     reserved = word_set("""
     watch results feed playlist shorts channel c user embed live premium account
     account_notifications gaming music kids t hashtag redirect signin logout upload studio s about
@@ -66,6 +67,10 @@ class YouTube(Site):
         segs = url.segments
         low = [s.lower() for s in segs]
         yield from map(self.channel, url.params("channel_id", "browseId", "channelid"))  # RSS feed, youtubei/v1/browse
+        for playlist in url.params("list", "playlist_id"):  # a channel's own uploads: UU (UULF, UUSH...) + its id
+            uploads = self.uploads_re.fullmatch(playlist.strip())
+            if uploads:
+                yield self.channel("UC" + uploads[1])
         if low[:1] == ["subscribe_embed"]:  # the subscribe button: ?channelid=<id> or ?channel=<legacy name>
             yield from (self.channel_name("user", v) for v in url.params("channel"))
         if low[:2] == ["feeds", "videos.xml"]:  # the RSS feed: ?user=<legacy name>, ?handle=<handle>
@@ -82,7 +87,7 @@ class YouTube(Site):
             yield self.channel_name(first, nth(segs, 1))
         else:  # youtube.com/<name> serves the custom name, or else the legacy username
             yield self.channel_name("c", segs[0])
-        # /watch?v=, /shorts/<id>, /playlist?list= do not name the channel: nothing here.
+        # /watch?v=, /shorts/<id>, /playlist?list=PL... do not name the channel: nothing here.
 
 
 class Twitch(Site):

@@ -1,4 +1,4 @@
-"""The tables of Telegram and WhatsApp (agent/engine/platforms/messaging.py).
+"""The tables of Telegram, WhatsApp and Viber (agent/engine/platforms/messaging.py).
 
 A table row: a pasted profile link, the URL forms that must reach that identity, and the
 look-alikes and unrelated pages that must not. A new platform gets its table here.
@@ -75,12 +75,35 @@ TABLES["whatsapp"] = [
     ),
 ]
 
+TABLES["viber"] = [
+    (
+        "https://wa.me/447700900123",  # a phone number, whichever chat app the link is for
+        [
+            "https://viber.click/447700900123",
+            "https://viber.click/+447700900123",
+            "https://invite.viber.com/?number=447700900123",
+        ],
+        [
+            "https://viber.click/447700900124",
+            "https://www.viber.com/en/",
+            "https://chats.viber.com/",
+        ],
+    ),
+    (
+        "https://chats.viber.com/caseylindq",
+        ["https://chats.viber.com/CaseyLindq", "https://chats.viber.com/caseylindq/en"],
+        ["https://chats.viber.com/caseylindq2", "https://www.viber.com/en/download/"],
+    ),
+]
+
 
 RECOGNISED: Recognised = [
     ("https://t.me/CaseyLindq", "telegram", "caseylindq"),
     ("https://t.me/+447700900123", "phone", "447700900123"),
     ("https://wa.me/447700900123", "phone", "447700900123"),
     ("https://api.whatsapp.com/send?phone=447700900123", "phone", "447700900123"),
+    ("https://viber.click/447700900123", "phone", "447700900123"),
+    ("https://chats.viber.com/CaseyLindq", "viber", "caseylindq"),
 ]
 
 test_table, test_recognise = table_tests(TABLES, RECOGNISED)

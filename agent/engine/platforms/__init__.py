@@ -20,7 +20,7 @@ from agent.engine.identity import Identity, ProfileError
 from agent.engine.platforms.base import Site, json_values
 from agent.engine.platforms.generic import GenericSite
 from agent.engine.platforms.media import Spotify, Strava, Twitch, YouTube
-from agent.engine.platforms.messaging import Telegram, WhatsApp
+from agent.engine.platforms.messaging import Telegram, Viber, WhatsApp
 from agent.engine.platforms.meta import Facebook, Instagram, Threads
 from agent.engine.platforms.payments import CashApp, Venmo
 from agent.engine.platforms.social import Bluesky, Linktree, Pinterest, Reddit, Snapchat, TikTok, Tumblr, X
@@ -53,6 +53,7 @@ PLATFORMS: tuple[Site, ...] = (
     Bluesky(),
     Telegram(),
     WhatsApp(),
+    Viber(),
 )
 GENERIC = GenericSite()
 _BY_DOMAIN: dict[str, Site] = {domain: p for p in PLATFORMS for domain in p.domains}

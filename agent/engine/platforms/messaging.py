@@ -1,4 +1,4 @@
-"""Chat links: Telegram and WhatsApp (a chat link to a phone number reaches the phone identity)."""
+"""Chat links: Telegram, WhatsApp and Viber (a chat link to a phone number reaches the phone identity)."""
 
 from __future__ import annotations
 
@@ -73,3 +73,21 @@ class WhatsApp(Site):
             number = nth(segs, 1) if segs[0].lower() == "c" else segs[0]  # wa.me/c/<digits>: a catalogue
             if number.lstrip("+").isdigit():
                 yield phone_in_link(number)
+
+
+class Viber(Site):
+    """viber.click/<number> opens a chat with a phone number (Identity("phone", ...), like WhatsApp's links);
+    chats.viber.com/<name> is a public account."""
+
+    name, label = "viber", "Viber"
+    domains = ("viber.click", "viber.com")
+    example = "https://viber.click/447700900123"
+    reserved = word_set("en es de fr ru uk it pt ar ja download blog terms privacy")
+
+    def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
+        segs = url.segments
+        if domain == "viber.click" and segs and segs[0].lstrip("+").isdigit():
+            yield phone_in_link(segs[0])
+        elif labels == ["chats"] and segs:
+            yield self.handle(segs[0])
+        yield from map(phone_in_link, url.params("number", "phone"))  # invite links: ?number=<digits>

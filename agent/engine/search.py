@@ -264,6 +264,8 @@ class SearchIndex(Generic[T]):
     def _surname_first(self, text: str) -> T | None:
         """A name written surname first, as directories write it: "Lindqvist, Casey", the surname alone before
         the comma and the given names alone after it ("Ebbw Vale, Rowan Close" names a street)."""
+        if "," not in text:
+            return None
         clauses = [clause.split() for clause in text.split(",")]
         for before, after in zip(clauses, clauses[1:], strict=False):
             if len(before) == 1 and 0 < len(after) < self.longest_name:

@@ -44,10 +44,12 @@ def test_every_host_is_routed_as_the_policy_watches_it(policy):
     hosts = [f"{prefix}{domain}" for prefix in ("", "www.", "a.b.")
              for domain in ("thehotline.org", "ourfamilywizard.com", "watched-site.test", "help.watched-site.test",
                             "deep.help.watched-site.test", "tinder.com", "match.com", "allowed-whole.test",
-                            "inner.allowed-whole.test", "www.facebook.com", "news.test", "test", "site.test")]
+                            "inner.allowed-whole.test", "www.facebook.com", "news.test", "test", "site.test",
+                            "flirty.dating", "meet.singles", "dating", "update.com", "example.date")]
     for host in hosts:
         assert pac_route(pac, host) == (PROXY if policy.watches(host) else "DIRECT"), host
     assert pac_route(pac, "x.watched-site.test") == PROXY and pac_route(pac, "x.help.watched-site.test") == "DIRECT"
+    assert pac_route(pac, "www.flirty.dating") == PROXY  # a site under a top-level domain meant for dating
 
 
 def test_without_an_allow_list_the_tables_are_the_policys():

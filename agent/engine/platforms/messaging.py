@@ -80,7 +80,8 @@ class Viber(Site):
     chats.viber.com/<name> is a public account."""
 
     name, label = "viber", "Viber"
-    domains = ("viber.click", "viber.com")
+    # Only the hosts that name someone: the rest of viber.com is read only with the messaging list on.
+    domains = ("viber.click", "chats.viber.com", "invite.viber.com")
     example = "https://viber.click/447700900123"
     reserved = word_set("en es de fr ru uk it pt ar ja download blog terms privacy")
 
@@ -88,6 +89,6 @@ class Viber(Site):
         segs = url.segments
         if domain == "viber.click" and segs and segs[0].lstrip("+").isdigit():
             yield phone_in_link(segs[0])
-        elif labels == ["chats"] and segs:
+        elif domain == "chats.viber.com" and segs:
             yield self.handle(segs[0])
         yield from map(phone_in_link, url.params("number", "phone"))  # invite links: ?number=<digits>

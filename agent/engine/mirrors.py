@@ -26,6 +26,7 @@ PINTEREST = "https://www.pinterest.com/{}/"
 TELEGRAM = "https://t.me/{}"
 GITHUB = "https://github.com/{}"
 TWITCH = "https://www.twitch.tv/{}"
+SOUNDCLOUD = "https://soundcloud.com/{}"  # a web address to the engine: matched as a profile listed by link
 YOUTUBE_HANDLE = "https://www.youtube.com/@{}"
 YOUTUBE_NAME = (YOUTUBE_HANDLE, YOUTUBE)  # a name without "@": the handle, or a custom name
 YOUTUBE_CHANNEL = "https://www.youtube.com/channel/{raw}"
@@ -43,6 +44,7 @@ RSSHUB: Routes = {  # RSSHub: a feed for a profile, route by route
     "youtube/c/{}": ("https://www.youtube.com/c/{}",), "facebook/page/{}": (FACEBOOK,),
     "pinterest/user/{}": (PINTEREST,), "telegram/channel/{}": (TELEGRAM,), "github/repos/{}": (GITHUB,),
     "reddit/user/{}": (REDDIT,), "spotify/artist/{}": ("https://open.spotify.com/artist/{raw}",),
+    "soundcloud/tracks/{}": (SOUNDCLOUD,), "soundcloud/user/{}": (SOUNDCLOUD,), "twitch/video/{}": (TWITCH,),
 }
 UNAVATAR: Routes = {  # avatar proxies: /<service>/<handle>, or /<handle> tried on every service
     "instagram/{}": (INSTAGRAM,), "twitter/{}": (X,), "x/{}": (X,), "tiktok/{}": (TIKTOK,), "youtube/{}": YOUTUBE_NAME,
@@ -53,7 +55,7 @@ UNAVATAR: Routes = {  # avatar proxies: /<service>/<handle>, or /<handle> tried 
     "strava/{}": ("https://www.strava.com/athletes/{}",), "whatsapp/{}": ("https://wa.me/{}",),
     # Services without a platform of their own still reach a profile the person lists as a web address.
     "gravatar/{}": ("https://gravatar.com/{}",), "gitlab/{}": ("https://gitlab.com/{}",), "twitch/{}": (TWITCH,),
-    "soundcloud/{}": ("https://soundcloud.com/{}",), "tumblr/{}": ("https://www.tumblr.com/{}",),
+    "soundcloud/{}": (SOUNDCLOUD,), "tumblr/{}": ("https://www.tumblr.com/{}",),
     "medium/{}": ("https://medium.com/@{}",), "substack/{}": ("https://{}.substack.com/",),
     "patreon/{}": ("https://www.patreon.com/{}",), "onlyfans/{}": ("https://onlyfans.com/{}",),
     "ko-fi/{}": ("https://ko-fi.com/{}",), "buymeacoffee/{}": ("https://buymeacoffee.com/{}",),
@@ -100,6 +102,13 @@ _TABLES: dict[str, Routes] = {
     "sullygnome.com": TWITCH_STATS,
     "logs.ivr.fi": {"channel/{}": (TWITCH,)},  # a channel's chat logs, user by user
     "multitwitch.tv": {"{}": (TWITCH,)},
+    "sc.maid.zone": {"{}": (SOUNDCLOUD,)},  # Soundcloak, a SoundCloud front-end: /<user>/<track>
+    "hypeauditor.com": {"instagram/{}": (INSTAGRAM,), "tiktok/{}": (TIKTOK,), "youtube/{}": YOUTUBE_NAME,
+                        "twitter/{}": (X,), "preview/instagram/{}": (INSTAGRAM,)},
+    "notjustanalytics.com": {"profile/{}": (INSTAGRAM,), "analysis/{}": (INSTAGRAM,)},
+    "foller.me": {"{}": (X,)},
+    "search-new.pullpush.io": REDDIT_ARCHIVES,
+    "snoopsnoo.com": {"u/{}": (REDDIT,)},
     "countik.com": TIKTOK_STATS,
     "exolyt.com": TIKTOK_STATS,
     "pdsls.dev": AT_EXPLORER,
@@ -134,7 +143,7 @@ BRIDGES: dict[str, Bridge] = {
     "threads": _by_handle(THREADS), "reddit": _by_handle(REDDIT), "facebook": _by_handle(FACEBOOK),
     "pinterest": _by_handle(PINTEREST), "telegram": _by_handle(TELEGRAM),
     "vk": _by_handle("https://vk.com/{}"), "vk2": _by_handle("https://vk.com/{}"),
-    "soundcloud": _by_handle("https://soundcloud.com/{}"), "twitch": {"channel": (TWITCH,)},
+    "soundcloud": _by_handle(SOUNDCLOUD), "twitch": {"channel": (TWITCH,)},
     # user_id (handle or DID); the first version took handle=; data_source= names the kind of id, and is read
     # too in case a handle is written there (a kind's name matches no one)
     "bluesky": dict.fromkeys(("user_id", "handle", "data_source"), (BLUESKY,)),

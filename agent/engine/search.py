@@ -98,6 +98,9 @@ SEARCH_ENGINES: dict[str, tuple[str, ...]] = {
     "archive.org": ("query", "q"),
     "web.archive.org": ("q", "query"),
     "ghostarchive.org": ("term",),
+    **dict.fromkeys(("archive.ph", "archive.is", "archive.li", "archive.md", "archive.vn", "archive.today"), ("q",)),
+    "arquivo.pt": ("query", "q"),  # /page/search?query=, /textsearch?q=
+    "webarchive.org.uk": ("query", "text"),
     **dict.fromkeys(SEARXNG_INSTANCES, ("q",)),
 }
 # Engines that also put the search text in the path: domain -> (the first segment, the text's segment)

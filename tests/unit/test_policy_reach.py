@@ -30,6 +30,7 @@ people:
       - https://bsky.app/profile/caseylq.bsky.social
       - https://www.youtube.com/@caseylq
       - https://www.twitch.tv/caseylq_live
+      - https://soundcloud.com/caseylq
     names: ["Casey Lindqvist"]
     emails: ["casey.l@example.org"]
 """
@@ -123,6 +124,9 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://web.archive.org/web/*/caseylindq*",  # a bare handle typed into the Wayback Machine's box
         "https://archive.org/advancedsearch.php?q=casey.lindqvist&fl%5B%5D=identifier&output=json",
         "https://ghostarchive.org/search?term=casey.lindqvist",
+        "https://archive.ph/search/?q=caseylindq",
+        "https://arquivo.pt/textsearch?q=casey+lindqvist",
+        "https://www.webarchive.org.uk/en/ukwa/search?query=casey+lindqvist",
     ], [
         "https://web.archive.org/web/*/instagram.com/casey.lindqvist2*",
         "https://archive.org/wayback/available?url=instagram.com/casey.lindqvist.art",
@@ -137,6 +141,9 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://rsshub.app/twitter/user/caseylindq",
         "https://rsshub.app/tiktok/user/@casey.lindqvist",
         "https://rsshub.app/bsky/profile/caseylq.bsky.social",
+        "https://www.reddit.com/search.rss?q=author%3Acasey_lq",
+        "https://rsshub.app/soundcloud/tracks/caseylq",  # a site with no platform of its own, listed by link
+        "https://sc.maid.zone/caseylq/first-demo",
         "https://rsshub.app/youtube/user/@caseylq",
         "https://rss-bridge.org/bridge01/?action=display&bridge=TwitterBridge&context=By+username&u=caseylindq",
         "https://openrss.org/x.com/caseylindq",
@@ -146,6 +153,7 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://rsshub.app/twitter/user/caseylindq_fan",
         "https://rss-bridge.org/bridge01/?action=display&bridge=InstagramBridge&u=casey.lindqvist_",
         "https://openrss.org/news.example/casey-lindqvist",
+        "https://sc.maid.zone/caseylq2",
     ]),
     "third-party stats and data APIs": ([
         "https://socialblade.com/tiktok/user/casey.lindqvist",
@@ -157,6 +165,11 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://twitchtracker.com/caseylq_live/streams",  # Twitch stats, chat logs and viewers by channel
         "https://streamscharts.com/channels/caseylq_live",
         "https://logs.ivr.fi/channel/caseylq_live/user/someone",
+        "https://hypeauditor.com/instagram/casey.lindqvist/",
+        "https://www.notjustanalytics.com/analysis/casey.lindqvist",
+        "https://foller.me/caseylindq",
+        "https://search-new.pullpush.io/?type=submission&author=casey_lq",
+        "https://snoopsnoo.com/u/casey_lq",
     ], [
         "https://socialblade.com/instagram/user/casey.lindqvist2",
         "https://api.pullpush.io/reddit/search/comment/?author=casey_lq2",
@@ -165,6 +178,9 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://socialblade.com/",
         "https://twitchtracker.com/caseylq_live2",
         "https://twitchtracker.com/games/509658",
+        "https://hypeauditor.com/instagram/casey.lindqvist.art/",
+        "https://foller.me/caseylindq_fan",
+        "https://snoopsnoo.com/u/casey_lq2",
     ]),
     "searches": ([
         "https://kagi.com/search?q=casey+lindqvist",

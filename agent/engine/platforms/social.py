@@ -255,7 +255,7 @@ class Reddit(Site):
 
     def searches(self, url: Url) -> Iterator[str]:
         segs = url.segments
-        if segs and segs[-1].lower() == "search":  # /search?q=, /r/<sub>/search?q=
+        if segs and segs[-1].lower() in ("search", "search.json", "search.rss"):  # /search?q=, /r/<sub>/search.rss?q=
             yield from (v.strip() for v in url.params("q") if v.strip())
 
 

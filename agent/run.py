@@ -29,12 +29,13 @@ from agent.system.record import installed_pac_url
 from agent.system.sysproxy import ProxyWatch
 from agent.watcher import Watcher
 from agent.web.pac import PAC_PATH, STOPPED, pac_file, write_pac_file
-from agent.web.pages import config_kept_text
+from agent.web.pages import ca_outside_text, config_kept_text
 from agent.web.server import PagesServer
 
 log = logging.getLogger("nocontact")
 
 CONFIG_POLL_SECONDS = 2.0
+OUTSIDE_TOLD = "outside-told"  # in the CA's folder: how many sites outside it the person was last told of
 
 
 class Ready:
@@ -302,9 +303,22 @@ async def watch_ca(master, confdir: Path) -> None:
 
 
 def say_outside(agent: Agent, confdir: Path) -> None:
-    """Say when the config watches sites this install's CA cannot vouch for (how many, never which)."""
+    """Say when the config watches sites this install's CA cannot vouch for (how many, never which): in the log
+    each time, and in one gentle notification whenever there are more of them than were last told."""
     cert = ca.load_cert(confdir)
     found = ca.outside(agent.policy, ca.reach(cert)) if cert else []
+    told_file = confdir / OUTSIDE_TOLD
+    try:
+        told = int(told_file.read_text(encoding="ascii").strip() or 0)
+    except (OSError, ValueError):
+        told = 0
+    if len(found) != told:
+        try:
+            paths.write_whole(told_file, str(len(found)).encode())
+        except OSError:  # a full or read-only disk: told again next time, nothing worse
+            pass
+        if len(found) > told:
+            agent.notifier.notify(*ca_outside_text(len(found)), target="guard:ca-outside")
     if found:
         log.warning("%d watched %s outside what this install's CA can vouch for: a blocked one is refused (with a "
                     "notification) instead of showing the gentle page, the rest pass unread. `nocontact ca` lists "

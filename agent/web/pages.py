@@ -294,6 +294,13 @@ def guard_text(detail: str) -> tuple[str, str]:
     return "nocontact noticed something", f"{detail[0].upper()}{detail[1:]}. It's noted in your log."
 
 
+def ca_outside_text(count: int) -> tuple[str, str]:
+    """Sites were added after this install's CA was made: they are paused without the calm page until rotated."""
+    sites = "1 site" if count == 1 else f"{count} sites"
+    return ("nocontact knows more sites now", f"{sites} it watches came after its certificate was made. A blocked "
+            "one is paused without the calm page, and the rest pass unread, until you run `nocontact ca rotate`.")
+
+
 def config_kept_text() -> tuple[str, str]:
     """The config file has a mistake at start: the last good one is in force."""
     return ("nocontact is running", "Your config has a small mistake, so the last good one is in force. "

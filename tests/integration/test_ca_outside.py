@@ -64,6 +64,20 @@ def test_a_blocked_site_outside_the_ca_is_refused_and_the_urge_noted(widened):
     assert any("later.test" in body for _, body in widened.notes)
 
 
+def test_more_sites_outside_the_ca_are_told_once_in_a_gentle_notification(widened):
+    from pathlib import Path
+
+    from agent.run import say_outside
+
+    confdir = Path(widened.agent.address["ca_cert"]).parent
+    told = [body for _, body in widened.notes if "nocontact ca rotate" in body]
+    say_outside(widened.agent, confdir)
+    say_outside(widened.agent, confdir)  # the same sites again: not told twice
+    now = [body for _, body in widened.notes if "nocontact ca rotate" in body]
+    assert len(now) == len(told) + 1 and "2 sites it watches came after its certificate was made" in now[-1]
+    assert "later" not in now[-1]  # how many, never which
+
+
 def test_inside_the_ca_nothing_changes(widened):
     assert widened.fetch("https://blocked-site.test/").status == 403  # the gentle page over HTTPS
     assert widened.fetch("https://www.instagram.com/someone.else/").status == 200

@@ -9,8 +9,10 @@ import importlib
 
 import pytest
 
+from agent.config import parse_config
 from agent.engine.identity import Identity, ProfileError, phone_key
 from agent.engine.platforms import GENERIC, PLATFORMS, platform_for_host, recognise
+from agent.engine.policy import Policy
 from agent.engine.urls import parse
 from tests.unit.platform_tables import reaches
 
@@ -95,6 +97,16 @@ def test_short_link_exact_message() -> None:
         ("", "is not a link nocontact can read"),
         ("not a link", "is not a link nocontact can read"),
         ("whatsapp://send?phone=447700900123", "only http and https"),
+        ("https://www.twitch.tv/directory", "like https://www.twitch.tv/name"),
+        ("https://www.twitch.tv/videos/1234567890", "like https://www.twitch.tv/name"),
+        ("https://www.twitch.tv/abc", "is not a profile link"),
+        ("https://clips.twitch.tv/AwkwardHelplessSalamanderSwiftRage", "is not a profile link"),
+        ("https://www.twitch.tv/search?term=caseylindqvist", "is not a profile link"),
+        ("https://www.tumblr.com/explore/trending", "like https://www.tumblr.com/name"),
+        ("https://www.tumblr.com/dashboard", "like https://www.tumblr.com/name"),
+        ("https://www.tumblr.com/search/caseylindqvist", "is not a profile link"),
+        ("https://assets.tumblr.com/", "is not a profile link"),
+        ("https://tmblr.co/ZAbCdE1a2B3c", "tmblr.co links cannot be read offline"),
     ],
 )
 def test_recognise_explains_what_was_expected(link: str, expected: str) -> None:
@@ -145,6 +157,15 @@ def test_recognise_explains_what_was_expected(link: str, expected: str) -> None:
         ("https://public.api.bsky.app/xrpc/app.bsky.actor.searchActorsTypeahead?q=casey&limit=8", ["casey"]),
         ("https://www.snapchat.com/search?q=caseyl", ["caseyl"]),
         ("https://www.strava.com/athletes/search?text=casey+lindqvist", ["casey lindqvist"]),
+        ("https://www.twitch.tv/search?term=casey%20lindqvist", ["casey lindqvist"]),
+        ("https://m.twitch.tv/search?term=caseylindqvist&type=channels", ["caseylindqvist"]),
+        ("https://api.twitch.tv/helix/search/channels?query=caseylindqvist&first=20", ["caseylindqvist"]),
+        ("https://www.twitch.tv/caseylindqvist", []),
+        ("https://www.tumblr.com/search/casey%20lindqvist", ["casey lindqvist"]),
+        ("https://www.tumblr.com/search/casey+lindqvist/recent", ["casey lindqvist"]),
+        ("https://www.tumblr.com/api/v2/timeline/search?limit=20&query=caseylindqvist&mode=top", ["caseylindqvist"]),
+        ("https://www.tumblr.com/search", []),
+        ("https://www.tumblr.com/caseylindqvist", []),
         (
             "https://www.instagram.com/api/v1/web/search/topsearch/?context=blended&query=casey%20lindqvist",
             ["casey lindqvist"],
@@ -304,3 +325,44 @@ def test_reaches_never_raises_on_odd_urls(platform) -> None:
             list(platform.reaches(url))
             list(platform.searches(url))
             list(GENERIC.reaches(url))
+
+
+# --- through the policy: a platform's forms, its mirrors and wrappers, and its look-alikes --------------------
+
+THROUGH_THE_POLICY = """
+people:
+  - alias: J
+    profiles:
+      - https://www.twitch.tv/CaseyLindqvist
+      - https://caseylindqvist.tumblr.com/
+    names: ["Casey Lindqvist"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "blocked"),
+    [
+        ("https://www.twitch.tv/caseylindqvist/videos", True),
+        ("https://www.twitch.tv/search?term=Casey%20Lindqvist", True),
+        ("https://www.twitch.tv/search?term=caseylindqvist", True),
+        ("https://unavatar.io/twitch/caseylindqvist", True),  # mirrors.py: avatar proxies
+        ("https://rss-bridge.org/bridge01/?action=display&bridge=TwitchBridge&channel=caseylindqvist", True),
+        ("https://www.google.com/url?q=https://www.twitch.tv/caseylindqvist", True),
+        ("https://www.twitch.tv/caseylindqvist2", False),
+        ("https://unavatar.io/twitch/caseylindqvist2", False),
+        ("https://www.twitch.tv/search?term=casey", False),
+        ("https://www.twitch.tv/videos/1234567890", False),
+        ("https://www.tumblr.com/caseylindqvist/123456789012/holiday-photos", True),
+        ("https://www.tumblr.com/search/Casey%20Lindqvist", True),
+        ("https://t.umblr.com/redirect?z=https%3A%2F%2Fwww.tumblr.com%2Fcaseylindqvist&t=AbCd", True),
+        ("https://unavatar.io/tumblr/caseylindqvist", True),  # mirrors.py: avatar proxies
+        ("https://www.google.com/url?q=https://caseylindqvist.tumblr.com/rss", True),
+        ("https://othername.tumblr.com/", False),
+        ("https://t.umblr.com/redirect?z=https%3A%2F%2Fothername.tumblr.com%2F&t=AbCd", False),
+        ("https://unavatar.io/tumblr/caseylindqvist2", False),
+        ("https://www.tumblr.com/search/casey", False),
+    ],
+)
+def test_through_the_policy(url: str, blocked: bool) -> None:
+    decision = Policy(parse_config(THROUGH_THE_POLICY), lists={}).decide(url)
+    assert decision.blocked is blocked, decision

@@ -6,13 +6,6 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
-import pytest
-
-from agent.config import parse_config
-from agent.engine.identity import ProfileError
-from agent.engine.platforms import platform_for_host, recognise
-from agent.engine.policy import Policy
-from agent.engine.urls import parse
 from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
@@ -291,62 +284,3 @@ RECOGNISED: Recognised = [
 ]
 
 test_table, test_recognise = table_tests(TABLES, RECOGNISED)
-
-
-@pytest.mark.parametrize(
-    ("link", "expected"),
-    [
-        ("https://www.twitch.tv/directory", "like https://www.twitch.tv/name"),
-        ("https://www.twitch.tv/videos/1234567890", "like https://www.twitch.tv/name"),
-        ("https://www.twitch.tv/abc", "is not a profile link"),
-        ("https://clips.twitch.tv/AwkwardHelplessSalamanderSwiftRage", "is not a profile link"),
-        ("https://www.twitch.tv/search?term=caseylindqvist", "is not a profile link"),
-    ],
-)
-def test_twitch_pages_that_are_no_channel(link: str, expected: str) -> None:
-    with pytest.raises(ProfileError) as err:
-        recognise(link)
-    assert expected in str(err.value)
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://www.twitch.tv/search?term=casey%20lindqvist", ["casey lindqvist"]),
-        ("https://m.twitch.tv/search?term=caseylindqvist&type=channels", ["caseylindqvist"]),
-        ("https://api.twitch.tv/helix/search/channels?query=caseylindqvist&first=20", ["caseylindqvist"]),
-        ("https://www.twitch.tv/caseylindqvist", []),
-    ],
-)
-def test_twitch_searches(url: str, expected: list[str]) -> None:
-    parsed = parse(url)
-    assert list(platform_for_host(parsed.host).searches(parsed)) == expected
-
-
-TWITCH_CONFIG = """
-people:
-  - alias: J
-    profiles:
-      - https://www.twitch.tv/CaseyLindqvist
-    names: ["Casey Lindqvist"]
-"""
-
-
-@pytest.mark.parametrize(
-    ("url", "blocked"),
-    [
-        ("https://www.twitch.tv/caseylindqvist/videos", True),
-        ("https://www.twitch.tv/search?term=Casey%20Lindqvist", True),
-        ("https://www.twitch.tv/search?term=caseylindqvist", True),
-        ("https://unavatar.io/twitch/caseylindqvist", True),  # mirrors.py: avatar proxies
-        ("https://rss-bridge.org/bridge01/?action=display&bridge=TwitchBridge&channel=caseylindqvist", True),
-        ("https://www.google.com/url?q=https://www.twitch.tv/caseylindqvist", True),
-        ("https://www.twitch.tv/caseylindqvist2", False),
-        ("https://unavatar.io/twitch/caseylindqvist2", False),
-        ("https://www.twitch.tv/search?term=casey", False),
-        ("https://www.twitch.tv/videos/1234567890", False),
-    ],
-)
-def test_twitch_through_the_policy(url: str, blocked: bool) -> None:
-    decision = Policy(parse_config(TWITCH_CONFIG), lists={}).decide(url)
-    assert decision.blocked is blocked, decision

@@ -6,13 +6,7 @@ look-alikes and unrelated pages that must not. A new platform gets its table her
 
 from __future__ import annotations
 
-import pytest
-
-from agent.config import parse_config
-from agent.engine.identity import ProfileError
-from agent.engine.platforms import PLATFORMS, platform_for_host, recognise
-from agent.engine.policy import Policy
-from agent.engine.urls import parse
+from agent.engine.platforms import PLATFORMS
 from tests.unit.platform_tables import Recognised, Table, table_tests
 
 TABLES: dict[str, Table] = {}
@@ -474,62 +468,3 @@ RECOGNISED: Recognised = [
 ]
 
 test_table, test_recognise = table_tests(TABLES, RECOGNISED)
-
-
-@pytest.mark.parametrize(
-    ("link", "expected"),
-    [
-        ("https://www.tumblr.com/explore/trending", "like https://www.tumblr.com/name"),
-        ("https://www.tumblr.com/dashboard", "like https://www.tumblr.com/name"),
-        ("https://www.tumblr.com/search/caseylindqvist", "is not a profile link"),
-        ("https://assets.tumblr.com/", "is not a profile link"),
-        ("https://tmblr.co/ZAbCdE1a2B3c", "tmblr.co links cannot be read offline"),
-    ],
-)
-def test_tumblr_pages_that_are_no_blog(link: str, expected: str) -> None:
-    with pytest.raises(ProfileError) as err:
-        recognise(link)
-    assert expected in str(err.value)
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://www.tumblr.com/search/casey%20lindqvist", ["casey lindqvist"]),
-        ("https://www.tumblr.com/search/casey+lindqvist/recent", ["casey lindqvist"]),
-        ("https://www.tumblr.com/api/v2/timeline/search?limit=20&query=caseylindqvist&mode=top", ["caseylindqvist"]),
-        ("https://www.tumblr.com/search", []),
-        ("https://www.tumblr.com/caseylindqvist", []),
-    ],
-)
-def test_tumblr_searches(url: str, expected: list[str]) -> None:
-    parsed = parse(url)
-    assert list(platform_for_host(parsed.host).searches(parsed)) == expected
-
-
-TUMBLR_CONFIG = """
-people:
-  - alias: J
-    profiles:
-      - https://caseylindqvist.tumblr.com/
-    names: ["Casey Lindqvist"]
-"""
-
-
-@pytest.mark.parametrize(
-    ("url", "blocked"),
-    [
-        ("https://www.tumblr.com/caseylindqvist/123456789012/holiday-photos", True),
-        ("https://www.tumblr.com/search/Casey%20Lindqvist", True),
-        ("https://t.umblr.com/redirect?z=https%3A%2F%2Fwww.tumblr.com%2Fcaseylindqvist&t=AbCd", True),
-        ("https://unavatar.io/tumblr/caseylindqvist", True),  # mirrors.py: avatar proxies
-        ("https://www.google.com/url?q=https://caseylindqvist.tumblr.com/rss", True),
-        ("https://othername.tumblr.com/", False),
-        ("https://t.umblr.com/redirect?z=https%3A%2F%2Fothername.tumblr.com%2F&t=AbCd", False),
-        ("https://unavatar.io/tumblr/caseylindqvist2", False),
-        ("https://www.tumblr.com/search/casey", False),
-    ],
-)
-def test_tumblr_through_the_policy(url: str, blocked: bool) -> None:
-    decision = Policy(parse_config(TUMBLR_CONFIG), lists={}).decide(url)
-    assert decision.blocked is blocked, decision

@@ -57,6 +57,7 @@ TABLES["cashapp"] = [
             "https://cash.app/$CASEYL/25",
             "https://cash.me/$caseyl",
             "https://cash.app/$caseyl.",
+            "https://cash.app/qr/$caseyl?size=288&margin=0",  # the QR code of their cashtag
         ],
         [
             "https://cash.app/$caseyl2",
@@ -64,6 +65,8 @@ TABLES["cashapp"] = [
             "https://cash.app/$xcaseyl",
             "https://cash.app/caseyl",
             "https://cash.app/help",
+            "https://cash.app/qr/$caseyl2",
+            "https://cash.app/qr/",
         ],
     ),
 ]

@@ -281,6 +281,7 @@ TABLES["pinterest"] = [
             'https://www.pinterest.com/_ngjs/resource/UserActivityPinsResource/get/?data={"options":{"username":"CaseyLindqvist"}}',
             "https://api.pinterest.com/v3/users/caseylindqvist/",
             "https://widgets.pinterest.com/v3/pidgets/users/caseylindqvist/pins/",
+            "https://widgets.pinterest.com/v3/pidgets/boards/caseylindqvist/wedding-ideas/pins/",
             "https://www.pinterest.com/caseylindqvist).",
         ],
         [
@@ -295,6 +296,7 @@ TABLES["pinterest"] = [
             "https://www.pinterest.com/resource/UserResource/get/?data={not json",
             "https://www.pinterest.com/business/hub/",
             "https://widgets.pinterest.com/v3/pidgets/users/caseylindqvist2/pins/",
+            "https://widgets.pinterest.com/v3/pidgets/boards/caseylindqvist2/wedding-ideas/pins/",
             "https://widgets.pinterest.com/caseylindqvist/",
         ],
     ),

@@ -46,6 +46,9 @@ class CashApp(Site):
     handle_re = re.compile(r"[a-z0-9_-]{1,20}")
 
     def identities(self, url: Url, domain: str, labels: list[str]) -> Iterator[Identity | None]:
-        first = nth(url.segments, 0)
+        segs = url.segments
+        first = nth(segs, 0)
         if not labels and first[:1] in ("$", "£"):  # cash.app/$tag (UK: £tag), cash.app/$tag/20
             yield self.handle(first[1:])
+        elif not labels and first.lower() == "qr" and nth(segs, 1)[:1] in ("$", "£"):  # the QR code: /qr/$tag
+            yield self.handle(segs[1][1:])

@@ -210,8 +210,8 @@ class Pinterest(Site):
                 yield self.handle(nth([s for s in source.split("/") if s], 0))
         if low[:2] == ["v3", "users"]:  # api.pinterest.com/v3/users/<name>/
             yield self.handle(nth(segs, 2))
-        elif low[:3] == ["v3", "pidgets", "users"]:  # widgets.pinterest.com/v3/pidgets/users/<name>/pins/
-            yield self.handle(nth(segs, 3))
+        elif low[:2] == ["v3", "pidgets"] and nth(low, 2) in ("users", "boards"):
+            yield self.handle(nth(segs, 3))  # widgets.pinterest.com/v3/pidgets/users/<name>/pins/, boards/<name>/<board>/
         elif not labels and segs:  # /<name>/, /<name>/<board>/, /<name>/_saved/; /pin/<id>/ names no owner
             yield self.handle(segs[0])
 

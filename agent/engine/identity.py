@@ -51,7 +51,8 @@ class Platform:
 # --- contact identifiers shared by every platform -------------------------
 
 _GMAIL = {"gmail.com", "googlemail.com"}
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# Anchored at the start of the address: unanchored, a search would retry from every character of a long text.
+EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 def email_key(text: str) -> str:

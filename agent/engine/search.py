@@ -196,7 +196,8 @@ def tokens(text: str) -> list[str]:
 
 
 _WORD = re.compile(r"[^\W_]+")
-_MARKED = re.compile(r"(?:[@$]|\b(?:from|to):@?)([\w.-]+)", re.IGNORECASE)  # @name, $name, from:name
+_MARKED = re.compile(r"(?:(?<![\w.])[@$]|\b(?:from|to):@?)([\w.-]+)", re.IGNORECASE)  # @name, $name, from:name
+MAX_SEARCH_CHARS = 2048  # Google's own limit on a search
 SHORT_WORD = 5  # a handle of letters alone this short may be a word of any language ("maroc", "sunny")
 _PHONE_RE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
 
@@ -220,7 +221,7 @@ class SearchIndex(Generic[T]):
 
     def add_handle(self, handle: str, owner: T, ignore_dots: bool = False) -> None:
         if len(handle) >= 3 and "/" not in handle:
-            if handle.isalpha() and len(handle) <= SHORT_WORD:  # "maroc" is a word too: only as @maroc, $maroc
+            if (handle.isalpha() or handle.isdigit()) and len(handle) <= SHORT_WORD:  # "maroc", "1999": words too
                 self.marked_handles[handle.casefold()] = owner
                 return
             self.handles[handle.casefold()] = owner
@@ -235,7 +236,9 @@ class SearchIndex(Generic[T]):
         self.phones[str(number.national_number)] = (str(number.country_code), owner)
 
     def match(self, text: str) -> tuple[str, T] | None:
-        """(what matched, owner) for the first name, handle, email or phone in `text`."""
+        """(what matched, owner) for the first name, handle, email or phone in `text` (read to MAX_SEARCH_CHARS:
+        no engine takes a longer search, and a page's hostile one must not hold up the proxy)."""
+        text = text[:MAX_SEARCH_CHARS]
         found = words(text)
         for n in range(min(self.longest_name, len(found)), 0, -1):
             for i in range(len(found) - n + 1):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent.engine.search import SearchIndex, engine_searches
+from agent.engine.search import MAX_SEARCH_CHARS, SearchIndex, engine_searches
 from agent.engine.urls import parse
 
 
@@ -36,7 +36,7 @@ MISSES = [
     "casey", "lindqvist", "lindqvist casey", "casey smith lindqvist", "caseylindqvist", "casey lindqvistson",
     "lindqvist casey article", "casey street", "lindqvist bakery stockholm", "casey.lindqvist2", "xcasey.lindqvist",
     "lindqvist, carl", "smith, casey lindqvistson", "ebbw lindqvist, casey close", "lindqvist, casey county jobs",
-    "maria connell", "oconnell street", "marie vale", "maroc tourisme", "maroc", "riad maroc.", "casey.l@example.org.uk", "acasey.l@example.org", "casey.l@example.com",
+    "maria connell", "oconnell street", "marie vale", "maroc tourisme", "maroc", "riad maroc.", "email me@maroc.", "casey.l@example.org.uk", "acasey.l@example.org", "casey.l@example.com",
     "+44 7700 900124", "7700 900 1234", "+33 7700 900123", "17700900123", "zoe", "angstrom zoe", "weather",
 ]
 
@@ -110,3 +110,12 @@ def test_search_hosts_of_portals_that_also_serve_mail_are_named_alone():
 
     for domain in ("seznam.cz", "naver.com", "daum.net", "microsoft.com", "disroot.org"):
         assert domain not in SEARCH_ENGINES, domain
+
+
+def test_a_search_is_read_to_a_bound(index):
+    """No engine takes a longer search; a hostile one (a page can post megabytes to a search form) is read no
+    further, and the email pattern starts only where an address can start, so it stays linear."""
+    assert index.match("a" * MAX_SEARCH_CHARS + " casey lindqvist") is None
+    assert index.match("x " * 100 + "casey lindqvist") == ("name", "J")
+    assert index.match("@" * 5000 + " casey.l@example.org") is None  # past the bound
+    assert index.match("see casey.l@example.org" + "@x" * 500) == ("email", "J")

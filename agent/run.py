@@ -23,6 +23,7 @@ from agent.agent import Agent
 from agent.config import ConfigError
 from agent.device_runner import run_devices
 from agent.engine.policy import Policy
+from agent.lists.builtin import builtin_lists
 from agent.lists.subscriptions import keep_lists
 from agent.system.install import fetch_local, repoint
 from agent.system.record import installed_pac_url
@@ -306,19 +307,22 @@ def say_outside(agent: Agent, confdir: Path) -> None:
     """Say when the config watches sites this install's CA cannot vouch for (how many, never which): in the log
     each time, and in one gentle notification whenever there are more of them than were last told."""
     cert = ca.load_cert(confdir)
-    found = ca.outside(agent.policy, ca.reach(cert)) if cert else []
+    # What a rotation can cover, as `nocontact ca` counts it: subscribed lists stay outside any CA (README).
+    policy = Policy(agent.config, builtin_lists(agent.config.block.categories))
+    found = ca.outside(policy, ca.reach(cert)) if cert else []
     told_file = confdir / OUTSIDE_TOLD
     try:
-        told = int(told_file.read_text(encoding="ascii").strip() or 0)
+        told = max(0, int(told_file.read_text(encoding="ascii").strip() or 0))
     except (OSError, ValueError):
         told = 0
-    if len(found) != told:
+    # Told once it is said (not while quiet hours hold it back), or where notifications are off.
+    said = len(found) > told and (agent.notifier.notify(*ca_outside_text(len(found)), target="guard:ca-outside")
+                                  or not agent.notifier.enabled)
+    if said or len(found) < told:
         try:
             paths.write_whole(told_file, str(len(found)).encode())
         except OSError:  # a full or read-only disk: told again next time, nothing worse
             pass
-        if len(found) > told:
-            agent.notifier.notify(*ca_outside_text(len(found)), target="guard:ca-outside")
     if found:
         log.warning("%d watched %s outside what this install's CA can vouch for: a blocked one is refused (with a "
                     "notification) instead of showing the gentle page, the rest pass unread. `nocontact ca` lists "

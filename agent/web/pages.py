@@ -296,9 +296,10 @@ def guard_text(detail: str) -> tuple[str, str]:
 
 def ca_outside_text(count: int) -> tuple[str, str]:
     """Sites were added after this install's CA was made: they are paused without the calm page until rotated."""
-    sites = "1 site" if count == 1 else f"{count} sites"
-    return ("nocontact knows more sites now", f"{sites} it watches came after its certificate was made. A blocked "
-            "one is paused without the calm page, and the rest pass unread, until you run `nocontact ca rotate`.")
+    sites = "1 site it watches is" if count == 1 else f"{count} sites it watches are"
+    return ("Some sites are outside nocontact's certificate", f"{sites} outside its certificate. A blocked one is "
+            "paused without the calm page, and the rest pass unread. `nocontact ca rotate` widens it when you're "
+            "ready.")
 
 
 def config_kept_text() -> tuple[str, str]:

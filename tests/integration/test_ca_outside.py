@@ -74,7 +74,7 @@ def test_more_sites_outside_the_ca_are_told_once_in_a_gentle_notification(widene
     say_outside(widened.agent, confdir)
     say_outside(widened.agent, confdir)  # the same sites again: not told twice
     now = [body for _, body in widened.notes if "nocontact ca rotate" in body]
-    assert len(now) == len(told) + 1 and "2 sites it watches came after its certificate was made" in now[-1]
+    assert len(now) == len(told) + 1 and "2 sites it watches are outside its certificate" in now[-1]
     assert "later" not in now[-1]  # how many, never which
 
 

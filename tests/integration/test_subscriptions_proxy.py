@@ -159,6 +159,18 @@ def test_the_pac_file_routes_what_the_lists_hold(running):
     assert wait_until(lambda: '"dating-one.test"' in (running.folder / "proxy.pac").read_text())
 
 
+def test_a_subscribed_lists_sites_are_not_told_as_awaiting_a_rotation(running):
+    """No CA can cover a subscription's sites (README), so the start-up count of sites outside the CA, and its
+    notification, leave them out: `nocontact ca rotate` would change nothing for them."""
+    from pathlib import Path
+
+    from agent.run import say_outside
+
+    before = len(running.notes)
+    say_outside(running.agent, Path(running.agent.address["ca_cert"]).parent)
+    assert not any("certificate" in body for _, body in running.notes[before:])
+
+
 def test_an_unchanged_list_answered_304_swaps_nothing(running, lists):
     before = running.agent.policy
     asked = len(lists.requests_to("/hosts.txt"))

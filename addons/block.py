@@ -34,7 +34,11 @@ class Block:
             return
         with fail_closed(self.agent, flow):
             blocked = self._blocked(flow)
-            if blocked:
+            if blocked and embedded_image(flow.request):
+                # Their avatar on someone else's page (a friend's blog): kept out, but the person did not reach
+                # for it, so it is no urge of theirs and no notification comes.
+                flow.response = http.Response.make(403, b"", {"Cache-Control": "no-store"})
+            elif blocked:
                 decision, url = blocked
                 source = self.agent.tunnels.name_for(flow.client_conn.proxy_mode) or "proxy"
                 reply = await self.agent.block_answer(decision, url.without_query(), flow.request.path,
@@ -73,6 +77,11 @@ def form_body(request: http.Request, url: Url) -> str | None:
     if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
         return None
     return request.get_text(strict=False) or None
+
+
+def embedded_image(request: http.Request) -> bool:
+    """An image some page shows (its browser says so), not one the person opened."""
+    return request.headers.get("sec-fetch-dest") == "image" and request.headers.get("sec-fetch-mode") != "navigate"
 
 
 def wants_page(request: http.Request) -> bool:

@@ -7,6 +7,7 @@ injected cooldown clock and a notifier that only records.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import ssl
 import time
@@ -153,6 +154,16 @@ def test_a_background_call_gets_a_small_json_403(agent):
         "https://www.instagram.com/api/v1/users/web_profile_info/?username=casey.lindqvist", headers=BACKGROUND))
     assert flow.response.status_code == 403
     assert flow.response.headers["content-type"] == "application/json" and flow.response.json()["blocked"] is True
+
+
+def test_their_avatar_on_someone_elses_page_is_kept_out_without_an_urge(agent, notes):
+    """The browser says it is an image a page shows: blocked, but the person did not reach for it."""
+    avatar = "https://www.gravatar.com/avatar/" + hashlib.md5(b"casey.l@example.org").hexdigest() + "?s=96"
+    image = {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image", "Accept": "image/avif,image/webp,*/*"}
+    assert through(Block(agent), make_flow(avatar, headers=image)).response.status_code == 403
+    assert agent.urges.urges() == []
+    opened = through(Block(agent), make_flow(avatar, headers=PAGE))  # opened by itself: an urge, as ever
+    assert opened.response.status_code == 403 and len(agent.urges.urges()) == 1
 
 
 @pytest.mark.parametrize("url", ["https://www.instagram.com/someone.else/", "https://bank.test/account",

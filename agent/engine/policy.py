@@ -130,6 +130,9 @@ class Policy:
             domains, hosts = _read_for_people()
             self._watched.update(domains)
             self._watched_hosts.update(hosts)
+            named = {identity.platform for identity in self._people}  # how the config names someone
+            self._watched.update(domain for platform in PLATFORMS if platform.read_for and platform.read_for & named
+                                 for domain in platform.readable_domains)
         prefix_keys = [ident.key for ident in self._people if ident.platform == GENERIC.name]
         prefix_keys += [*self._blocked_prefixes, *self._allowed_prefixes, *self._category_pages]
         self._prefix_hosts = {key.split("/", 1)[0] for key in prefix_keys}
@@ -315,7 +318,8 @@ class Policy:
 def _read_for_people() -> tuple[frozenset[str], frozenset[str]]:
     """(domains, exact hosts) watched whenever someone is configured: the platforms' readable domains,
     the search engines and the wrappers. The same for every config, so found once."""
-    domains = {d for platform in PLATFORMS for d in platform.readable_domains}  # short links land here, judged then
+    domains = {d for platform in PLATFORMS if platform.read_for is None  # short links land here, judged then
+               for d in platform.readable_domains}
     hosts: set[str] = set()
     for domain in (*SEARCH_ENGINES, *WRAPPER_DOMAINS):
         exact = watched_hosts(domain)

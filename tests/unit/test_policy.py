@@ -181,6 +181,21 @@ def test_every_site_under_a_top_level_domain_made_for_dating_is_a_dating_site():
     assert not off.decide("https://flirty.dating/").blocked and not off.watches("flirty.dating")
 
 
+@pytest.mark.parametrize(("person", "gravatar", "viber"), [
+    ("names: [Casey Lindqvist]", False, False),
+    ("emails: [casey.l@example.org]", True, False),
+    ("phones: ['+44 7700 900123']", False, True),
+    ("profiles: ['https://gravatar.com/caseyl', 'https://chats.viber.com/caseyl']", True, True),
+])
+def test_a_platform_that_names_someone_one_way_only_is_read_only_for_that_way(person, gravatar, viber):
+    """Gravatar names an email address (or its own profile), Viber a phone number (or its own account): their
+    hosts, which serve avatars and links all over the web, are decrypted only for a config that names someone
+    so; the platforms with searches are read for anyone set up."""
+    policy = Policy(parse_config(f"people: [{{alias: J, {person}}}]"), lists={})
+    assert policy.watches("secure.gravatar.com") is gravatar and policy.watches("viber.click") is viber
+    assert policy.watches("www.instagram.com")
+
+
 def test_decisions_agree_with_watched_hosts(policy):
     """Anything that can block must be watched (routed and decrypted); the PAC uses the same sets."""
     from agent.engine.urls import parse

@@ -93,6 +93,9 @@ class Site(Platform):
     search_paths: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path prefix, query params)
     ignores_dots = False  # handles compare without their dots: casey.l and caseyl are one person
     mirror_labels: frozenset[str] = MIRROR_LABELS  # host labels that serve the same pages as the bare domain
+    # Read only when the config names someone in one of these ways (Gravatar: by an email address); None:
+    # read whenever anyone is set up (a search or a wrapped link can reach them there).
+    read_for: frozenset[str] | None = None
 
     @property
     def readable_domains(self) -> tuple[str, ...]:

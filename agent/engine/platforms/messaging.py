@@ -82,6 +82,7 @@ class Viber(Site):
     name, label = "viber", "Viber"
     # Only the hosts that name someone: the rest of viber.com is read only with the messaging list on.
     domains = ("viber.click", "chats.viber.com", "invite.viber.com")
+    read_for = frozenset({"viber", "phone"})  # it names only a phone number or its own accounts
     example = "https://viber.click/447700900123"
     reserved = word_set("en es de fr ru uk it pt ar ja download blog terms privacy")
 

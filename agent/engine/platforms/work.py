@@ -103,6 +103,7 @@ class Gravatar(Site):
 
     name, label = "gravatar", "Gravatar"
     domains = ("gravatar.com",)
+    read_for = frozenset({"gravatar"})  # an email or a Gravatar link: avatars elsewhere are not decrypted for less
     example = "https://gravatar.com/name"
     mirror_labels = Site.mirror_labels | frozenset("en secure s 0 1 2 api".split())
     handle_re = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")

@@ -173,7 +173,7 @@ _BRIDGE_HOSTS = dict.fromkeys(RSS_BRIDGE_HOSTS, True)
 
 def _fill(targets: tuple[str, ...], raw: str) -> list[str]:
     raw = raw.strip()
-    if EMAIL_RE.fullmatch(raw):  # unavatar.io/<email>: that address's avatar, wherever the route points
+    if "@" in raw[1:] and EMAIL_RE.fullmatch(raw):  # unavatar.io/<email>: that address's avatar, wherever the route points
         return [Gravatar.avatar_url(raw)]
     handle = raw.lstrip("@$")
     if not handle or any(c in handle for c in "/?#@ "):

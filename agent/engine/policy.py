@@ -247,7 +247,7 @@ class Policy:
         if depth < MAX_WRAPPING:
             carried = carried_urls(url)
             inner = inner_urls(url, rules.wrapper) + carried if rules.wrapper else carried
-            blocked = self._first_blocked(url, rules, given, depth, inner)
+            blocked = self._first_blocked(url, rules, given, depth, inner) if inner else None
             if blocked:
                 return blocked
         return Decision(given, "allow", "none")

@@ -188,14 +188,15 @@ def name_keys(name: str) -> set[tuple[str, ...]]:
 def tokens(text: str) -> list[str]:
     """Whitespace tokens with surrounding punctuation and a leading @ or $ removed."""
     out = []
-    for raw in re.split(r"[\s:]+", text):  # "from:name" and "to:name" name the handle too
-        token = raw.strip("\"'()[]{}<>,;:!?*").lstrip("@$").rstrip(".").casefold()
+    for raw in _TOKEN.findall(text.casefold()):  # "from:name" and "to:name" name the handle too
+        token = raw.strip("\"'()[]{}<>,;!?*").lstrip("@$").rstrip(".")
         if token:
             out.append(token)
     return out
 
 
 _WORD = re.compile(r"[^\W_]+")
+_TOKEN = re.compile(r"[^\s:]+")
 _MARKED = re.compile(r"(?:(?<![\w.])[@$]|\b(?:from|to):@?)([\w.-]+)", re.IGNORECASE)  # @name, $name, from:name
 MAX_SEARCH_CHARS = 2048  # Google's own limit on a search
 SHORT_WORD = 5  # a handle of letters alone this short may be a word of any language ("maroc", "sunny")

@@ -125,8 +125,10 @@ class Url:
 
     def params(self, *names: str) -> list[str]:
         """Every value of `names`, in the query then the form (names are case-insensitive)."""
-        wanted = {n.lower() for n in names}
         pairs = self.query + self.form if self.form else self.query
+        if not pairs:  # most URLs: asked for many names, they have none
+            return []
+        wanted = _lower_names(names)
         return [value for key, value in pairs if key.lower() in wanted]
 
     @property
@@ -138,6 +140,12 @@ class Url:
     def without_query(self) -> str:
         """The URL as the urge log keeps it: no query string, no fragment."""
         return self.origin + self.path
+
+
+@lru_cache(maxsize=1024)
+def _lower_names(names: tuple[str, ...]) -> frozenset[str]:
+    """The parameter names a platform asks for, in lower case (the same few tuples, asked for over and over)."""
+    return frozenset(name.lower() for name in names)
 
 
 _QUICK = re.compile(r"https?://([a-z0-9.-]+)(?::\d+)?(?:[/?#]|$)", re.IGNORECASE)

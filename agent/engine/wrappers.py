@@ -216,6 +216,8 @@ def _base64(text: str) -> str:
 
 def _base64_link(text: str) -> str | None:
     """The link a base64 value or path segment holds: an absolute URL, or a host/path (`d3d3Lmluc3Rh...`)."""
+    if len(text) < 12 or "." in text:  # most segments and values: too short, or a name with a dot
+        return None
     text = text.replace(" ", "+")
     if not _BASE64.fullmatch(text):
         return None
@@ -302,7 +304,8 @@ def inner_urls(url: Url, wrap: Wrapping | None = None) -> list[str]:
         target = label.replace("--", "\0").replace("-", ".").replace("\0", "-")
         query = "&".join(p for p in url.raw_query.split("&") if p and not p.startswith("_x_tr_"))
         targets.append(f"https://{target}{url.path}" + (f"?{query}" if query else ""))
-    targets += redirect_targets(url, wrap)
+    if wrap.redirects:
+        targets += redirect_targets(url, wrap)
     if wrap.translator:
         targets += [t for t in map(_url_inside, url.params(*wrap.translator)) if t]
     if wrap.archive:

@@ -95,6 +95,11 @@ def _sites(count: int) -> str:
     return f"{count:,} site" if count == 1 else f"{count:,} sites"
 
 
+def _list_words(sub: Subscription) -> str:
+    """A subscribed list as its news names it: "people-search site list from lists.example.org"."""
+    return f"{site_words(sub.category)} list from {_host(sub.url)}"
+
+
 def _host(url: str) -> str:
     parts = urlsplit(url)
     return parts.hostname or Path(parts.path).name or url
@@ -224,7 +229,7 @@ class Subscriptions:
         kept = self._save(kept, copy.domains if changed or kept.digest is None else None)
         news = None
         if changed:
-            news = (f"The {site_words(sub.category)} list from {_host(sub.url)} now has {_sites(len(copy.domains))}"
+            news = (f"The {_list_words(sub)} now has {_sites(len(copy.domains))}"
                     + (f" ({copy.skipped:,} {'line' if copy.skipped == 1 else 'lines'} skipped: not domains"
                        + (f"; the first is line {copy.first_skipped}" if copy.first_skipped else "") + ")"
                        if copy.skipped else "") + ".")
@@ -234,12 +239,12 @@ class Subscriptions:
         since = kept.failing_since or now
         tell = None
         if not kept.told and now - since >= FAILING_DAYS * 86400:
-            tell = (f"the {site_words(sub.category)} list from {_host(sub.url)} has not refreshed for {FAILING_DAYS} days; "
+            tell = (f"the {_list_words(sub)} has not refreshed for {FAILING_DAYS} days; "
                     + (f"its last good copy ({_sites(kept.domains)}) still applies" if kept.domains
                        else "it blocks nothing yet"))
         news = None
         if why != kept.error:  # said once, not at every try
-            news = (f"The {site_words(sub.category)} list from {_host(sub.url)} was not refreshed: {why}. "
+            news = (f"The {_list_words(sub)} was not refreshed: {why}. "
                     + (f"Its last good copy ({_sites(kept.domains)}) stays in force." if kept.domains
                        else "It blocks nothing until a good copy arrives."))
         kept = replace(kept, tried=now, error=why, failing_since=since, told=kept.told or tell is not None)

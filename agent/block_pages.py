@@ -6,10 +6,13 @@ beyond the paths to return to, so the agent stays one object for the addon and t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from agent import secret
-from agent.cooldown import CooldownError, Hold
+from agent.apps import AppRule
+from agent.config import Config
+from agent.cooldown import CooldownError, Cooldowns, Hold
 from agent.engine import categories
 from agent.engine.platforms import GENERIC, PLATFORMS
 from agent.engine.policy import Decision
@@ -36,6 +39,15 @@ def target_words(decision: Decision) -> str:
 
 
 class BlockPages:
+    # The agent's own, which these pages read (set by Agent.__init__).
+    config: Config
+    cooldowns: Cooldowns
+    secret: bytes
+    address: dict | None
+    app_rules: list[AppRule]
+    _backs: dict[int, str]  # urge id -> the path it was blocked at
+    _wall: Callable[[], float]
+
     async def block_answer(self, decision: Decision, url: str, back: str, wants_page: bool,
                            source: str = "proxy") -> Answer:
         """Record the urge, then what to show: the gentle page, or a small JSON body for a background call.

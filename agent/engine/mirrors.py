@@ -102,7 +102,9 @@ _TABLES: dict[str, Routes] = {
     "sullygnome.com": TWITCH_STATS,
     "logs.ivr.fi": {"channel/{}": (TWITCH,)},  # a channel's chat logs, user by user
     "multitwitch.tv": {"{}": (TWITCH,)},
-    "sc.maid.zone": {"{}": (SOUNDCLOUD,)},  # Soundcloak, a SoundCloud front-end: /<user>/<track>
+    "sc.maid.zone": {"{}": (SOUNDCLOUD,)},
+    "github-readme-stats.vercel.app": {"?username": (GITHUB,)},  # their GitHub stats and chart, as images
+    "ghchart.rshah.org": {"{}": (GITHUB,)},  # Soundcloak, a SoundCloud front-end: /<user>/<track>
     "hypeauditor.com": {"instagram/{}": (INSTAGRAM,), "tiktok/{}": (TIKTOK,), "youtube/{}": YOUTUBE_NAME,
                         "twitter/{}": (X,), "preview/instagram/{}": (INSTAGRAM,)},
     "notjustanalytics.com": {"profile/{}": (INSTAGRAM,), "analysis/{}": (INSTAGRAM,)},

@@ -214,6 +214,7 @@ TABLES["spotify"] = [
             "https://api.spotify.com/v1/users/31l77y2al5lnn7mxfrmd4bpfhqke",
             "https://spclient.wg.spotify.com/user-profile-view/v3/profile/31l77y2al5lnn7mxfrmd4bpfhqke?playlist_limit=10",
             "https://open.spotify.com/user/31l77y2al5lnn7mxfrmd4bpfhqke),",
+            "https://embed.spotify.com/?uri=spotify:user:31l77y2al5lnn7mxfrmd4bpfhqke",
         ],
         [
             "https://open.spotify.com/user/31L77Y2AL5LNN7MXFRMD4BPFHQKE",
@@ -221,6 +222,8 @@ TABLES["spotify"] = [
             "https://open.spotify.com/artist/31l77y2al5lnn7mxfrmd4bpfhqke",
             "https://open.spotify.com/search/31l77y2al5lnn7mxfrmd4bpfhqke",
             "https://spotify.link/AbCdEfGh",
+            "https://embed.spotify.com/?uri=spotify:user:31l77y2al5lnn7mxfrmd4bpfhqk",
+            "https://embed.spotify.com/?uri=spotify:playlist:31l77y2al5lnn7mxfrmd4bpfhqke",
         ],
     ),
     (

@@ -31,6 +31,7 @@ people:
       - https://www.youtube.com/@caseylq
       - https://www.twitch.tv/caseylq_live
       - https://soundcloud.com/caseylq
+      - https://github.com/caseylq-dev
     names: ["Casey Lindqvist"]
     emails: ["casey.l@example.org"]
 """
@@ -170,6 +171,8 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://foller.me/caseylindq",
         "https://search-new.pullpush.io/?type=submission&author=casey_lq",
         "https://snoopsnoo.com/u/casey_lq",
+        "https://github-readme-stats.vercel.app/api?username=caseylq-dev&show_icons=true",
+        "https://ghchart.rshah.org/caseylq-dev",
     ], [
         "https://socialblade.com/instagram/user/casey.lindqvist2",
         "https://api.pullpush.io/reddit/search/comment/?author=casey_lq2",
@@ -181,6 +184,7 @@ REACH: dict[str, tuple[list[str], list[str]]] = {  # behaviour -> (must block, m
         "https://hypeauditor.com/instagram/casey.lindqvist.art/",
         "https://foller.me/caseylindq_fan",
         "https://snoopsnoo.com/u/casey_lq2",
+        "https://github-readme-stats.vercel.app/api?username=caseylq-dev2",
     ]),
     "searches": ([
         "https://kagi.com/search?q=casey+lindqvist",

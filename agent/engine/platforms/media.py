@@ -161,6 +161,11 @@ class Spotify(Site):
         low = [s.lower() for s in segs]
         if low[:3] == ["user-profile-view", "v3", "profile"]:  # spclient XHR of the web player
             yield self.spotify_id("user", nth(segs, 3))
+        for uri in url.params("uri"):  # the older embed: embed.spotify.com/?uri=spotify:user:<id>
+            parts = uri.split(":")
+            kind = self.kind_by_segment.get(nth(parts, 1).lower()) if parts[0] == "spotify" else None
+            if kind and len(parts) > 2:
+                yield self.spotify_id(kind, parts[2])
 
     def searches(self, url: Url) -> Iterator[str]:
         yield from super().searches(url)

@@ -269,13 +269,14 @@ class SearchIndex(Generic[T]):
         return None
 
     def _surname_first(self, text: str) -> T | None:
-        """A name written surname first, as directories write it: "Lindqvist, Casey", the surname alone before
-        the comma and the given names alone after it ("Ebbw Vale, Rowan Close" names a street)."""
+        """A name written surname first, as directories write it: "Lindqvist, Casey", "Ní Bhriain, Siobhán": the
+        surname alone before the comma and the given names alone after it, together the whole name ("Ebbw Vale,
+        Rowan Close" names a street)."""
         if "," not in text:
             return None
         clauses = [clause.split() for clause in text.split(",")]
         for before, after in zip(clauses, clauses[1:], strict=False):
-            if len(before) == 1 and 0 < len(after) < self.longest_name:
+            if before and after and len(before) + len(after) <= self.longest_name:
                 for key in name_keys(" ".join(after + before)):
                     owner = self.names.get(key)
                     if owner is not None:

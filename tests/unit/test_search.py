@@ -13,6 +13,7 @@ def index():
     found.add_name("Zoë Ångström", "Z")
     found.add_name("María O'Connell", "M")
     found.add_name("Anne-Marie Vale", "A")
+    found.add_name("Siobhán Ní Bhriain", "S")
     found.add_handle("maroc", "M")  # a short handle that is also a word
     found.add_handle("casey.lindqvist", "J")
     found.add_email("casey.l@example.org", "J")
@@ -29,13 +30,13 @@ MATCHES = [
     "casey.l@example.org", "CASEY.L@EXAMPLE.ORG", "mail casey.l@example.org?", "caseylind@gmail.com",
     "c.a.s.e.y.lind+x@googlemail.com", "+44 7700 900123", "+447700900123", "07700 900123", "07700-900-123",
     "(0)7700 900 123", "0044 7700 900123", "Lindqvist, Casey", '"lindqvist, casey"', "Ångström, Zoë", "maria oconnell", "María O’Connell",
-    "O'Connell, Maria", "annemarie vale", "anne marie vale", "$maroc", "@MaroC", "from:maroc", "447700900123", "who called me 07700900123",
+    "O'Connell, Maria", "Ní Bhriain, Siobhán", "ni bhriain, siobhan", "annemarie vale", "anne marie vale", "$maroc", "@MaroC", "from:maroc", "447700900123", "who called me 07700900123",
     "+1 (202) 555-0143", "202-555-0143", "(202) 555 0143", "1 202 555 0143", "011 1 202 555 0143",
 ]
 MISSES = [
     "casey", "lindqvist", "lindqvist casey", "casey smith lindqvist", "caseylindqvist", "casey lindqvistson",
     "lindqvist casey article", "casey street", "lindqvist bakery stockholm", "casey.lindqvist2", "xcasey.lindqvist",
-    "lindqvist, carl", "smith, casey lindqvistson", "ebbw lindqvist, casey close", "lindqvist, casey county jobs",
+    "lindqvist, carl", "smith, casey lindqvistson", "ebbw lindqvist, casey close", "bhriain, siobhan", "ni bhriain, siobhan road", "lindqvist, casey county jobs",
     "maria connell", "oconnell street", "marie vale", "maroc tourisme", "maroc", "riad maroc.", "email me@maroc.", "casey.l@example.org.uk", "acasey.l@example.org", "casey.l@example.com",
     "+44 7700 900124", "7700 900 1234", "+33 7700 900123", "17700900123", "zoe", "angstrom zoe", "weather",
 ]
